@@ -1,0 +1,78 @@
+"""widget-server: an embeddable, self-hostable Stripe customer billing portal."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response
+
+from widget_server.config import ConfigError, check_production_ready, load_config
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. Nothing happens at import time; everything hangs off the app."""
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_config(overrides=config)
+    check_production_ready(settings)
+    _fill_development_secrets(settings)
+    app.config.update(settings)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=settings["LOG_LEVEL"])
+
+    from widget_server import db, i18n, limits
+    from widget_server.accounts import EXTENSION_BOX
+    from widget_server.billing.registry import init_app as init_billing
+    from widget_server.crypto import SecretBox
+    from widget_server.errors import register_error_handlers
+
+    app.extensions[EXTENSION_BOX] = SecretBox(settings["ENCRYPTION_KEYS"])
+    db.init_app(app)
+    i18n.init_app(app)
+    limits.init_app(app)
+    init_billing(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    app.after_request(_security_headers)
+    return app
+
+
+def _fill_development_secrets(settings: dict[str, Any]) -> None:
+    """Outside production, missing secrets are generated for this process only."""
+    if settings["ENV"] == "production":
+        return
+    from widget_server.crypto import generate_key
+
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = secrets.token_urlsafe(48)
+        logging.getLogger(__name__).warning("no SECRET_KEY set: using a per-process random key")
+    if not settings.get("ENCRYPTION_KEYS"):
+        settings["ENCRYPTION_KEYS"] = [generate_key()]
+        logging.getLogger(__name__).warning(
+            "no ENCRYPTION_KEYS set: secrets stored now will be unreadable after a restart"
+        )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from widget_server.api import bp as api_bp
+    from widget_server.dashboard import bp as dashboard_bp
+    from widget_server.portal import bp as portal_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(dashboard_bp)
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    # Pages that may be framed (the portal) set their own frame-ancestors; nothing else may be.
+    headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response

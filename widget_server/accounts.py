@@ -1,0 +1,188 @@
+"""Accounts: creation, Stripe keys and HMAC secrets (encrypted), rotation, API keys, settings."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from widget_server import features
+from widget_server.crypto import SecretBox
+from widget_server.models import Account, ApiKey, utcnow
+
+EXTENSION_BOX = "widget_server.secret_box"
+_STRIPE_KEY = re.compile(r"\A(sk|rk)_(test|live)_[A-Za-z0-9_]{1,255}\Z")
+_ORIGIN = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(:\d{1,5})?\Z")
+API_KEY_PREFIX = "wsk_"
+
+
+class AccountError(ValueError):
+    """Bad input for an account (Stripe key, origin, setting); nothing was changed."""
+
+
+def secret_box(app: Flask | None = None) -> SecretBox:
+    box: SecretBox = (app or current_app).extensions[EXTENSION_BOX]
+    return box
+
+
+def parse_stripe_key(key: str) -> bool:
+    """Validate a Stripe secret or restricted key; return True for live mode."""
+    match = _STRIPE_KEY.match(key.strip()) if isinstance(key, str) else None
+    if not match:
+        raise AccountError(
+            "the Stripe key must be a secret key (sk_test_… / sk_live_…) or a restricted key "
+            "(rk_test_… / rk_live_…); publishable keys (pk_…) cannot read subscriptions"
+        )
+    return match.group(2) == "live"
+
+
+def normalize_origin(origin: str) -> str:
+    cleaned = origin.strip().rstrip("/")
+    if not _ORIGIN.match(cleaned):
+        raise AccountError(
+            f"allowed origin {origin!r} must be a scheme and host, like https://app.example.com"
+        )
+    return cleaned.lower()
+
+
+def new_account_id() -> str:
+    return "acct_" + secrets.token_hex(8)
+
+
+def new_hmac_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class CreatedAccount:
+    account: Account
+    hmac_secret: str
+
+
+class AccountService:
+    """Everything that reads or changes an account, on one SQLAlchemy session."""
+
+    def __init__(self, session: Session, box: SecretBox) -> None:
+        self.session = session
+        self.box = box
+
+    def create(
+        self,
+        *,
+        name: str,
+        stripe_key: str,
+        allowed_origins: list[str] | None = None,
+        settings: dict[str, Any] | None = None,
+        public_id: str | None = None,
+        hmac_secret: str | None = None,
+    ) -> CreatedAccount:
+        if not name.strip():
+            raise AccountError("the account needs a name")
+        live = parse_stripe_key(stripe_key)
+        origins = [normalize_origin(o) for o in allowed_origins or []]
+        merged = self._validated(settings or {}, current=None, live=live)
+        secret = hmac_secret or new_hmac_secret()
+        account = Account(
+            public_id=public_id or new_account_id(),
+            name=name.strip(),
+            stripe_key_encrypted=self.box.encrypt(stripe_key.strip()),
+            live_mode=live,
+            hmac_secret_encrypted=self.box.encrypt(secret),
+            allowed_origins=origins,
+            settings=merged,
+        )
+        self.session.add(account)
+        self.session.flush()
+        return CreatedAccount(account, secret)
+
+    def get(self, public_id: str) -> Account | None:
+        if not isinstance(public_id, str) or len(public_id) > 40:
+            return None
+        return self.session.scalar(select(Account).where(Account.public_id == public_id))
+
+    def list(self) -> list[Account]:
+        return list(self.session.scalars(select(Account).order_by(Account.id)))
+
+    def stripe_key(self, account: Account) -> str:
+        return self.box.decrypt(account.stripe_key_encrypted)
+
+    def set_stripe_key(self, account: Account, key: str) -> None:
+        live = parse_stripe_key(key)
+        self._validated({}, current=account.settings, live=live)
+        account.stripe_key_encrypted = self.box.encrypt(key.strip())
+        account.live_mode = live
+
+    def identity_secrets(self, account: Account, now: datetime | None = None) -> list[str]:
+        """The current HMAC secret, then the previous one while its overlap window lasts."""
+        now = now or utcnow()
+        found = [self.box.decrypt(account.hmac_secret_encrypted)]
+        expires = account.previous_secret_expires_at
+        if account.previous_hmac_secret_encrypted and expires is not None:
+            if expires.tzinfo is None:  # SQLite drops the zone; we always store UTC
+                expires = expires.replace(tzinfo=UTC)
+            if now < expires:
+                found.append(self.box.decrypt(account.previous_hmac_secret_encrypted))
+        return found
+
+    def rotate_secret(
+        self, account: Account, *, overlap_seconds: int, now: datetime | None = None
+    ) -> str:
+        """Make a new current secret; the old one keeps working for `overlap_seconds`."""
+        now = now or utcnow()
+        secret = new_hmac_secret()
+        account.previous_hmac_secret_encrypted = account.hmac_secret_encrypted
+        account.previous_secret_expires_at = now + timedelta(seconds=max(0, overlap_seconds))
+        account.hmac_secret_encrypted = self.box.encrypt(secret)
+        return secret
+
+    def settings(self, account: Account) -> dict[str, Any]:
+        merged = features.defaults()
+        merged.update(account.settings or {})
+        return merged
+
+    def update_settings(self, account: Account, changes: dict[str, Any]) -> dict[str, Any]:
+        merged = self._validated(changes, current=account.settings, live=account.live_mode)
+        account.settings = merged
+        return merged
+
+    def set_allowed_origins(self, account: Account, origins: list[str]) -> list[str]:
+        account.allowed_origins = [normalize_origin(o) for o in origins]
+        return account.allowed_origins
+
+    def create_api_key(self, account: Account, label: str = "") -> str:
+        """Return a new API key; only its hash is stored, so it is shown once."""
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        self.session.add(
+            ApiKey(account=account, prefix=key[:12], key_hash=_sha256(key), label=label)
+        )
+        self.session.flush()
+        return key
+
+    def account_for_api_key(self, key: str) -> Account | None:
+        if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
+            return None
+        row = self.session.scalar(select(ApiKey).where(ApiKey.key_hash == _sha256(key)))
+        if row is None or row.revoked_at is not None:
+            return None
+        row.last_used_at = utcnow()
+        return row.account
+
+    @staticmethod
+    def _validated(
+        changes: dict[str, Any], *, current: dict[str, Any] | None, live: bool
+    ) -> dict[str, Any]:
+        try:
+            return features.validate_settings(changes, current=current, live_mode=live)
+        except features.FeatureError as exc:
+            raise AccountError(str(exc)) from None
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -1,0 +1,147 @@
+"""Plain domain values the gateway returns; the web layer never sees Stripe objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    description: str | None = None
+    unit_label: str | None = None
+    quantity_min: int = 1
+    quantity_max: int | None = None
+    quantity_step: int = 1
+    adjustable_quantity: bool = False  # metadata quantity_* present (or unit_label set)
+
+
+@dataclass(frozen=True)
+class Price:
+    id: str
+    product: Product
+    currency: str
+    unit_amount: int | None
+    interval: str | None  # day | week | month | year; None for one-off prices
+    interval_count: int = 1
+    nickname: str | None = None
+    lookup_key: str | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Discount:
+    id: str
+    coupon_id: str
+    name: str | None
+    percent_off: float | None
+    amount_off: int | None
+    currency: str | None
+    duration: str  # once | repeating | forever
+    duration_in_months: int | None = None
+    end: int | None = None
+    promotion_code: str | None = None  # the code a user typed, when known
+
+
+@dataclass(frozen=True)
+class SubscriptionItem:
+    id: str
+    price: Price
+    quantity: int
+    current_period_start: int
+    current_period_end: int
+
+
+@dataclass(frozen=True)
+class PauseCollection:
+    behavior: str
+    resumes_at: int | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    customer_id: str
+    status: str
+    currency: str
+    created: int
+    items: tuple[SubscriptionItem, ...]
+    cancel_at_period_end: bool = False
+    cancel_at: int | None = None
+    canceled_at: int | None = None
+    ended_at: int | None = None
+    trial_end: int | None = None
+    discounts: tuple[Discount, ...] = ()
+    pause_collection: PauseCollection | None = None
+    default_payment_method_id: str | None = None
+    latest_invoice_id: str | None = None
+    schedule_id: str | None = None
+    cancellation_feedback: str | None = None
+    cancellation_comment: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def current_period_end(self) -> int | None:
+        """Items carry the periods in this API version; the earliest end is the next bill."""
+        return min((i.current_period_end for i in self.items), default=None)
+
+    @property
+    def current_period_start(self) -> int | None:
+        return min((i.current_period_start for i in self.items), default=None)
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class TaxId:
+    id: str
+    type: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Customer:
+    id: str
+    email: str | None
+    name: str | None
+    phone: str | None = None
+    address: dict[str, Any] | None = None
+    default_payment_method_id: str | None = None
+    tax_ids: tuple[TaxId, ...] = ()
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: str
+    number: str | None
+    status: str | None
+    currency: str
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    total: int
+    created: int
+    period_start: int | None
+    period_end: int | None
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+    subscription_id: str | None
+    customer_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PortalSnapshot:
+    """Everything one portal view shows, from a bounded number of Stripe calls."""
+
+    customers: tuple[Customer, ...]
+    subscriptions: tuple[Subscription, ...]
+    payment_method: PaymentMethod | None

@@ -1,0 +1,155 @@
+"""Every setting of the service, declared once: name, default, help.
+
+Settings come from the environment (``WIDGET_SERVER_*``, ``DATABASE_URL``, ``REDIS_URL``) or
+from a mapping passed to ``create_app``. The README's configuration table is checked against
+this declaration by a test, so a setting cannot go undocumented.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _to_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {raw!r}")
+
+
+def _to_int(raw: str) -> int:
+    return int(raw.strip())
+
+
+def _to_list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration setting: the Flask config key, its env variable, type and help."""
+
+    key: str
+    env: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ENV", "WIDGET_SERVER_ENV", "production",
+            "`production`, `development` or `demo`. Production refuses to start without "
+            "SECRET_KEY and ENCRYPTION_KEYS."),
+    Setting("SECRET_KEY", "WIDGET_SERVER_SECRET_KEY", None,
+            "Signs portal tokens and dashboard sessions. At least 32 characters.", secret=True),
+    Setting("ENCRYPTION_KEYS", "WIDGET_SERVER_ENCRYPTION_KEYS", None,
+            "Comma-separated Fernet keys that encrypt Stripe keys and HMAC secrets at rest; "
+            "the first encrypts, all decrypt (rotate by prepending a new key). Generate one "
+            "with `widget-server keys generate`.", parse=_to_list, secret=True),
+    Setting("DATABASE_URL", "DATABASE_URL", None,
+            "SQLAlchemy URL. Default: SQLite in the instance folder. For production: "
+            "`postgresql+psycopg://user:pass@host/db`."),
+    Setting("REDIS_URL", "REDIS_URL", None,
+            "Redis for rate limits and shared caches when running several instances. "
+            "Default: in-process memory."),
+    Setting("STRIPE_API_BASE", "WIDGET_SERVER_STRIPE_API_BASE", None,
+            "Override Stripe's API address (the sandbox sets this). Leave unset in production."),
+    Setting("STRIPE_JS_URL", "WIDGET_SERVER_STRIPE_JS_URL", "https://js.stripe.com/v3/",
+            "Where the portal loads Stripe.js from (the sandbox serves a stand-in)."),
+    Setting("STRIPE_TIMEOUT", "WIDGET_SERVER_STRIPE_TIMEOUT", 20,
+            "Seconds before a Stripe request times out.", parse=_to_int),
+    Setting("STRIPE_MAX_RETRIES", "WIDGET_SERVER_STRIPE_MAX_RETRIES", 2,
+            "Automatic retries of failed Stripe requests (idempotent ones only).", parse=_to_int),
+    Setting("CATALOG_CACHE_SECONDS", "WIDGET_SERVER_CATALOG_CACHE_SECONDS", 300,
+            "How long an account's product/price catalog is cached.", parse=_to_int),
+    Setting("PORTAL_TOKEN_TTL", "WIDGET_SERVER_PORTAL_TOKEN_TTL", 3600,
+            "Lifetime in seconds of a portal token issued to the embedded portal.", parse=_to_int),
+    Setting("HOSTED_SESSION_TTL", "WIDGET_SERVER_HOSTED_SESSION_TTL", 300,
+            "Lifetime in seconds of a one-time hosted portal URL.", parse=_to_int),
+    Setting("SECRET_ROTATION_OVERLAP", "WIDGET_SERVER_SECRET_ROTATION_OVERLAP", 86400,
+            "Seconds the previous HMAC secret keeps working after a rotation.", parse=_to_int),
+    Setting("RATELIMIT_DEFAULT", "WIDGET_SERVER_RATELIMIT_DEFAULT", "300 per minute",
+            "Default rate limit per client IP (Flask-Limiter syntax)."),
+    Setting("RATELIMIT_SESSION", "WIDGET_SERVER_RATELIMIT_SESSION", "30 per minute",
+            "Rate limit per IP for identity checks (`POST /v1/embed/session`)."),
+    Setting("RATELIMIT_ENABLED", "WIDGET_SERVER_RATELIMIT_ENABLED", True,
+            "Turn rate limiting off (tests and local development only).", parse=_to_bool),
+    Setting("PUBLIC_URL", "WIDGET_SERVER_PUBLIC_URL", None,
+            "The service's public base URL, used in snippets and hosted-portal links. "
+            "Default: taken from each request."),
+    Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
+            "Locale used when neither the page nor the browser asks for a supported one."),
+    Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
+)
+
+SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Build the config dict: defaults, then environment, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    overrides = overrides or {}
+    unknown = sorted(set(overrides) - set(SETTINGS_BY_KEY) - _FLASK_PASSTHROUGH)
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = setting.default
+        raw = environ.get(setting.env)
+        if raw is not None and raw != "":
+            try:
+                value = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{setting.env} is invalid: {exc}") from None
+        if setting.key in overrides:
+            value = overrides[setting.key]
+        config[setting.key] = value
+    for key in _FLASK_PASSTHROUGH & set(overrides):
+        config[key] = overrides[key]
+    return config
+
+
+# Flask/extension keys a caller (tests, the demo) may pass straight through.
+_FLASK_PASSTHROUGH = {"TESTING", "SERVER_NAME", "PREFERRED_URL_SCHEME", "SANDBOX"}
+
+
+def check_production_ready(config: Mapping[str, Any]) -> None:
+    """Refuse to run in production with missing or weak secrets."""
+    if config["ENV"] not in {"production", "development", "demo"}:
+        raise ConfigError("WIDGET_SERVER_ENV must be production, development or demo")
+    if config["ENV"] != "production":
+        return
+    key = config.get("SECRET_KEY")
+    if not key or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            "WIDGET_SERVER_SECRET_KEY must be set to a random string of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters in production "
+            "(generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if not config.get("ENCRYPTION_KEYS"):
+        raise ConfigError(
+            "WIDGET_SERVER_ENCRYPTION_KEYS must be set in production "
+            "(generate one: widget-server keys generate)"
+        )
+
+
+def settings_markdown_table() -> str:
+    """The README's configuration table, generated from SETTINGS."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = "(none)" if s.default is None else f"`{s.default}`"
+        rows.append(f"| `{s.env}` | {default} | {s.help} |")
+    return "\n".join(rows)

@@ -1,0 +1,168 @@
+"""Locale negotiation, translation catalogs (gettext .po via Babel) and formatting.
+
+Message ids are the English sentences. Catalogs live in
+``i18n/translations/<locale>/LC_MESSAGES/messages.po`` and are compiled in memory at startup.
+An account may override any string per locale (feature setting ``custom_strings``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, get_currency_precision
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, g, has_app_context, has_request_context
+
+from widget_server.features import SUPPORTED_LOCALE_CODES
+
+SUPPORTED_LOCALES: tuple[str, ...] = SUPPORTED_LOCALE_CODES
+RTL_LOCALES = frozenset({"ar", "he"})
+TRANSLATIONS_DIR = Path(__file__).parent / "translations"
+EXTENSION = "widget_server.i18n"
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    """Mark a string for extraction without translating it here."""
+    return message
+
+
+def load_catalogs(directory: Path = TRANSLATIONS_DIR) -> dict[str, NullTranslations]:
+    """Compile every locale's .po file in memory (no binary .mo files in the repository)."""
+    catalogs: dict[str, NullTranslations] = {}
+    for locale in SUPPORTED_LOCALES:
+        po_path = directory / locale / "LC_MESSAGES" / "messages.po"
+        if not po_path.exists():
+            catalogs[locale] = NullTranslations()
+            continue
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[locale] = Translations(buffer)
+    return catalogs
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = load_catalogs()
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=gettext, ngettext=ngettext, newstyle=True
+    )
+
+
+def _normalize(tag: str) -> str | None:
+    """'pt-BR' -> 'pt', 'he-IL' -> 'he', 'iw' -> 'he'; None when unsupported."""
+    tag = tag.strip().replace("_", "-").lower()
+    if not tag or tag == "*":
+        return None
+    base = tag.split("-", 1)[0]
+    base = {"iw": "he"}.get(base, base)
+    return base if base in SUPPORTED_LOCALES else None
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """Language tags from an Accept-Language header, best first."""
+    if not header:
+        return []
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        pieces = part.strip().split(";")
+        quality = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if pieces[0] and quality > 0:
+            weighted.append((-quality, index, pieces[0]))
+    return [tag for _q, _i, tag in sorted(weighted)]
+
+
+def negotiate_locale(
+    *,
+    explicit: str | None,
+    browser: Iterable[str] = (),
+    accept_language: str | None = None,
+    account_default: str = "en",
+    auto_detect: bool = True,
+) -> str:
+    """DESIGN §9: explicit option, then the browser's languages, then Accept-Language, then
+    the account default."""
+    if explicit and explicit != "auto":
+        chosen = _normalize(explicit)
+        if chosen:
+            return chosen
+    if auto_detect:
+        for tag in [*browser, *parse_accept_language(accept_language)]:
+            chosen = _normalize(tag)
+            if chosen:
+                return chosen
+    return _normalize(account_default) or "en"
+
+
+def current_locale() -> str:
+    if has_request_context():
+        locale: str = g.get("locale", "en")
+        return locale
+    return "en"
+
+
+def _catalog(locale: str) -> NullTranslations:
+    if not has_app_context():
+        return NullTranslations()
+    catalogs: Mapping[str, NullTranslations] = current_app.extensions.get(EXTENSION, {})
+    return catalogs.get(locale) or NullTranslations()
+
+
+def translate(message: str, locale: str, overrides: Mapping[str, str] | None = None) -> str:
+    if overrides and message in overrides:
+        return overrides[message]
+    return _catalog(locale).gettext(message)
+
+
+def gettext(message: str, **variables: object) -> str:
+    """Translate into the request's locale (with the account's overrides), then format."""
+    overrides = g.get("custom_strings") if has_request_context() else None
+    text = translate(message, current_locale(), overrides)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
+    text = _catalog(current_locale()).ngettext(singular, plural, num)
+    return text % {"num": num, **variables}
+
+
+_ = gettext
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale in RTL_LOCALES else "ltr"
+
+
+def format_money(amount: int, currency: str, locale: str) -> str:
+    """Format an amount in the currency's smallest unit (Stripe's convention)."""
+    code = currency.upper()
+    digits = get_currency_precision(code)
+    return format_currency(amount / (10**digits), code, locale=_babel_locale(locale))
+
+
+def format_date(timestamp: int, locale: str) -> str:
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return babel_format_date(moment.date(), format="medium", locale=_babel_locale(locale))
+
+
+def _babel_locale(locale: str) -> Locale:
+    try:
+        return Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")

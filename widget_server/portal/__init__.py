@@ -1,0 +1,7 @@
+"""The portal: the page (iframe / inline / hosted) and its JSON API under ``/v1/portal``."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)

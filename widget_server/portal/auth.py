@@ -1,0 +1,65 @@
+"""Bearer portal-token authentication for the portal's JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, request
+
+from widget_server.accounts import AccountService, secret_box
+from widget_server.db import get_session
+from widget_server.errors import Unauthorized
+from widget_server.i18n import _, negotiate_locale
+from widget_server.identity import InvalidPortalToken, PortalToken, read_portal_token
+from widget_server.models import Account
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    """The authenticated portal request: account, its settings and the customers it may see."""
+
+    account: Account
+    settings: dict[str, Any]
+    token: PortalToken
+    stripe_key: str
+
+    @property
+    def customer_ids(self) -> tuple[str, ...]:
+        return self.token.customer_ids
+
+    def owns_customer(self, customer_id: str | None) -> bool:
+        return customer_id is not None and customer_id in self.token.customer_ids
+
+
+def portal_context() -> PortalContext:
+    """Authenticate the request's Bearer token (cached on g); sets the request locale."""
+    cached: PortalContext | None = g.get("portal_context")
+    if cached is not None:
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise Unauthorized(_("Your session is missing. Reload the page to sign in again."),
+                           code="missing_token")
+    try:
+        token = read_portal_token(current_app.config["SECRET_KEY"], raw.strip())
+    except InvalidPortalToken:
+        raise Unauthorized(_("Your session has expired. Reload the page to continue."),
+                           code="invalid_token") from None
+    service = AccountService(get_session(), secret_box())
+    account = service.get(token.account_id)
+    if account is None:
+        raise Unauthorized(_("Your session has expired. Reload the page to continue."),
+                           code="invalid_token")
+    settings = service.settings(account)
+    g.locale = negotiate_locale(
+        explicit=request.args.get("locale") or token.locale,
+        accept_language=request.headers.get("Accept-Language"),
+        account_default=settings["locale"],
+        auto_detect=settings["auto_detect_locale"],
+    )
+    g.custom_strings = settings["custom_strings"].get(g.locale, {})
+    context = PortalContext(account, settings, token, service.stripe_key(account))
+    g.portal_context = context
+    return context

@@ -1,0 +1,59 @@
+"""Stripe's test card numbers and what each does when attached, set up or charged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from widget_server.sandbox.errors import StripeAPIError, card_error
+
+
+@dataclass(frozen=True)
+class TestCard:
+    brand: str
+    setup_decline: str | None = None  # decline_code when attaching / confirming a setup
+    charge_decline: str | None = None  # decline_code when charging
+    requires_action: bool = False  # 3-D Secure on setup
+
+
+TEST_CARDS: dict[str, TestCard] = {
+    "4242424242424242": TestCard("visa"),
+    "5555555555554444": TestCard("mastercard"),
+    "378282246310005": TestCard("amex"),
+    "6011111111111117": TestCard("discover"),
+    "4000000000000002": TestCard("visa", "generic_decline", "generic_decline"),
+    "4000000000009995": TestCard("visa", None, "insufficient_funds"),
+    "4000000000000341": TestCard("visa", None, "generic_decline"),
+    "4000002500003155": TestCard("visa", requires_action=True),
+}
+
+DECLINE_MESSAGES = {
+    "generic_decline": "Your card was declined.",
+    "insufficient_funds": "Your card has insufficient funds.",
+}
+
+
+def luhn_ok(number: str) -> bool:
+    digits = [int(d) for d in reversed(number)]
+    total = sum(digits[0::2]) + sum(sum(divmod(2 * d, 10)) for d in digits[1::2])
+    return total % 10 == 0
+
+
+def lookup(number: str) -> TestCard:
+    """The test card for a number, or the card_error Stripe gives in test mode."""
+    clean = number.replace(" ", "").replace("-", "")
+    if not clean.isdigit() or not 12 <= len(clean) <= 19 or not luhn_ok(clean):
+        raise card_error("incorrect_number", None, "Your card number is incorrect.",
+                         {"param": "card[number]"})
+    card = TEST_CARDS.get(clean)
+    if card is None:
+        raise card_error(
+            "card_declined", "test_mode_live_card",
+            "Your card was declined. Your request was in test mode, but used a non test card. "
+            "For a list of valid test cards, visit: https://stripe.com/docs/testing.",
+        )
+    return card
+
+
+def decline(decline_code: str, extra: dict[str, object] | None = None) -> StripeAPIError:
+    return card_error("card_declined", decline_code, DECLINE_MESSAGES[decline_code],
+                      dict(extra or {}))

@@ -1,0 +1,164 @@
+"""Turning stored objects into wire JSON: computed fields, `expand[]`, list pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import has_request_context, request
+
+from widget_server.sandbox.errors import bad_request
+from widget_server.sandbox.params import opt_int
+from widget_server.sandbox.store import Store, kind_of, strip_internal
+
+JSON = dict[str, Any]
+MAX_EXPAND_DEPTH = 4
+
+# fields whose ids are not prefixed (owner-chosen coupon ids) or are always expandable
+_FIELD_KINDS = {"coupon": "coupon"}
+_EXPANDABLE = {
+    "customer", "default_payment_method", "latest_invoice", "product", "price", "discounts",
+    "payment_method", "subscription", "coupon", "promotion_code", "invoice", "schedule",
+    "released_subscription", "default_price", "pending_setup_intent", "subscription_item",
+}
+
+
+def base_url() -> str:
+    if has_request_context():
+        return request.host_url.rstrip("/")
+    return "http://127.0.0.1"
+
+
+def _render_subscription(store: Store, sub: JSON) -> JSON:
+    out: JSON = strip_internal(sub)
+    items = [render(store, "subscription_item", i) for i in subscription_items(store, sub["id"])]
+    out["items"] = {
+        "object": "list",
+        "data": items,
+        "has_more": False,
+        "total_count": len(items),
+        "url": f"/v1/subscription_items?subscription={sub['id']}",
+    }
+    return out
+
+
+def _render_item(store: Store, item: JSON) -> JSON:
+    out: JSON = strip_internal(item)
+    out["price"] = render(store, "price", store.require("price", item["price"]))
+    return out
+
+
+def _render_invoice(store: Store, invoice: JSON) -> JSON:
+    out: JSON = strip_internal(invoice)
+    lines = out.pop("lines", [])
+    out["lines"] = {
+        "object": "list",
+        "data": lines,
+        "has_more": False,
+        "total_count": len(lines),
+        "url": f"/v1/invoices/{invoice['id']}/lines",
+    }
+    if invoice.get("status") != "draft" and not invoice["id"].startswith("upcoming_"):
+        out["hosted_invoice_url"] = f"{base_url()}/invoices/{invoice['id']}"
+        out["invoice_pdf"] = f"{base_url()}/invoices/{invoice['id']}/pdf"
+    return out
+
+
+_RENDERERS: dict[str, Callable[[Store, JSON], JSON]] = {
+    "subscription": _render_subscription,
+    "subscription_item": _render_item,
+    "invoice": _render_invoice,
+}
+
+
+def render(store: Store, kind: str, obj: JSON) -> JSON:
+    renderer = _RENDERERS.get(kind)
+    return renderer(store, obj) if renderer else strip_internal(obj)  # type: ignore[no-any-return]
+
+
+def subscription_items(store: Store, subscription_id: str) -> list[JSON]:
+    rows = [i for i in store.table("subscription_item").values()
+            if i["subscription"] == subscription_id]
+    rows.sort(key=lambda i: i["_seq"])
+    return rows
+
+
+def expand(store: Store, data: JSON, paths: list[str]) -> JSON:
+    for path in paths:
+        parts = path.split(".")
+        if len(parts) > MAX_EXPAND_DEPTH:
+            raise bad_request(
+                f"You cannot expand more than {MAX_EXPAND_DEPTH} levels of a property. "
+                f"Property: {path}",
+                param="expand",
+            )
+        _expand_node(store, data, parts, path)
+    return data
+
+
+def _expand_node(store: Store, node: Any, parts: list[str], path: str) -> None:
+    if not parts or node is None:
+        return
+    if isinstance(node, list):
+        for entry in node:
+            _expand_node(store, entry, parts, path)
+        return
+    if not isinstance(node, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    if node.get("object") in ("list", "search_result") and head == "data":
+        for entry in node["data"]:
+            _expand_node(store, entry, rest, path)
+        return
+    if head not in node:
+        raise bad_request(f"This property cannot be expanded ({head}).", param="expand")
+    value = node[head]
+    if isinstance(value, str):
+        node[head] = _resolve(store, head, value, path)
+    elif isinstance(value, list):
+        node[head] = [_resolve(store, head, v, path) if isinstance(v, str) else v for v in value]
+    elif value is not None and not isinstance(value, dict):
+        raise bad_request(f"This property cannot be expanded ({head}).", param="expand")
+    _expand_node(store, node[head], rest, path)
+
+
+def _resolve(store: Store, field: str, object_id: str, path: str) -> Any:
+    if field not in _EXPANDABLE:
+        raise bad_request(f"This property cannot be expanded ({field}).", param="expand")
+    kind = _FIELD_KINDS.get(field) or kind_of(object_id)
+    obj = store.get(kind, object_id) if kind else None
+    return render(store, kind, obj) if kind and obj else object_id
+
+
+def list_response(store: Store, kind: str, rows: list[JSON], params: JSON, url: str) -> JSON:
+    """Paginate `rows` (already newest first) like Stripe: limit, starting_after, ending_before."""
+    limit = opt_int(params, "limit", minimum=1)
+    if limit is None:
+        limit = 10
+    if limit > 100:
+        raise bad_request("This value must be less than or equal to 100.", param="limit")
+    ids = [r["id"] for r in rows]
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if after and before:
+        raise bad_request("You may only specify one of these parameters: ending_before, "
+                          "starting_after.", param="starting_after")
+    if after:
+        if after not in ids:
+            raise bad_request(f"No such object: '{after}'", param="starting_after",
+                              code="resource_missing")
+        start = ids.index(after) + 1
+        page, more = rows[start:start + limit], len(rows) > start + limit
+    elif before:
+        if before not in ids:
+            raise bad_request(f"No such object: '{before}'", param="ending_before",
+                              code="resource_missing")
+        end = ids.index(before)
+        page, more = rows[max(0, end - limit):end], end - limit > 0
+    else:
+        page, more = rows[:limit], len(rows) > limit
+    return {
+        "object": "list",
+        "data": [render(store, kind, r) for r in page],
+        "has_more": more,
+        "url": url,
+    }

@@ -1,0 +1,149 @@
+"""The sandbox's in-memory state: Stripe objects, clock, idempotency cache, request log, faults."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from widget_server.sandbox.errors import missing
+
+JSON = dict[str, Any]
+
+# kind -> the label Stripe uses in "No such <label>: 'id'" messages
+LABELS: dict[str, str] = {
+    "customer": "customer",
+    "product": "product",
+    "price": "price",
+    "subscription": "subscription",
+    "subscription_item": "subscription_item",
+    "invoice": "invoice",
+    "coupon": "coupon",
+    "promotion_code": "promotion code",
+    "discount": "discount",
+    "payment_method": "PaymentMethod",
+    "setup_intent": "setupintent",
+    "tax_id": "tax_id",
+    "subscription_schedule": "subscription schedule",
+}
+
+# id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
+PREFIXES: list[tuple[str, str]] = [
+    ("sub_sched_", "subscription_schedule"),
+    ("sub_", "subscription"),
+    ("si_", "subscription_item"),
+    ("seti_", "setup_intent"),
+    ("cus_", "customer"),
+    ("prod_", "product"),
+    ("price_", "price"),
+    ("in_", "invoice"),
+    ("promo_", "promotion_code"),
+    ("di_", "discount"),
+    ("pm_", "payment_method"),
+    ("txi_", "tax_id"),
+]
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+@dataclass
+class Faults:
+    """Injected latency and failures for /v1 requests (see control.py)."""
+
+    latency_ms: int = 0
+    error_status: int = 500
+    rate: float = 0.0
+    next: int = 0
+    path: str | None = None
+    drop_connection: bool = False
+
+    def as_dict(self) -> JSON:
+        return {
+            "latency_ms": self.latency_ms,
+            "error_status": self.error_status,
+            "rate": self.rate,
+            "next": self.next,
+            "path": self.path,
+            "drop_connection": self.drop_connection,
+        }
+
+
+@dataclass
+class IdempotentResult:
+    fingerprint: str
+    status: int
+    body: bytes
+
+
+@dataclass
+class Store:
+    """All sandbox state. Every read or write of `tables` happens under `lock`."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    tables: dict[str, dict[str, JSON]] = field(default_factory=dict)
+    clock_offset: int = 0
+    idempotency: dict[str, IdempotentResult] = field(default_factory=dict)
+    requests: list[JSON] = field(default_factory=list)
+    faults: Faults = field(default_factory=Faults)
+    _seq: int = 0
+
+    def now(self) -> int:
+        return int(time.time()) + self.clock_offset
+
+    def new_id(self, prefix: str, length: int = 14) -> str:
+        return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+    def table(self, kind: str) -> dict[str, JSON]:
+        return self.tables.setdefault(kind, {})
+
+    def insert(self, kind: str, obj: JSON) -> JSON:
+        self._seq += 1
+        obj["_seq"] = self._seq
+        self.table(kind)[obj["id"]] = obj
+        return obj
+
+    def get(self, kind: str, object_id: str) -> JSON | None:
+        return self.table(kind).get(object_id)
+
+    def require(self, kind: str, object_id: str, param: str = "id") -> JSON:
+        obj = self.get(kind, object_id) if isinstance(object_id, str) else None
+        if obj is None:
+            raise missing(LABELS.get(kind, kind), str(object_id), param)
+        return obj
+
+    def newest_first(self, kind: str) -> list[JSON]:
+        rows = list(self.table(kind).values())
+        rows.sort(key=lambda o: (o.get("created", 0), o["_seq"]), reverse=True)
+        return rows
+
+    def wipe(self) -> None:
+        self.tables.clear()
+        self.idempotency.clear()
+        self.clock_offset = 0
+
+    def snapshot(self) -> JSON:
+        """A deep copy of every table, internal fields stripped (for tests and debugging)."""
+        return {
+            kind: {oid: strip_internal(obj) for oid, obj in rows.items()}
+            for kind, rows in self.tables.items()
+        }
+
+
+def kind_of(object_id: str) -> str | None:
+    for prefix, kind in PREFIXES:
+        if object_id.startswith(prefix):
+            return kind
+    return None
+
+
+def strip_internal(obj: Any) -> Any:
+    """Deep-copy an object without the `_`-prefixed bookkeeping keys."""
+    if isinstance(obj, dict):
+        return {k: strip_internal(v) for k, v in obj.items() if not k.startswith("_")}
+    if isinstance(obj, list):
+        return [strip_internal(v) for v in obj]
+    return copy.copy(obj)
