@@ -67,6 +67,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(dashboard_bp)
+    if app.config["ENV"] == "demo":
+        from widget_server.demo import bp as demo_bp
+
+        app.register_blueprint(demo_bp)
 
 
 def _security_headers(response: Response) -> Response:

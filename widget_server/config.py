@@ -123,7 +123,9 @@ def load_config(
 
 
 # Flask/extension keys a caller (tests, the demo) may pass straight through.
-_FLASK_PASSTHROUGH = {"TESTING", "SERVER_NAME", "PREFERRED_URL_SCHEME", "SANDBOX"}
+_FLASK_PASSTHROUGH = {
+    "TESTING", "SERVER_NAME", "PREFERRED_URL_SCHEME", "DEMO_PORTAL_ORIGIN", "DEMO_ACCOUNT_ID",
+}
 
 
 def check_production_ready(config: Mapping[str, Any]) -> None:

@@ -1,0 +1,211 @@
+"""The ``widget-server`` command: demo, serve, sandbox, database, accounts, hashes, keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from widget_server import create_app, db
+from widget_server.accounts import AccountError, AccountService, secret_box
+from widget_server.config import ConfigError
+from widget_server.crypto import SecretBoxError, generate_key
+from widget_server.identity import compute_identity_hash
+
+
+def _app(**overrides: Any) -> Flask:
+    try:
+        return create_app(overrides or None)
+    except (ConfigError, SecretBoxError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="widget-server")
+def main() -> None:
+    """widget-server: an embeddable Stripe customer billing portal."""
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True, help="Port of the portal and demo app.")
+@click.option("--sandbox-port", default=0, help="Port of the Stripe sandbox (default: any free).")
+def demo(port: int, sandbox_port: int) -> None:
+    """Start the Stripe sandbox with seed data, a demo account and a demo host page."""
+    from widget_server.demo_runner import run_demo
+
+    run_demo(port=port, sandbox_port=sandbox_port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=4, show_default=True, help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the app with gunicorn (configuration from WIDGET_SERVER_* variables)."""
+    from widget_server.server import serve_gunicorn
+
+    app = _app()
+    db.upgrade(app)
+    serve_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
+
+
+@main.group()
+def sandbox() -> None:
+    """The local Stripe API sandbox."""
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=12111, show_default=True)
+@click.option("--seed/--no-seed", default=False, help="Fill it with demo data.")
+def sandbox_serve(host: str, port: int, seed: bool) -> None:
+    """Run the Stripe sandbox on its own (Ctrl-C stops it)."""
+    from widget_server.sandbox import serve as serve_sandbox
+
+    click.echo(f"Stripe sandbox on http://{host}:{port} (any sk_test_… key works)")
+    serve_sandbox(port=port, host=host, seed=seed)
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations (SQLite by default, DATABASE_URL otherwise)."""
+    app = _app()
+    db.upgrade(app, revision)
+    click.echo(f"database at {db.database_url(app).split('@')[-1]} is at {revision}")
+
+
+@main.group()
+def accounts() -> None:
+    """Create and inspect accounts."""
+
+
+@accounts.command("create")
+@click.option("--name", required=True)
+@click.option("--stripe-key", required=True, envvar="STRIPE_SECRET_KEY",
+              help="sk_… or rk_… (or env STRIPE_SECRET_KEY).")
+@click.option("--origin", "origins", multiple=True,
+              help="Allowed origin of pages that embed the portal (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="NAME=JSON",
+              help="A feature setting, e.g. --set cancel_immediately=true.")
+def accounts_create(name: str, stripe_key: str, origins: tuple[str, ...],
+                    settings: tuple[str, ...]) -> None:
+    """Create an account; prints its id and HMAC secret (shown once)."""
+    app = _app()
+    db.upgrade(app)
+    parsed = _parse_settings(settings)
+    try:
+        with db.session_scope(app) as session:
+            service = AccountService(session, secret_box(app))
+            created = service.create(name=name, stripe_key=stripe_key,
+                                     allowed_origins=list(origins), settings=parsed)
+            api_key = service.create_api_key(created.account, "created by CLI")
+            public_id = created.account.public_id
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"account:     {public_id}")
+    click.echo(f"hmac secret: {created.hmac_secret}   (store it on your backend; shown once)")
+    click.echo(f"api key:     {api_key}   (for POST /v1/portal_sessions; shown once)")
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        try:
+            parsed[name.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            parsed[name.strip()] = raw
+    return parsed
+
+
+@accounts.command("list")
+def accounts_list() -> None:
+    """List accounts."""
+    app = _app()
+    with db.session_scope(app) as session:
+        for account in AccountService(session, secret_box(app)).list():
+            mode = "live" if account.live_mode else "test"
+            origins = ", ".join(account.allowed_origins) or "(no origins)"
+            click.echo(f"{account.public_id}  {mode}  {account.name}  {origins}")
+
+
+@accounts.command("show")
+@click.argument("account_id")
+def accounts_show(account_id: str) -> None:
+    """Show an account's settings (never its secrets)."""
+    app = _app()
+    with db.session_scope(app) as session:
+        service = AccountService(session, secret_box(app))
+        account = service.get(account_id)
+        if account is None:
+            raise click.ClickException(f"no account {account_id!r}")
+        click.echo(json.dumps({
+            "id": account.public_id, "name": account.name,
+            "mode": "live" if account.live_mode else "test",
+            "allowed_origins": account.allowed_origins,
+            "settings": service.settings(account),
+        }, indent=2))
+
+
+@accounts.command("rotate-secret")
+@click.argument("account_id")
+@click.option("--overlap", type=int, default=None,
+              help="Seconds the old secret keeps working (default: SECRET_ROTATION_OVERLAP).")
+def accounts_rotate(account_id: str, overlap: int | None) -> None:
+    """Issue a new HMAC secret; the old one works until the overlap window ends."""
+    app = _app()
+    with db.session_scope(app) as session:
+        service = AccountService(session, secret_box(app))
+        account = service.get(account_id)
+        if account is None:
+            raise click.ClickException(f"no account {account_id!r}")
+        window = app.config["SECRET_ROTATION_OVERLAP"] if overlap is None else overlap
+        secret = service.rotate_secret(account, overlap_seconds=window)
+    click.echo(f"new hmac secret: {secret}")
+    click.echo(f"the previous secret keeps working for {window} seconds")
+
+
+@main.command("hash")
+@click.argument("identifier")
+@click.option("--account", "account_id", help="Use this account's current secret.")
+@click.option("--secret", envvar="WIDGET_SERVER_HMAC_SECRET", help="Or give the secret itself.")
+def hash_command(identifier: str, account_id: str | None, secret: str | None) -> None:
+    """Compute the identity hash of an email or customer id (for testing an integration)."""
+    if not secret:
+        if not account_id:
+            raise click.UsageError("give --account ACCOUNT_ID or --secret SECRET")
+        app = _app()
+        with db.session_scope(app) as session:
+            service = AccountService(session, secret_box(app))
+            account = service.get(account_id)
+            if account is None:
+                raise click.ClickException(f"no account {account_id!r}")
+            secret = service.identity_secrets(account)[0]
+    click.echo(compute_identity_hash(secret, identifier))
+
+
+@main.group()
+def keys() -> None:
+    """Encryption keys."""
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new Fernet key for WIDGET_SERVER_ENCRYPTION_KEYS."""
+    click.echo(generate_key())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
