@@ -107,7 +107,7 @@ class AccountService:
             return None
         return self.session.scalar(select(Account).where(Account.public_id == public_id))
 
-    def list(self) -> list[Account]:
+    def all(self) -> list[Account]:
         return list(self.session.scalars(select(Account).order_by(Account.id)))
 
     def stripe_key(self, account: Account) -> str:

@@ -135,7 +135,7 @@ def accounts_list() -> None:
     """List accounts."""
     app = _app()
     with db.session_scope(app) as session:
-        for account in AccountService(session, secret_box(app)).list():
+        for account in AccountService(session, secret_box(app)).all():
             mode = "live" if account.live_mode else "test"
             origins = ", ".join(account.allowed_origins) or "(no origins)"
             click.echo(f"{account.public_id}  {mode}  {account.name}  {origins}")
