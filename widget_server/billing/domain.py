@@ -16,6 +16,7 @@ class Product:
     quantity_max: int | None = None
     quantity_step: int = 1
     adjustable_quantity: bool = False  # metadata quantity_* present (or unit_label set)
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Subscription:
     cancellation_feedback: str | None = None
     cancellation_comment: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    latest_invoice: Invoice | None = None  # expanded by the gateway's reads
 
     @property
     def current_period_end(self) -> int | None:
@@ -97,8 +99,9 @@ class PaymentMethod:
     id: str
     brand: str
     last4: str
-    exp_month: int
+    exp_month: int  # 0 when the method has no expiry (bank debits)
     exp_year: int
+    type: str = "card"
 
 
 @dataclass(frozen=True)
@@ -145,3 +148,9 @@ class PortalSnapshot:
     customers: tuple[Customer, ...]
     subscriptions: tuple[Subscription, ...]
     payment_method: PaymentMethod | None
+    catalog: tuple[Price, ...] = ()
+
+    @property
+    def customer(self) -> Customer | None:
+        """The customer the portal shows: the first of the token's customers that exists."""
+        return self.customers[0] if self.customers else None

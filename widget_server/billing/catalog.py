@@ -1,0 +1,247 @@
+"""The account's product/price catalog, cached per Stripe key.
+
+One ``prices.list(active, type=recurring, expand[]=data.product)`` (auto-paged, 100 a page)
+fills the cache; a subscription item whose product is not in it (an archived plan) is fetched
+with one batched ``products.list(ids=[...])`` and remembered in the same entry. Subscription
+reads cannot expand ``data.items.data.price.product`` (five levels; Stripe allows four), so
+every product name shown in the portal comes from here.
+
+The cache lives in-process (thread-safe, TTL) or in Redis when ``REDIS_URL`` is set, storing
+the domain values as JSON so several instances share one copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import stripe
+
+from widget_server.billing.convert import (
+    placeholder_product,
+    price_from_stripe,
+    product_from_stripe,
+)
+from widget_server.billing.domain import Price, Product
+from widget_server.billing.errors import stripe_errors
+
+log = logging.getLogger(__name__)
+CACHE_NAME = "billing.catalog"
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What is cached for one Stripe key: the active recurring prices and every known product."""
+
+    prices: tuple[Price, ...]
+    products: Mapping[str, Product]
+    fetched_at: float
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "prices": [dataclasses.asdict(p) for p in self.prices],
+            "products": {k: dataclasses.asdict(v) for k, v in self.products.items()},
+            "fetched_at": self.fetched_at,
+        })
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CatalogEntry:
+        data = json.loads(raw)
+        prices = tuple(
+            Price(**{**p, "product": Product(**p["product"])}) for p in data["prices"]
+        )
+        products = {k: Product(**v) for k, v in data["products"].items()}
+        return cls(prices=prices, products=products, fetched_at=float(data["fetched_at"]))
+
+
+class CatalogStore(Protocol):
+    """Where catalog entries live between requests (in-process memory, or Redis)."""
+
+    def get(self, key: str) -> CatalogEntry | None: ...
+
+    def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def lock_for(self, key: str) -> threading.Lock: ...
+
+
+class _Locks:
+    """One lock per cache key, so a cold catalog is fetched once, not by every thread."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+
+    def lock_for(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+class MemoryCatalogStore(_Locks):
+    """A thread-safe in-process TTL cache; the default."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._clock = clock
+        self._entries: dict[str, tuple[float, CatalogEntry]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> CatalogEntry | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            if found[0] <= self._clock():
+                del self._entries[key]
+                return None
+            return found[1]
+
+    def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None:
+        if ttl_seconds <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (self._clock() + ttl_seconds, entry)
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+
+class RedisCatalogStore(_Locks):
+    """Shared by every instance; a Redis outage degrades to fetching from Stripe."""
+
+    def __init__(self, url: str, prefix: str = "widget-server:catalog:") -> None:
+        super().__init__()
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=2)
+        self._prefix = prefix
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
+
+    def get(self, key: str) -> CatalogEntry | None:
+        try:
+            raw: Any = self._redis.get(self._prefix + key)
+            return CatalogEntry.from_json(raw) if raw else None
+        except self._errors:
+            log.warning("catalog cache: Redis unavailable, reading from Stripe", exc_info=True)
+            return None
+        except (ValueError, KeyError, TypeError):
+            log.warning("catalog cache: unreadable entry dropped")
+            return None
+
+    def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None:
+        if ttl_seconds < 1:
+            return
+        try:
+            self._redis.set(self._prefix + key, entry.to_json(), ex=int(ttl_seconds))
+        except self._errors:
+            log.warning("catalog cache: Redis unavailable, not cached", exc_info=True)
+
+    def delete(self, key: str) -> None:
+        try:
+            self._redis.delete(self._prefix + key)
+        except self._errors:
+            log.warning("catalog cache: Redis unavailable, entry not deleted", exc_info=True)
+
+
+def make_store(redis_url: str | None) -> CatalogStore:
+    return RedisCatalogStore(redis_url) if redis_url else MemoryCatalogStore()
+
+
+def cache_key_for(stripe_key: str) -> str:
+    """Never the key itself: cache keys may be visible to whoever can read Redis."""
+    return hashlib.sha256(stripe_key.encode("utf-8")).hexdigest()[:32]
+
+
+class Catalog:
+    """The catalog of one Stripe account, read through the cache."""
+
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        store: CatalogStore,
+        *,
+        cache_key: str,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._key = cache_key
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def prices(self) -> tuple[Price, ...]:
+        """Active recurring prices of active products, newest first (as Stripe lists them)."""
+        return self._entry().prices
+
+    def price(self, price_id: str) -> Price | None:
+        return next((p for p in self.prices() if p.id == price_id), None)
+
+    def products(self, product_ids: Collection[str]) -> dict[str, Product]:
+        """The products with these ids; unknown ones are fetched in one batched call."""
+        entry = self._entry()
+        missing = sorted(set(product_ids) - set(entry.products))
+        if missing:
+            with self._store.lock_for(self._key):  # not re-entrant: no self._entry() in here
+                entry = self._store.get(self._key) or entry
+                missing = sorted(set(product_ids) - set(entry.products))
+                if missing:
+                    entry = self._add_products(entry, missing)
+        return {pid: entry.products[pid] for pid in product_ids if pid in entry.products}
+
+    def invalidate(self) -> None:
+        self._store.delete(self._key)
+
+    def _entry(self) -> CatalogEntry:
+        entry = self._store.get(self._key)
+        if entry is not None:
+            return entry
+        with self._store.lock_for(self._key):
+            entry = self._store.get(self._key)  # another thread may have filled it meanwhile
+            if entry is None:
+                entry = self._fetch()
+                self._store.put(self._key, entry, self._ttl)
+            return entry
+
+    def _fetch(self) -> CatalogEntry:
+        prices: list[Price] = []
+        with stripe_errors():
+            page = self._client.v1.prices.list(params={
+                "active": True, "type": "recurring", "limit": PAGE_SIZE,
+                "expand": ["data.product"],
+            })
+            for raw in page.auto_paging_iter():
+                price = price_from_stripe(raw)
+                if price.product.active:
+                    prices.append(price)
+        products = {p.product.id: p.product for p in prices}
+        return CatalogEntry(prices=tuple(prices), products=products, fetched_at=self._clock())
+
+    def _add_products(self, entry: CatalogEntry, missing: list[str]) -> CatalogEntry:
+        fetched = dict(entry.products)
+        for chunk in _chunks(missing, PAGE_SIZE):
+            with stripe_errors():
+                page = self._client.v1.products.list(params={"ids": chunk, "limit": PAGE_SIZE})
+                for raw in page.data:
+                    fetched[raw.id] = product_from_stripe(raw)
+        for product_id in missing:  # deleted products: remember them, do not ask again
+            fetched.setdefault(product_id, placeholder_product(product_id))
+        updated = dataclasses.replace(entry, products=fetched)
+        remaining = self._ttl - (self._clock() - entry.fetched_at)
+        self._store.put(self._key, updated, remaining)
+        return updated
+
+
+def _chunks(values: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -1,0 +1,152 @@
+"""Typed billing errors: what went wrong with Stripe, in words an end user can read.
+
+Every Stripe call of the gateway goes through ``translate_stripe_error``, so the web layer only
+ever sees these. They are ``ApiError`` subclasses: the one JSON error handler renders them as
+``{"error": {"code", "message"}}`` with the right HTTP status. Stripe's own message is kept on
+``stripe_message`` for logs and never shown to the user (it may name internals).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import stripe
+
+from widget_server.errors import ApiError
+from widget_server.i18n import N_, _
+
+log = logging.getLogger(__name__)
+
+
+class BillingError(ApiError):
+    """Base of every error coming from the billing gateway; the message is translated."""
+
+    status, code = 502, "billing_error"
+    default_message = N_("The billing service could not complete the request.")
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        stripe_code: str | None = None,
+        stripe_message: str | None = None,
+    ) -> None:
+        super().__init__(message or _(self.default_message), code=code, param=param)
+        self.stripe_code = stripe_code
+        self.stripe_message = stripe_message
+
+
+class ResourceNotFound(BillingError):
+    """The object does not exist, or does not belong to the customers of the portal token."""
+
+    status, code = 404, "not_found"
+    default_message = N_("This item could not be found. Reload the page and try again.")
+
+
+class CustomerNotFound(ResourceNotFound):
+    code = "customer_not_found"
+    default_message = N_("We could not find your billing account.")
+
+
+class CardDeclined(BillingError):
+    status, code = 402, "card_declined"
+    default_message = N_("Your card was declined. Please use another card.")
+
+    def __init__(self, message: str | None = None, *, decline_code: str | None = None,
+                 **kwargs: str | None) -> None:
+        super().__init__(message or _decline_message(decline_code), **kwargs)
+        self.decline_code = decline_code
+
+
+class InvalidRequest(BillingError):
+    """Stripe refused the parameters (a bad code, a price that cannot be used, ...)."""
+
+    status, code = 400, "invalid_request"
+    default_message = N_("This change is not possible. Reload the page and try again.")
+
+
+class Conflict(BillingError):
+    status, code = 409, "conflict"
+    default_message = N_("This request is already being processed. Reload the page.")
+
+
+class RateLimited(BillingError):
+    status, code = 429, "rate_limited"
+    default_message = N_("Too many requests right now. Please wait a moment and try again.")
+
+
+class BillingUnavailable(BillingError):
+    """Stripe answered 5xx, timed out, or could not be reached; retrying later may work."""
+
+    status, code = 502, "billing_unavailable"
+    default_message = N_("The billing service is unavailable. Please try again in a moment.")
+
+
+class AuthenticationFailed(BillingError):
+    """The account's Stripe key is wrong, revoked, or lacks a permission: the owner must act."""
+
+    status, code = 502, "stripe_key_invalid"
+    default_message = N_(
+        "This billing portal is not connected to Stripe correctly. The site owner needs to "
+        "update the Stripe key in the dashboard."
+    )
+
+
+_DECLINE_MESSAGES: dict[str, str] = {
+    "insufficient_funds": N_("Your card has insufficient funds."),
+    "expired_card": N_("Your card has expired. Please use another card."),
+    "incorrect_cvc": N_("Your card's security code is incorrect."),
+    "incorrect_number": N_("Your card number is incorrect."),
+    "processing_error": N_("An error occurred while processing your card. Please try again."),
+    "authentication_required": N_("Your bank requires authentication for this payment."),
+}
+
+
+def _decline_message(decline_code: str | None) -> str:
+    text = _DECLINE_MESSAGES.get(decline_code or "", CardDeclined.default_message)
+    return _(text)
+
+
+def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
+    """Map any Stripe exception to the matching BillingError (never raises)."""
+    code = exc.code
+    kwargs: dict[str, str | None] = {"stripe_code": code, "stripe_message": exc.user_message}
+    if isinstance(exc, stripe.CardError):
+        return CardDeclined(decline_code=getattr(exc.error, "decline_code", None) or code,
+                            param=exc.param, **kwargs)
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        log.warning("Stripe rejected the account's key: %s", exc.user_message)
+        return AuthenticationFailed(**kwargs)
+    if isinstance(exc, stripe.RateLimitError) or code in {"rate_limit", "lock_timeout"}:
+        return RateLimited(**kwargs)
+    if isinstance(exc, stripe.APIConnectionError):
+        log.warning("Stripe unreachable: %s", exc.user_message)
+        return BillingUnavailable(**kwargs)
+    if isinstance(exc, stripe.IdempotencyError):
+        return Conflict(**kwargs)
+    if isinstance(exc, stripe.InvalidRequestError):
+        if code == "resource_missing" or exc.http_status == 404:
+            if (exc.param or "") in {"customer", "id"} and "customer" in str(exc.user_message):
+                return CustomerNotFound(param=exc.param, **kwargs)
+            return ResourceNotFound(param=exc.param, **kwargs)
+        return InvalidRequest(param=exc.param, **kwargs)
+    status = exc.http_status or 500
+    if status == 429:
+        return RateLimited(**kwargs)
+    if status >= 500 or isinstance(exc, stripe.APIError):
+        log.warning("Stripe error %s: %s", status, exc.user_message)
+        return BillingUnavailable(**kwargs)
+    return InvalidRequest(param=getattr(exc, "param", None), **kwargs)
+
+
+@contextmanager
+def stripe_errors() -> Iterator[None]:
+    """Run Stripe calls (and auto-paging) inside this block: Stripe errors leave it typed."""
+    try:
+        yield
+    except stripe.StripeError as exc:
+        raise translate_stripe_error(exc) from exc

@@ -1,0 +1,341 @@
+"""The read side of the Stripe gateway: customers, a whole portal view, invoices.
+
+One ``StripeGateway`` wraps one account's ``stripe.StripeClient`` and its cached catalog.
+Calls that do not depend on each other run concurrently on a small shared thread pool
+(StripeClient is thread-safe), so a portal view costs a fixed, small number of Stripe calls
+whatever the number of subscriptions and items (see docs/gateway.md for the budget).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import TypeVar
+
+import stripe
+from flask import current_app
+
+from widget_server.billing import convert
+from widget_server.billing.catalog import (
+    CACHE_NAME,
+    Catalog,
+    CatalogStore,
+    cache_key_for,
+    make_store,
+)
+from widget_server.billing.domain import (
+    Customer,
+    Invoice,
+    PaymentMethod,
+    PortalSnapshot,
+    Price,
+    Subscription,
+)
+from widget_server.billing.errors import (
+    BillingError,
+    CustomerNotFound,
+    ResourceNotFound,
+    stripe_errors,
+    translate_stripe_error,
+)
+from widget_server.billing.registry import registry
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Four levels at most (Stripe's limit): item products come from the catalog instead.
+SUBSCRIPTION_EXPAND = [
+    "data.discounts.source.coupon",
+    "data.discounts.promotion_code",
+    "data.default_payment_method",
+    "data.latest_invoice",
+]
+SINGLE_SUBSCRIPTION_EXPAND = [e.removeprefix("data.") for e in SUBSCRIPTION_EXPAND]
+CUSTOMER_EXPAND = ["invoice_settings.default_payment_method", "tax_ids"]
+INVOICE_LIMIT = 24
+EXECUTOR_NAME = "billing.executor"
+EXECUTOR_WORKERS = 16
+
+
+def escape_search_value(value: str) -> str:
+    """Quote a value for Stripe's search language: backslash and single quote are escaped."""
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+class StripeGateway:
+    """Reads for one Stripe account; every Stripe error leaves as a ``BillingError``."""
+
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        catalog: Catalog,
+        *,
+        executor: Executor | None = None,
+        invoice_limit: int = INVOICE_LIMIT,
+    ) -> None:
+        self.client = client
+        self.catalog = catalog
+        self._executor = executor
+        self._invoice_limit = invoice_limit
+
+    # --- customers -------------------------------------------------------------------------
+
+    def find_customers(
+        self, *, email: str | None = None, customer_id: str | None = None
+    ) -> tuple[Customer, ...]:
+        """Customers for an identifier: by id (deleted: none), or by email, case-insensitively.
+
+        ``customers.list(email=)`` is case-sensitive, and search is eventually consistent (a
+        customer created a second ago is not found yet), so both run concurrently: list with the
+        exact email (and the lowercased one when it differs) plus search. 2-3 calls, one
+        round trip.
+        """
+        if customer_id:
+            found = self._maybe_customer(customer_id, expand=[])
+            return (found,) if found is not None else ()
+        if not email or not email.strip():
+            return ()
+        email = email.strip()
+        variants = list(dict.fromkeys([email, email.lower()]))
+        futures: list[Future[list[stripe.Customer]]] = [
+            *(self._submit(self._list_by_email, v) for v in variants),
+            self._submit(self._search_by_email, email),
+        ]
+        wanted = email.casefold()
+        unique: dict[str, Customer] = {}
+        for raw in (c for f in futures for c in self._wait(f)):
+            if convert.is_deleted(raw) or raw.id in unique:
+                continue
+            customer = convert.customer_from_stripe(raw)
+            if (customer.email or "").casefold() == wanted:
+                unique[customer.id] = customer
+        return tuple(unique.values())
+
+    def customer(self, customer_id: str) -> Customer | None:
+        """One customer with tax ids, or None when it does not exist or was deleted."""
+        return self._maybe_customer(customer_id, expand=CUSTOMER_EXPAND)
+
+    def _maybe_customer(self, customer_id: str, expand: list[str]) -> Customer | None:
+        raw = self._retrieve_customer(customer_id, expand)
+        return convert.customer_from_stripe(raw) if raw is not None else None
+
+    def _retrieve_customer(self, customer_id: str, expand: list[str]) -> stripe.Customer | None:
+        try:
+            found = self.client.v1.customers.retrieve(customer_id, {"expand": expand})
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404 or exc.code == "resource_missing":
+                return None
+            raise
+        return None if convert.is_deleted(found) else found
+
+    def _list_by_email(self, email: str) -> list[stripe.Customer]:
+        return list(self.client.v1.customers.list({"email": email, "limit": 100}).data)
+
+    def _search_by_email(self, email: str) -> list[stripe.Customer]:
+        query = f"email:'{escape_search_value(email)}'"
+        try:
+            return list(self.client.v1.customers.search({"query": query, "limit": 100}).data)
+        except stripe.InvalidRequestError as exc:  # search unavailable (region, key): list only
+            log.warning("customer search failed, using list results only: %s", exc.user_message)
+            return []
+
+    # --- the portal view -------------------------------------------------------------------
+
+    def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot:
+        """Everything a portal view shows for the token's customers.
+
+        Calls: per customer one ``customers.retrieve`` and one ``subscriptions.list``, plus the
+        catalog when not cached, plus one ``products.list`` for products outside it, plus one
+        ``payment_methods.list`` only when no default payment method is set anywhere.
+        """
+        catalog = self._submit(self.catalog.prices)
+        customers = [self._submit(self._retrieve_customer, c, CUSTOMER_EXPAND)
+                     for c in customer_ids]
+        subs = [self._submit(self._raw_subscriptions, c) for c in customer_ids]
+        raw_customers = [self._wait(f) for f in customers]
+        raw_subs = [s for f in subs for s in self._wait(f)]
+        prices = self._wait(catalog)
+        if not any(c is not None for c in raw_customers):
+            raise CustomerNotFound()
+        subscriptions = self._convert_subscriptions(raw_subs)
+        found = [c for c in raw_customers if c is not None]
+        return PortalSnapshot(
+            customers=tuple(convert.customer_from_stripe(c) for c in found),
+            subscriptions=subscriptions,
+            payment_method=self._payment_method(found, raw_subs),
+            catalog=prices,
+        )
+
+    def subscriptions(self, customer_ids: Sequence[str]) -> tuple[Subscription, ...]:
+        """All subscriptions of these customers (canceled too), newest first."""
+        futures = [self._submit(self._raw_subscriptions, c) for c in customer_ids]
+        return self._convert_subscriptions([s for f in futures for s in self._wait(f)])
+
+    def subscription(self, subscription_id: str, customer_ids: Collection[str]) -> Subscription:
+        """One subscription, re-read; ResourceNotFound unless a token customer owns it."""
+        with stripe_errors():
+            try:
+                raw = self.client.v1.subscriptions.retrieve(
+                    subscription_id, {"expand": SINGLE_SUBSCRIPTION_EXPAND}
+                )
+            except stripe.InvalidRequestError as exc:
+                if exc.http_status == 404 or exc.code == "resource_missing":
+                    raise ResourceNotFound() from exc
+                raise
+            if convert.expandable_id(raw.customer) not in customer_ids:
+                raise ResourceNotFound()
+            items = self._all_items(raw)
+        products = self.catalog.products(convert.product_ids_of(raw))
+        return convert.subscription_from_stripe(raw, products, items)
+
+    def catalog_prices(self) -> tuple[Price, ...]:
+        return self.catalog.prices()
+
+    def _raw_subscriptions(self, customer_id: str) -> list[tuple[stripe.Subscription,
+                                                              list[stripe.SubscriptionItem]]]:
+        params: stripe.params.SubscriptionListParams = {
+            "customer": customer_id, "status": "all", "limit": 100, "expand": SUBSCRIPTION_EXPAND,
+        }
+        try:
+            page = self.client.v1.subscriptions.list(params)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing" and exc.param == "customer":
+                return []  # customer deleted since the token was issued
+            raise
+        return [(sub, self._all_items(sub)) for sub in page.auto_paging_iter()]
+
+    def _all_items(self, sub: stripe.Subscription) -> list[stripe.SubscriptionItem]:
+        """The embedded item list is one page; a very large subscription needs the rest."""
+        if not sub.items.has_more:
+            return list(sub.items.data)
+        page = self.client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
+        return list(page.auto_paging_iter())
+
+    def _convert_subscriptions(
+        self, raw: list[tuple[stripe.Subscription, list[stripe.SubscriptionItem]]]
+    ) -> tuple[Subscription, ...]:
+        wanted = {convert.expandable_id(i.price.product) or "" for _s, items in raw for i in items}
+        products = self.catalog.products(wanted - {""}) if wanted - {""} else {}
+        converted = [convert.subscription_from_stripe(s, products, items) for s, items in raw]
+        converted.sort(key=lambda s: s.created, reverse=True)
+        return tuple(converted)
+
+    def _payment_method(
+        self,
+        customers: list[stripe.Customer],
+        raw_subs: list[tuple[stripe.Subscription, list[stripe.SubscriptionItem]]],
+    ) -> PaymentMethod | None:
+        """The first customer's default, else a subscription's default, else its first card."""
+        for customer in customers[:1]:
+            found = convert.customer_default_payment_method(customer)
+            if found is not None:
+                return found
+        for sub, _items in raw_subs:
+            pm = sub.default_payment_method if "default_payment_method" in sub else None
+            if isinstance(pm, stripe.PaymentMethod) and sub.status != "canceled":
+                return convert.payment_method_from_stripe(pm)
+        if not customers:
+            return None
+        with stripe_errors():
+            page = self.client.v1.customers.payment_methods.list(
+                customers[0].id, {"type": "card", "limit": 1}
+            )
+        return convert.payment_method_from_stripe(page.data[0]) if page.data else None
+
+    # --- invoices --------------------------------------------------------------------------
+
+    def invoices(
+        self,
+        customer_ids: Sequence[str],
+        *,
+        subscription_ids: Collection[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Invoice]:
+        """Invoices of these customers, newest first, at most `limit` (default 24).
+
+        `subscription_ids`: keep only invoices of these subscriptions (None: every invoice,
+        one-off ones too). Drafts are never shown: the customer cannot open them.
+        """
+        limit = limit or self._invoice_limit
+        page_size = 100 if subscription_ids is not None else min(100, limit)
+        futures = [self._submit(self._raw_invoices, c, page_size) for c in customer_ids]
+        found = [convert.invoice_from_stripe(i) for f in futures for i in self._wait(f)]
+        found = [i for i in found if i.status != "draft"
+                 and (subscription_ids is None or i.subscription_id in subscription_ids)]
+        found.sort(key=lambda i: i.created, reverse=True)
+        return found[:limit]
+
+    def open_invoice(self, customer_ids: Collection[str], subscription_id: str) -> Invoice | None:
+        """The open (unpaid) invoice of a subscription, if a token customer owns it."""
+        with stripe_errors():
+            page = self.client.v1.invoices.list(
+                {"subscription": subscription_id, "status": "open", "limit": 1}
+            )
+        for raw in page.data:
+            invoice = convert.invoice_from_stripe(raw)
+            if invoice.customer_id in customer_ids:
+                return invoice
+        return None
+
+    def _raw_invoices(self, customer_id: str, page_size: int) -> list[stripe.Invoice]:
+        try:
+            return list(self.client.v1.invoices.list(
+                {"customer": customer_id, "limit": page_size}).data)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing" and exc.param == "customer":
+                return []
+            raise
+
+    # --- concurrency -----------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        if self._executor is not None:
+            return self._executor.submit(fn, *args)
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+    @staticmethod
+    def _wait(future: Future[T]) -> T:
+        """The result; errors are translated here, in the request's thread (and locale)."""
+        try:
+            return future.result()
+        except stripe.StripeError as exc:
+            raise translate_stripe_error(exc) from exc
+        except BillingError as exc:
+            if isinstance(exc.__cause__, stripe.StripeError):  # translated off-request: redo
+                raise translate_stripe_error(exc.__cause__) from exc.__cause__
+            raise
+
+
+def shared_executor() -> Executor:
+    """The process's pool for concurrent Stripe reads (owned by the client registry)."""
+    pool = registry().shared_cache(
+        EXECUTOR_NAME,
+        lambda: ThreadPoolExecutor(max_workers=EXECUTOR_WORKERS, thread_name_prefix="stripe"),
+    )
+    assert isinstance(pool, ThreadPoolExecutor)
+    return pool
+
+
+def catalog_store() -> CatalogStore:
+    store = registry().shared_cache(
+        CACHE_NAME, lambda: make_store(current_app.config.get("REDIS_URL"))
+    )
+    return store  # type: ignore[return-value]
+
+
+def catalog_for(stripe_key: str) -> Catalog:
+    client = registry().client_for(stripe_key)
+    return Catalog(client, catalog_store(), cache_key=cache_key_for(stripe_key),
+                   ttl_seconds=float(current_app.config["CATALOG_CACHE_SECONDS"]))
+
+
+def gateway_for(stripe_key: str) -> StripeGateway:
+    """The gateway of the account using this Stripe key (needs an app context)."""
+    client = registry().client_for(stripe_key)
+    return StripeGateway(client, catalog_for(stripe_key), executor=shared_executor())
