@@ -27,6 +27,9 @@ class StripeAPIError(Exception):
         self.param = param
         self.decline_code = decline_code
         self.extra = extra or {}
+        # card errors that leave a trace (an attempt count, a last_setup_error) keep the
+        # request's writes; every other error rolls the request back
+        self.persist = False
 
     def body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"type": self.type, "message": self.message}

@@ -95,6 +95,8 @@ def new_invoice(
                    if not products or line["pricing"]["price_details"]["product"] in products)
         off = min(coupon_discount(coupon, base, currency), max(remaining, 0))
         remaining -= off
+        if not preview and off:
+            discount["_used"] = True
         discount_amounts.append({"amount": off, "discount": discount["id"]})
     for line in lines:
         line["invoice"] = invoice_id

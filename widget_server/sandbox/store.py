@@ -89,12 +89,17 @@ class Store:
     idempotency: dict[str, IdempotentResult] = field(default_factory=dict)
     requests: list[JSON] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    reserved_ids: dict[str, list[str]] = field(default_factory=dict)
     _seq: int = 0
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset
 
     def new_id(self, prefix: str, length: int = 14) -> str:
+        """A random Stripe-like id, or the next one reserved for this prefix (seeding)."""
+        queue = self.reserved_ids.get(prefix)
+        if queue:
+            return queue.pop(0)
         return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
     def table(self, kind: str) -> dict[str, JSON]:

@@ -1,0 +1,170 @@
+"""The /v1 blueprint: Bearer auth, bracket params, idempotency, atomic writes, expand[]."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from widget_server.sandbox.errors import StripeAPIError, unauthorized
+from widget_server.sandbox.lifecycle import run_due
+from widget_server.sandbox.params import parse_pairs
+from widget_server.sandbox.render import expand
+from widget_server.sandbox.resources import (
+    catalog,
+    coupons,
+    customers,
+    invoices,
+    payment_methods,
+    schedules,
+    subscription_updates,
+    subscriptions,
+)
+from widget_server.sandbox.routing import ApiRequest, Route
+from widget_server.sandbox.store import IdempotentResult, Store
+
+JSON = dict[str, Any]
+API_VERSION = "2026-10-28.endive"
+_TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
+           subscriptions.routes, subscription_updates.routes, invoices.routes,
+           schedules.routes)
+_NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
+           "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
+           "YOUR_SECRET_KEY').")
+_PUBLISHABLE = ("This API call cannot be made with a publishable API key. Please use a "
+                "secret API key.")
+
+
+def store_of_app() -> Store:
+    store: Store = current_app.extensions["sandbox"]
+    return store
+
+
+def json_response(body: JSON, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> Response:
+    response = Response(json.dumps(body, indent=2), status, mimetype="application/json")
+    response.headers["Request-Id"] = "req_" + secrets.token_hex(7)
+    response.headers["Stripe-Version"] = API_VERSION
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _api_key() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return credentials.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(credentials).decode().partition(":")[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+    return ""
+
+
+def authenticate(publishable_ok: bool) -> bool:
+    """Accept test secret and restricted keys; publishable keys only where Stripe.js may.
+    Returns whether the key is publishable."""
+    key = _api_key()
+    if not key:
+        raise unauthorized(_NO_KEY)
+    if key.startswith(("sk_test_", "rk_test_")):
+        return False
+    if key.startswith("pk_test_"):
+        if publishable_ok:
+            return True
+        raise unauthorized(_PUBLISHABLE)
+    masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "***"
+    raise unauthorized(f"Invalid API Key provided: {masked}")
+
+
+def request_params() -> JSON:
+    pairs = list(request.args.items(multi=True))
+    if request.method == "POST":
+        pairs += list(request.form.items(multi=True))
+    return parse_pairs(pairs)
+
+
+def _fingerprint(params: JSON) -> str:
+    return f"{request.method} {request.path} {json.dumps(params, sort_keys=True)}"
+
+
+def _make_view(route: Route) -> Callable[..., Response]:
+    def view(**path_args: str) -> Response:
+        store = store_of_app()
+        try:
+            publishable = authenticate(route.publishable)
+            params = request_params()
+        except StripeAPIError as error:
+            return json_response(error.body(), error.status)
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        with store.lock:
+            if key:
+                previous = store.idempotency.get(key)
+                if previous is not None:
+                    return _replay(previous, key, _fingerprint(params))
+            body, status = _run(store, route, params, publishable, path_args)
+            response = json_response(body, status)
+            if key:
+                store.idempotency[key] = IdempotentResult(_fingerprint(params), status,
+                                                          response.get_data())
+        return response
+
+    view.__name__ = f"{route.method.lower()}_{route.handler.__name__}"
+    return view
+
+
+def _run(store: Store, route: Route, params: JSON, publishable: bool,
+         path_args: dict[str, str]) -> tuple[JSON, int]:
+    saved = copy.deepcopy(store.tables) if route.method != "GET" else None
+    try:
+        run_due(store)
+        body = route.handler(ApiRequest(store, params, publishable), **path_args)
+        paths = params.get("expand") or []
+        if isinstance(paths, str):
+            paths = [paths]
+        return expand(store, body, [str(p) for p in paths]), 200
+    except StripeAPIError as error:
+        if saved is not None and not error.persist:
+            store.tables = saved
+        return error.body(), error.status
+
+
+def _replay(previous: IdempotentResult, key: str, fingerprint: str) -> Response:
+    if previous.fingerprint != fingerprint:
+        error = StripeAPIError(
+            400,
+            "Keys for idempotent requests can only be used with the same parameters they were "
+            f"first used with. Try using a key other than '{key}' if you meant to execute a "
+            "different request.",
+            type="idempotency_error",
+        )
+        return json_response(error.body(), 400)
+    response = Response(previous.body, previous.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    response.headers["Idempotency-Key"] = key
+    response.headers["Request-Id"] = "req_" + secrets.token_hex(7)
+    response.headers["Stripe-Version"] = API_VERSION
+    return response
+
+
+def build_api_blueprint() -> Blueprint:
+    blueprint = Blueprint("sandbox_api", __name__, url_prefix="/v1")
+    for table in _TABLES:
+        for route in table.routes:
+            blueprint.add_url_rule(route.rule, view_func=_make_view(route),
+                                   methods=[route.method])
+    return blueprint
+
+
+def unknown_url_response() -> Response:
+    error = StripeAPIError(404, f"Unrecognized request URL ({request.method}: "
+                                f"{request.path}).")
+    return json_response(error.body(), 404)

@@ -1,0 +1,89 @@
+"""The sandbox clock: moving time forward runs renewals, trial ends, scheduled cancels,
+schedule phase changes and pause resumptions in time order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from widget_server.sandbox import billing
+from widget_server.sandbox.render import subscription_items
+from widget_server.sandbox.resources.schedules import release
+from widget_server.sandbox.store import Store
+
+JSON = dict[str, Any]
+INCOMPLETE_EXPIRES_AFTER = 23 * 3600
+# on a tie the earlier entry runs first: a cancel at period end beats the renewal
+_ORDER = ("expire", "cancel", "resume", "phase", "renew")
+
+
+def advance(store: Store, seconds: int) -> int:
+    """Move the clock forward and run everything that became due; returns the new time."""
+    store.clock_offset += max(0, seconds)
+    run_due(store)
+    return store.now()
+
+
+def run_due(store: Store) -> None:
+    now = store.now()
+    for sub in list(store.table("subscription").values()):
+        for _ in range(10_000):  # a bound, in case a bad period never moves forward
+            event = next_event(store, sub)
+            if event is None or event[0] > now:
+                break
+            _handle(store, sub, *event)
+
+
+def next_event(store: Store, sub: JSON) -> tuple[int, str] | None:
+    if sub["status"] in ("canceled", "incomplete_expired"):
+        return None
+    if sub["status"] == "incomplete":
+        return sub["created"] + INCOMPLETE_EXPIRES_AFTER, "expire"
+    events: list[tuple[int, str]] = []
+    _, end = billing.period_of(store, sub)
+    events.append((end, "renew"))
+    if sub["cancel_at"] is not None:
+        events.append((sub["cancel_at"], "cancel"))
+    pause = sub.get("pause_collection")
+    if pause and pause.get("resumes_at"):
+        events.append((pause["resumes_at"], "resume"))
+    schedule = store.get("subscription_schedule", sub.get("schedule") or "")
+    if schedule and schedule["status"] == "active" and schedule["current_phase"]:
+        phase_end = schedule["current_phase"]["end_date"]
+        if phase_end is not None:
+            events.append((phase_end, "phase"))
+    return min(events, key=lambda e: (e[0], _ORDER.index(e[1])))
+
+
+def _handle(store: Store, sub: JSON, at: int, kind: str) -> None:
+    if kind == "expire":
+        sub.update(status="incomplete_expired", ended_at=at)
+    elif kind == "cancel":
+        billing.cancel_now(store, sub, at)
+    elif kind == "resume":
+        sub["pause_collection"] = None
+    elif kind == "phase":
+        _next_phase(store, sub, at)
+    else:
+        billing.renew(store, sub, at)
+
+
+def _next_phase(store: Store, sub: JSON, at: int) -> None:
+    schedule = store.require("subscription_schedule", sub["schedule"])
+    phases = schedule["phases"]
+    index = next((i for i, p in enumerate(phases) if p["end_date"] == at), len(phases) - 1)
+    if index + 1 >= len(phases):
+        if schedule["end_behavior"] == "cancel":
+            billing.cancel_now(store, sub, at)
+            schedule.update(status="completed", completed_at=at, current_phase=None)
+        else:
+            release(store, schedule, at)
+        return
+    phase = phases[index + 1]
+    period = billing.period_of(store, sub)
+    for item in subscription_items(store, sub["id"]):
+        del store.table("subscription_item")[item["id"]]
+    for entry in phase["items"]:
+        billing.new_item(store, sub["id"], store.require("price", entry["price"]),
+                         entry["quantity"], period)
+    schedule["current_phase"] = {"start_date": phase["start_date"],
+                                 "end_date": phase["end_date"]}

@@ -1,0 +1,249 @@
+"""Customers, customer search, tax ids and a customer's payment methods."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from widget_server.sandbox.errors import bad_request, missing
+from widget_server.sandbox.params import apply_metadata, check_known, opt_dict, opt_str, req_str
+from widget_server.sandbox.render import list_response, render
+from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.store import Store
+
+JSON = dict[str, Any]
+routes = RouteTable()
+
+ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
+_WRITABLE = ("email", "name", "phone", "description", "address", "metadata",
+             "invoice_settings", "preferred_locales", "payment_method", "tax_id_data")
+TAX_ID_FORMATS = {
+    "eu_vat": re.compile(r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|"
+                         r"PL|PT|RO|SE|SI|SK|XI)[0-9A-Z]{8,12}$"),
+    "gb_vat": re.compile(r"^GB(\d{9}|\d{12})$"),
+    "us_ein": re.compile(r"^\d{2}-?\d{7}$"),
+    "au_abn": re.compile(r"^\d{11}$"),
+}
+_SEARCH_CLAUSE = re.compile(
+    r"(-?)(email|name|phone|description|metadata\[['\"]([^'\"]+)['\"]\])\s*([:~])\s*"
+    r"(['\"])(.*?)\5"
+)
+
+
+def address(value: Any, param: str = "address") -> JSON | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, dict):
+        raise bad_request("Invalid address: must be a hash.", param=param)
+    for key in value:
+        if key not in ADDRESS_FIELDS:
+            raise bad_request(f"Received unknown parameter: {param}[{key}]", param=param)
+    return {k: value.get(k) for k in ADDRESS_FIELDS}
+
+
+def get_customer(store: Store, customer_id: str, param: str = "id") -> JSON:
+    customer = store.require("customer", customer_id, param)
+    if customer.get("deleted"):
+        raise missing("customer", customer_id, param)
+    return customer
+
+
+def _apply(req: ApiRequest, customer: JSON) -> None:
+    params = req.params
+    for name in ("email", "name", "phone", "description"):
+        if name in params:
+            customer[name] = opt_str(params, name) or None
+    if "address" in params:
+        customer["address"] = address(params["address"])
+    settings = opt_dict(params, "invoice_settings")
+    if settings and "default_payment_method" in settings:
+        pm_id = settings["default_payment_method"] or None
+        if pm_id:
+            pm = req.store.require("payment_method", pm_id,
+                                   "invoice_settings[default_payment_method]")
+            if pm.get("customer") != customer["id"]:
+                raise bad_request(
+                    f"The customer does not have a payment method with the ID {pm_id}. The "
+                    "payment method must be attached to the customer.",
+                    param="invoice_settings[default_payment_method]",
+                )
+        customer["invoice_settings"]["default_payment_method"] = pm_id
+    apply_metadata(customer, params.get("metadata"))
+
+
+def new_customer(store: Store, customer_id: str | None = None) -> JSON:
+    return {
+        "id": customer_id or store.new_id("cus_"),
+        "object": "customer",
+        "address": None,
+        "balance": 0,
+        "created": store.now(),
+        "currency": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": None,
+        "discount": None,
+        "email": None,
+        "invoice_prefix": store.new_id("", 8).upper(),
+        "invoice_settings": {"custom_fields": None, "default_payment_method": None,
+                             "footer": None, "rendering_options": None},
+        "livemode": False,
+        "metadata": {},
+        "name": None,
+        "next_invoice_sequence": 1,
+        "phone": None,
+        "preferred_locales": [],
+        "shipping": None,
+        "tax_exempt": "none",
+        "test_clock": None,
+    }
+
+
+@routes.post("/customers")
+def create_customer(req: ApiRequest) -> JSON:
+    check_known(req.params, _WRITABLE)
+    customer = req.store.insert("customer", new_customer(req.store))
+    pm_id = opt_str(req.params, "payment_method")
+    if pm_id:
+        from widget_server.sandbox.resources.payment_methods import attach
+
+        attach(req.store, req.store.require("payment_method", pm_id, "payment_method"),
+               customer)
+    _apply(req, customer)
+    return render(req.store, "customer", customer)
+
+
+@routes.get("/customers/<customer_id>")
+def retrieve_customer(req: ApiRequest, customer_id: str) -> JSON:
+    return render(req.store, "customer", req.store.require("customer", customer_id))
+
+
+@routes.post("/customers/<customer_id>")
+def update_customer(req: ApiRequest, customer_id: str) -> JSON:
+    check_known(req.params, _WRITABLE)
+    customer = get_customer(req.store, customer_id)
+    _apply(req, customer)
+    return render(req.store, "customer", customer)
+
+
+@routes.delete("/customers/<customer_id>")
+def delete_customer(req: ApiRequest, customer_id: str) -> JSON:
+    get_customer(req.store, customer_id)
+    for sub in req.store.table("subscription").values():
+        if sub["customer"] == customer_id and sub["status"] != "canceled":
+            sub.update(status="canceled", canceled_at=req.now, ended_at=req.now)
+    deleted = {"id": customer_id, "object": "customer", "deleted": True}
+    req.store.table("customer")[customer_id] = {**deleted, "_seq": 0, "created": 0}
+    return deleted
+
+
+@routes.get("/customers")
+def list_customers(req: ApiRequest) -> JSON:
+    check_known(req.params, ("email", "limit", "starting_after", "ending_before", "created"))
+    email = opt_str(req.params, "email")
+    rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")]
+    if email is not None:
+        rows = [c for c in rows if c.get("email") == email]  # case-sensitive, like Stripe
+    return list_response(req.store, "customer", rows, req.params, "/v1/customers")
+
+
+def _clause_matches(customer: JSON, match: re.Match[str]) -> bool:
+    negate, field, meta_key, operator, _, value = match.groups()
+    actual = (customer.get("metadata") or {}).get(meta_key) if meta_key else customer.get(field)
+    actual_text, wanted = str(actual or "").casefold(), value.casefold()
+    hit = wanted in actual_text if operator == "~" else actual_text == wanted
+    return hit != bool(negate)
+
+
+@routes.get("/customers/search")
+def search_customers(req: ApiRequest) -> JSON:
+    check_known(req.params, ("query", "limit", "page"))
+    query = req_str(req.params, "query")
+    clauses = list(_SEARCH_CLAUSE.finditer(query))
+    if not clauses:
+        raise bad_request(f"Invalid query: {query}", param="query")
+    combine = any if re.search(r"\sOR\s", query, re.IGNORECASE) else all
+    rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")
+            and combine(_clause_matches(c, m) for m in clauses)]
+    limit = min(int(req.params.get("limit") or 10), 100)
+    offset = int(req.params.get("page") or 0)
+    page = rows[offset:offset + limit]
+    more = len(rows) > offset + limit
+    return {
+        "object": "search_result",
+        "data": [render(req.store, "customer", c) for c in page],
+        "has_more": more,
+        "next_page": str(offset + limit) if more else None,
+        "url": "/v1/customers/search",
+    }
+
+
+def _tax_country(kind: str, value: str) -> str:
+    if kind == "eu_vat":
+        return "GR" if value.startswith("EL") else value[:2]
+    return {"gb_vat": "GB", "us_ein": "US", "au_abn": "AU"}[kind]
+
+
+@routes.post("/customers/<customer_id>/tax_ids")
+def create_tax_id(req: ApiRequest, customer_id: str) -> JSON:
+    check_known(req.params, ("type", "value"))
+    customer = get_customer(req.store, customer_id)
+    kind, value = req_str(req.params, "type"), req_str(req.params, "value")
+    if kind not in TAX_ID_FORMATS:
+        raise bad_request(f"Invalid type: must be one of {', '.join(TAX_ID_FORMATS)}",
+                          param="type")
+    normalised = re.sub(r"[\s.]", "", value).upper()
+    if not TAX_ID_FORMATS[kind].match(normalised):
+        raise bad_request(f"Invalid value for {kind}.", param="value", code="tax_id_invalid")
+    tax_id = {
+        "id": req.store.new_id("txi_"),
+        "object": "tax_id",
+        "country": _tax_country(kind, normalised),
+        "created": req.now,
+        "customer": customer["id"],
+        "livemode": False,
+        "owner": {"type": "customer", "customer": customer["id"], "account": None,
+                  "application": None},
+        "type": kind,
+        "value": value,
+        "verification": {"status": "pending" if kind in ("eu_vat", "gb_vat") else
+                         "unavailable", "verified_address": None, "verified_name": None},
+    }
+    return render(req.store, "tax_id", req.store.insert("tax_id", tax_id))
+
+
+def _tax_id(store: Store, customer_id: str, tax_id: str) -> JSON:
+    found = store.get("tax_id", tax_id)
+    if found is None or found["customer"] != customer_id:
+        raise missing("tax_id", tax_id)
+    return found
+
+
+@routes.get("/customers/<customer_id>/tax_ids")
+def list_tax_ids(req: ApiRequest, customer_id: str) -> JSON:
+    get_customer(req.store, customer_id)
+    rows = [t for t in req.store.newest_first("tax_id") if t["customer"] == customer_id]
+    return list_response(req.store, "tax_id", rows, req.params,
+                         f"/v1/customers/{customer_id}/tax_ids")
+
+
+@routes.get("/customers/<customer_id>/tax_ids/<tax_id>")
+def retrieve_tax_id(req: ApiRequest, customer_id: str, tax_id: str) -> JSON:
+    return render(req.store, "tax_id", _tax_id(req.store, customer_id, tax_id))
+
+
+@routes.delete("/customers/<customer_id>/tax_ids/<tax_id>")
+def delete_tax_id(req: ApiRequest, customer_id: str, tax_id: str) -> JSON:
+    _tax_id(req.store, customer_id, tax_id)
+    del req.store.table("tax_id")[tax_id]
+    return {"id": tax_id, "object": "tax_id", "deleted": True}
+
+
+@routes.get("/customers/<customer_id>/payment_methods")
+def list_customer_payment_methods(req: ApiRequest, customer_id: str) -> JSON:
+    get_customer(req.store, customer_id)
+    kind = opt_str(req.params, "type")
+    rows = [p for p in req.store.newest_first("payment_method")
+            if p.get("customer") == customer_id and (kind is None or p["type"] == kind)]
+    return list_response(req.store, "payment_method", rows, req.params,
+                         f"/v1/customers/{customer_id}/payment_methods")

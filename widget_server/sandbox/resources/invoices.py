@@ -1,0 +1,181 @@
+"""Invoices: retrieve, list, pay, and previews via `POST /v1/invoices/create_preview`."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from widget_server.sandbox import billing
+from widget_server.sandbox.errors import bad_request
+from widget_server.sandbox.invoicing import charge, finalize, new_invoice, payment_method_for
+from widget_server.sandbox.money import add_interval
+from widget_server.sandbox.params import check_known, opt_bool, opt_dict, opt_int, opt_str
+from widget_server.sandbox.render import list_response, render, subscription_items
+from widget_server.sandbox.resources.coupons import build_discounts
+from widget_server.sandbox.resources.customers import get_customer
+from widget_server.sandbox.resources.subscriptions import (
+    PRORATION,
+    apply_item_changes,
+    item_changes,
+    resets_cycle,
+)
+from widget_server.sandbox.routing import ApiRequest, RouteTable
+
+JSON = dict[str, Any]
+routes = RouteTable()
+
+
+def invoice_subscription_id(invoice: JSON) -> str | None:
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    return details.get("subscription")
+
+
+@routes.get("/invoices/<invoice_id>")
+def retrieve_invoice(req: ApiRequest, invoice_id: str) -> JSON:
+    return render(req.store, "invoice", req.store.require("invoice", invoice_id))
+
+
+@routes.get("/invoices")
+def list_invoices(req: ApiRequest) -> JSON:
+    params = req.params
+    check_known(params, ("customer", "subscription", "status", "limit", "starting_after",
+                         "ending_before", "created", "collection_method", "due_date"))
+    customer, sub = opt_str(params, "customer"), opt_str(params, "subscription")
+    status = opt_str(params, "status")
+    rows = [
+        i for i in req.store.newest_first("invoice")
+        if (customer is None or i["customer"] == customer)
+        and (sub is None or invoice_subscription_id(i) == sub)
+        and (status is None or i["status"] == status)
+    ]
+    return list_response(req.store, "invoice", rows, params, "/v1/invoices")
+
+
+@routes.post("/invoices/<invoice_id>/pay")
+def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
+    store = req.store
+    check_known(req.params, ("payment_method", "off_session", "paid_out_of_band", "source"))
+    invoice = store.require("invoice", invoice_id)
+    if invoice["status"] == "paid":
+        raise bad_request("Invoice is already paid", code="invoice_already_paid")
+    if invoice["status"] == "draft":
+        finalize(store, invoice)
+    if invoice["status"] != "open":
+        raise bad_request(f"You can only pay an invoice that is open. This invoice is "
+                          f"{invoice['status']}.", code="invoice_not_open")
+    if opt_bool(req.params, "paid_out_of_band"):
+        from widget_server.sandbox.invoicing import mark_paid
+
+        mark_paid(store, invoice)
+    else:
+        pm_id = opt_str(req.params, "payment_method")
+        if pm_id:
+            pm = store.require("payment_method", pm_id, "payment_method")
+            if pm["customer"] not in (None, invoice["customer"]):
+                raise bad_request(f"No such PaymentMethod: '{pm_id}'", param="payment_method",
+                                  code="resource_missing")
+            pm["customer"] = invoice["customer"]
+        error = charge(store, invoice, pm_id or payment_method_for(store, invoice))
+        if error is not None:
+            error.persist = True
+            raise error
+    sub = store.get("subscription", invoice_subscription_id(invoice) or "")
+    if sub and sub["latest_invoice"] == invoice["id"] and sub["status"] in (
+            "past_due", "incomplete", "unpaid"):
+        sub["status"] = "active"
+    return render(store, "invoice", invoice)
+
+
+@routes.post("/invoices/create_preview")
+def create_preview(req: ApiRequest) -> JSON:
+    """Preview without writing: the changes run against the store, then it is restored."""
+    saved = copy.deepcopy(req.store.tables)
+    try:
+        return _preview(req)
+    finally:
+        req.store.tables = saved
+
+
+def _preview(req: ApiRequest) -> JSON:
+    store, params = req.store, req.params
+    check_known(params, ("customer", "subscription", "subscription_details", "discounts",
+                         "automatic_tax", "currency", "preview_mode", "schedule"))
+    details = opt_dict(params, "subscription_details") or {}
+    sub_id = opt_str(params, "subscription")
+    if sub_id is None:
+        customer = get_customer(store, str(params.get("customer") or ""), "customer")
+        return _preview_new(req, customer, details)
+    sub = store.require("subscription", sub_id, "subscription")
+    customer = get_customer(store, sub["customer"], "customer")
+    if params.get("customer") and params["customer"] != customer["id"]:
+        raise bad_request("The subscription does not belong to this customer.",
+                          param="subscription")
+    if sub["status"] == "canceled":
+        raise bad_request("No upcoming invoices for a canceled subscription.",
+                          code="invoice_upcoming_none")
+    if "discounts" in params:
+        sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"], 0)
+    behavior = details.get("proration_behavior") or "create_prorations"
+    if behavior not in PRORATION:
+        raise bad_request("Invalid proration_behavior.",
+                          param="subscription_details[proration_behavior]")
+    at = opt_int(details, "proration_date") or req.now
+    start, end = billing.period_of(store, sub)
+    pending = list(sub.get("_pending_lines", []))
+    if details.get("items"):
+        changes = item_changes(store, sub, details["items"])
+        reset = resets_cycle(store, sub, changes)
+        prorations = billing.proration_lines(store, sub, changes, at) if behavior != "none" \
+            else []
+        apply_item_changes(store, sub, changes)
+        if reset:
+            price = store.require("price", subscription_items(store, sub["id"])[0]["price"])
+            new_end = add_interval(req.now, price["recurring"]["interval"],
+                                   price["recurring"]["interval_count"])
+            lines = pending + [p for p in prorations if p["amount"] < 0] + \
+                billing.period_lines(store, sub, (req.now, new_end))
+            return _render(req, customer, sub, lines, (req.now, new_end), req.now)
+        if behavior == "always_invoice":
+            return _render(req, customer, sub, pending + prorations, (at, end), req.now)
+        pending += prorations
+    cancels = opt_bool(details, "cancel_at_period_end")
+    if cancels is None:
+        cancels = sub["cancel_at"] is not None and sub["cancel_at"] <= end
+    if cancels:
+        return _render(req, customer, sub, pending, (start, end), end)
+    billing.drop_used_discounts(store, sub, end)
+    price = store.require("price", subscription_items(store, sub["id"])[0]["price"])
+    next_end = billing.next_period_end(price, end)
+    lines = pending + billing.period_lines(store, sub, (end, next_end))
+    return _render(req, customer, sub, lines, (start, end), end)
+
+
+def _preview_new(req: ApiRequest, customer: JSON, details: JSON) -> JSON:
+    store = req.store
+    from widget_server.sandbox.resources.subscriptions import _check_items
+
+    items = _check_items(store, list(details.get("items") or []))
+    period = (req.now, billing.next_period_end(items[0][0], req.now))
+    lines = [billing.make_line(store, price=p, quantity=q, period=period,
+                               subscription_id=None, item_id=None) for p, q in items]
+    discount_ids = build_discounts(store, req.params.get("discounts"), customer, None,
+                                   sum(line["amount"] for line in lines))
+    invoice = new_invoice(store, customer, lines=lines, subscription=None,
+                          billing_reason="subscription_create", period=period,
+                          discount_ids=discount_ids, preview=True)
+    invoice["next_payment_attempt"] = req.now
+    return render(store, "invoice", invoice)
+
+
+def _render(req: ApiRequest, customer: JSON, sub: JSON, lines: list[JSON],
+            period: tuple[int, int], attempt_at: int) -> JSON:
+    invoice = new_invoice(req.store, customer, lines=lines, subscription=sub,
+                          billing_reason="upcoming", period=period,
+                          discount_ids=list(sub["discounts"]), preview=True)
+    invoice["next_payment_attempt"] = attempt_at
+    details = invoice["parent"]["subscription_details"]
+    proration_date = opt_int(opt_dict(req.params, "subscription_details") or {},
+                             "proration_date")
+    if proration_date:
+        details["subscription_proration_date"] = proration_date
+    return render(req.store, "invoice", invoice)

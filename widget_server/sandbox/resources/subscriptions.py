@@ -1,0 +1,288 @@
+"""Subscriptions and subscription items: create, retrieve, list, update, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from widget_server.sandbox import billing
+from widget_server.sandbox.errors import StripeAPIError, bad_request
+from widget_server.sandbox.invoicing import finalize, finalize_and_charge, new_invoice
+from widget_server.sandbox.money import price_amount
+from widget_server.sandbox.params import (
+    apply_metadata,
+    check_known,
+    opt_bool,
+    opt_dict,
+    opt_enum,
+    opt_int,
+    opt_list,
+    opt_str,
+)
+from widget_server.sandbox.render import list_response, render, subscription_items
+from widget_server.sandbox.resources.coupons import build_discounts
+from widget_server.sandbox.resources.customers import get_customer
+from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.store import Store
+
+JSON = dict[str, Any]
+routes = RouteTable()
+FEEDBACK = ("customer_service", "low_quality", "missing_features", "other", "switched_service",
+            "too_complex", "too_expensive", "unused")
+PRORATION = ("create_prorations", "none", "always_invoice")
+PAYMENT_BEHAVIOR = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
+                    "pending_if_incomplete")
+_CREATE = ("customer", "items", "discounts", "default_payment_method", "metadata",
+           "trial_period_days", "trial_end", "payment_behavior", "proration_behavior",
+           "description", "cancel_at_period_end", "cancel_at", "collection_method",
+           "off_session", "payment_settings")
+_UPDATE = ("items", "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
+           "cancellation_details", "discounts", "pause_collection", "default_payment_method",
+           "metadata", "payment_behavior", "description", "trial_end", "off_session",
+           "billing_cycle_anchor", "collection_method", "payment_settings")
+
+
+def _payment_method(store: Store, customer: JSON, value: Any) -> str | None:
+    if not value:
+        return None
+    pm = store.require("payment_method", value, "default_payment_method")
+    if pm.get("customer") != customer["id"]:
+        raise bad_request(f"The customer does not have a payment method with the ID {value}. "
+                          "The payment method must be attached to the customer.",
+                          param="default_payment_method")
+    return str(pm["id"])
+
+
+def _cancellation_details(sub: JSON, value: Any) -> None:
+    if value is None:
+        return
+    details = sub["cancellation_details"]
+    if value == "":
+        details.update(comment=None, feedback=None)
+        return
+    if not isinstance(value, dict):
+        raise bad_request("Invalid cancellation_details.", param="cancellation_details")
+    if "feedback" in value:
+        feedback = opt_enum(value, "feedback", FEEDBACK)
+        details["feedback"] = feedback or None
+    if "comment" in value:
+        details["comment"] = value["comment"] or None
+
+
+def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
+    if not items:
+        raise bad_request("Missing required param: items.", param="items")
+    checked = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("price"):
+            raise bad_request(f"Missing required param: items[{i}][price].",
+                              param=f"items[{i}][price]")
+        price = billing.recurring_price(store, item["price"], f"items[{i}][price]")
+        quantity = opt_int(item, "quantity", 0)
+        checked.append((price, 1 if quantity is None else quantity))
+    _same_cadence([p for p, _ in checked])
+    return checked
+
+
+def _same_cadence(prices: list[JSON]) -> None:
+    first = prices[0]
+    for price in prices[1:]:
+        if price["currency"] != first["currency"] or price["recurring"]["interval"] != first[
+                "recurring"]["interval"] or price["recurring"]["interval_count"] != first[
+                "recurring"]["interval_count"]:
+            raise bad_request("Currency and interval fields must match across all plans on "
+                              "this subscription.", param="items")
+
+
+@routes.post("/subscriptions")
+def create_subscription(req: ApiRequest) -> JSON:
+    store, params = req.store, req.params
+    check_known(params, _CREATE)
+    customer = get_customer(store, str(params.get("customer") or ""), "customer")
+    items = _check_items(store, opt_list(params, "items") or [])
+    behavior = opt_enum(params, "payment_behavior", PAYMENT_BEHAVIOR) or "allow_incomplete"
+    now = req.now
+    trial_days = opt_int(params, "trial_period_days", 0)
+    trial_end = now + trial_days * 86400 if trial_days else opt_int(params, "trial_end")
+    period_end = trial_end or billing.next_period_end(items[0][0], now)
+    sub: JSON = {
+        "id": store.new_id("sub_"),
+        "object": "subscription",
+        "application": None,
+        "application_fee_percent": None,
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
+        "billing_cycle_anchor": period_end if trial_end else now,
+        "billing_thresholds": None,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
+        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": items[0][0]["currency"],
+        "customer": customer["id"],
+        "days_until_due": None,
+        "default_payment_method": _payment_method(store, customer,
+                                                  params.get("default_payment_method")),
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": opt_str(params, "description"),
+        "discounts": [],
+        "ended_at": None,
+        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "latest_invoice": None,
+        "livemode": False,
+        "metadata": {},
+        "next_pending_invoice_item_invoice": None,
+        "on_behalf_of": None,
+        "pause_collection": None,
+        "pending_invoice_item_interval": None,
+        "pending_setup_intent": None,
+        "pending_update": None,
+        "schedule": None,
+        "start_date": now,
+        "status": "incomplete",
+        "test_clock": None,
+        "transfer_data": None,
+        "trial_end": trial_end,
+        "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
+        "trial_start": now if trial_end else None,
+    }
+    apply_metadata(sub, params.get("metadata"))
+    store.insert("subscription", sub)
+    for price, quantity in items:
+        billing.new_item(store, sub["id"], price, quantity, (now, period_end))
+    subtotal = sum(price_amount(p, q) for p, q in items)
+    sub["discounts"] = build_discounts(store, params.get("discounts"), customer, sub["id"],
+                                       subtotal)
+    _apply_cancel_fields(req, sub)
+    if trial_end:
+        lines = billing.period_lines(store, sub, (now, period_end))
+        for line in lines:
+            line.update(amount=0, subtotal=0, description="Trial period for " +
+                        line["description"].split(" × ", 1)[-1])
+        billing.invoice_subscription(store, sub, lines, "subscription_create", (now, period_end))
+        sub["status"] = "trialing"
+        return render(store, "subscription", sub)
+    lines = billing.period_lines(store, sub, (now, period_end))
+    invoice = new_invoice(store, customer, lines=lines, subscription=sub,
+                          billing_reason="subscription_create", period=(now, period_end),
+                          discount_ids=list(sub["discounts"]))
+    sub["latest_invoice"] = invoice["id"]
+    error: StripeAPIError | None = None
+    if behavior == "default_incomplete":
+        finalize(store, invoice)
+    else:
+        error = finalize_and_charge(store, invoice)
+    if invoice["status"] == "paid":
+        sub["status"] = "active"
+    elif behavior == "error_if_incomplete" and error is not None:
+        raise error
+    return render(store, "subscription", sub)
+
+
+def _apply_cancel_fields(req: ApiRequest, sub: JSON) -> None:
+    params = req.params
+    at_period_end = opt_bool(params, "cancel_at_period_end")
+    _, end = billing.period_of(req.store, sub)
+    if at_period_end is not None:
+        sub["cancel_at_period_end"] = at_period_end
+        sub["cancel_at"] = end if at_period_end else None
+        sub["canceled_at"] = req.now if at_period_end else None
+    if "cancel_at" in params:
+        cancel_at = opt_int(params, "cancel_at")
+        if cancel_at is not None and cancel_at <= req.now:
+            raise bad_request("cancel_at must be in the future.", param="cancel_at")
+        sub["cancel_at"] = cancel_at
+        sub["cancel_at_period_end"] = cancel_at is not None and cancel_at == end
+        sub["canceled_at"] = req.now if cancel_at is not None else None
+
+
+@routes.get("/subscriptions/<sub_id>")
+def retrieve_subscription(req: ApiRequest, sub_id: str) -> JSON:
+    return render(req.store, "subscription", req.store.require("subscription", sub_id))
+
+
+@routes.get("/subscriptions")
+def list_subscriptions(req: ApiRequest) -> JSON:
+    params = req.params
+    check_known(params, ("customer", "status", "price", "limit", "starting_after",
+                         "ending_before", "created", "collection_method"))
+    customer, price = opt_str(params, "customer"), opt_str(params, "price")
+    status = opt_str(params, "status")
+    rows = req.store.newest_first("subscription")
+    if status == "ended":
+        rows = [s for s in rows if s["status"] in ("canceled", "incomplete_expired")]
+    elif status and status != "all":
+        rows = [s for s in rows if s["status"] == status]
+    elif status is None:
+        rows = [s for s in rows if s["status"] not in ("canceled", "incomplete_expired")]
+    if customer:
+        rows = [s for s in rows if s["customer"] == customer]
+    if price:
+        rows = [s for s in rows
+                if any(i["price"] == price for i in subscription_items(req.store, s["id"]))]
+    return list_response(req.store, "subscription", rows, params, "/v1/subscriptions")
+
+
+def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
+    """Parse `items[...]` of an update into change records (nothing is written)."""
+    changes = []
+    current = {i["id"]: i for i in subscription_items(store, sub["id"])}
+    for n, entry in enumerate(opt_list({"items": value}, "items") or []):
+        if not isinstance(entry, dict):
+            raise bad_request(f"Invalid hash: items[{n}]", param=f"items[{n}]")
+        item = current.get(entry.get("id") or "")
+        if entry.get("id") and item is None:
+            raise bad_request(f"No such subscription item: '{entry['id']}'",
+                              param=f"items[{n}][id]", code="resource_missing")
+        old_price = store.require("price", item["price"]) if item else None
+        if opt_bool(entry, "deleted"):
+            if item is None:
+                raise bad_request("Deleted items need an id.", param=f"items[{n}][id]")
+            changes.append({"item": item["id"], "old_price": old_price,
+                            "old_quantity": item["quantity"], "new_price": None,
+                            "new_quantity": 0})
+            continue
+        new_price = (billing.recurring_price(store, entry["price"], f"items[{n}][price]")
+                     if entry.get("price") else old_price)
+        if new_price is None:
+            raise bad_request(f"Missing required param: items[{n}][price].",
+                              param=f"items[{n}][price]")
+        quantity = opt_int(entry, "quantity", 0)
+        changes.append({
+            "item": item["id"] if item else None, "old_price": old_price,
+            "old_quantity": item["quantity"] if item else 0, "new_price": new_price,
+            "new_quantity": quantity if quantity is not None else (
+                item["quantity"] if item else 1),
+        })
+    kept = {c["item"] for c in changes}
+    remaining = [store.require("price", i["price"]) for i in current.values() if i["id"]
+                 not in kept] + [c["new_price"] for c in changes if c["new_price"]]
+    if remaining:
+        _same_cadence(remaining)
+    return changes
+
+
+def resets_cycle(store: Store, sub: JSON, changes: list[JSON]) -> bool:
+    items = subscription_items(store, sub["id"])
+    if not items:
+        return False
+    current = store.require("price", items[0]["price"])["recurring"]
+    return any(c["new_price"] and (c["new_price"]["recurring"]["interval"],
+               c["new_price"]["recurring"]["interval_count"]) !=
+               (current["interval"], current["interval_count"]) for c in changes)
+
+
+def apply_item_changes(store: Store, sub: JSON, changes: list[JSON]) -> None:
+    period = billing.period_of(store, sub)
+    for change in changes:
+        if change["new_price"] is None:
+            del store.table("subscription_item")[change["item"]]
+        elif change["item"] is None:
+            change["item"] = billing.new_item(store, sub["id"], change["new_price"],
+                                              change["new_quantity"], period)["id"]
+        else:
+            item = store.require("subscription_item", change["item"])
+            item.update(price=change["new_price"]["id"], quantity=change["new_quantity"])
+    if not subscription_items(store, sub["id"]):
+        raise bad_request("A subscription needs at least one item.", param="items")
