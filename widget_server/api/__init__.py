@@ -6,4 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
+import widget_server.api.embed  # noqa: E402  (identity and embedding routes)
+import widget_server.api.hosted  # noqa: E402
+import widget_server.api.openapi  # noqa: E402
 from widget_server.api import health  # noqa: E402,F401  (routes register on import)

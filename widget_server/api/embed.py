@@ -1,0 +1,297 @@
+"""``POST /v1/embed/session``: trade an identity hash for a portal token; and the loader script.
+
+The order of work is the security model (DESIGN §5): parse, rate-limit, read the account row
+(needed for its secret), check origin, identifier kind and hash — and only then ask Stripe for
+the customer. A bad hash, an unknown account and an unknown customer get the same public
+answer; the precise reason is logged, audited, and shown to the owner only for a test-mode
+account with ``debug`` on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
+
+import widget_server
+from widget_server import audit
+from widget_server.accounts import AccountService, secret_box
+from widget_server.api import bp
+from widget_server.db import get_session
+from widget_server.errors import ApiError, BadRequest, Unauthorized
+from widget_server.i18n import _, negotiate_locale
+from widget_server.identity import (
+    MAX_IDENTIFIER_LENGTH,
+    IdentityVerdict,
+    check_identity,
+    describe_malformed_hash,
+    hash_required,
+    issue_portal_token,
+)
+from widget_server.limits import limiter
+from widget_server.models import Account
+from widget_server.portal.embed_headers import (
+    account_origins,
+    apply_embed_headers,
+    normalize_request_origin,
+    origin_allowed,
+)
+
+log = logging.getLogger(__name__)
+
+# Per account, on top of RATELIMIT_SESSION per IP: bounds what one account's page can cost
+# in Stripe calls even when the requests come from many addresses.
+ACCOUNT_SESSION_LIMIT = "600 per minute"
+MAX_BROWSER_LOCALES = 10
+
+bp.after_app_request(apply_embed_headers)
+
+
+class IdentityRejected(Unauthorized):
+    """The one public answer for every identity failure; `debug` only for test+debug."""
+
+    code = "identity_rejected"
+
+    def __init__(self, message: str, *, debug: str | None = None) -> None:
+        super().__init__(message)
+        self.debug = debug
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.debug:
+            body["error"]["debug"] = self.debug
+        return body
+
+
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    account: str
+    kind: str  # "email" | "customer_id"
+    identifier: str
+    hash: object
+    locale: str | None
+    browser_locales: list[str] = field(default_factory=list)
+
+
+def _parse_body() -> SessionRequest:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_("The request body must be a JSON object."))
+    account = body.get("account")
+    if not isinstance(account, str) or not account:
+        raise BadRequest(_("The account id is missing."), param="account")
+    given = [k for k in ("email", "customer_id") if body.get(k) not in (None, "")]
+    if len(given) != 1:
+        raise BadRequest(_("Send either an email or a customer id."), param="email")
+    kind = given[0]
+    identifier = body[kind]
+    if not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH:
+        raise BadRequest(_("The email or customer id is not valid."), param=kind)
+    locale = body.get("locale")
+    browser = body.get("browser_locales") or []
+    if not isinstance(browser, list):
+        browser = []
+    return SessionRequest(
+        account=account[:64],
+        kind=kind,
+        identifier=identifier,
+        hash=body.get("hash"),
+        locale=locale if isinstance(locale, str) and len(locale) <= 35 else None,
+        browser_locales=[b for b in browser[:MAX_BROWSER_LOCALES] if isinstance(b, str)],
+    )
+
+
+def _hit_rate_limit(limit: str, scope: str, key: str) -> None:
+    extension = limiter()
+    if not extension.enabled:
+        return
+    if not extension.limiter.hit(parse_limit(limit), scope, key):
+        raise RateLimited(_("Too many attempts. Please wait a minute and try again."))
+
+
+def _public_locale(req: SessionRequest) -> str:
+    """The language of the answer, chosen without the account so it cannot reveal one."""
+    return negotiate_locale(
+        explicit=req.locale,
+        browser=req.browser_locales,
+        accept_language=request.headers.get("Accept-Language"),
+        account_default=current_app.config["DEFAULT_LOCALE"],
+    )
+
+
+def _reject(
+    account: Account | None, req: SessionRequest, reason: str, explanation: str, *, debug: bool
+) -> IdentityRejected:
+    """Log and audit the precise reason; return the public error to raise."""
+    origin = request.headers.get("Origin", "")
+    log.warning("embed session refused (%s): %s [origin %s]", reason, explanation, origin or "-")
+    audit.record(
+        account,
+        "customer",
+        req.identifier,
+        "portal.session",
+        req.account,
+        "refused",
+        {"reason": reason, "identifier_type": req.kind, "origin": origin, "mode": "embed"},
+    )
+    return IdentityRejected(
+        _("We couldn't verify your identity, so the billing portal can't be shown. "
+          "Please sign in again or contact support."),
+        debug=explanation if debug else None,
+    )
+
+
+def _identifier_accepted(identify_by: str, kind: str) -> bool:
+    return identify_by == "both" or identify_by == kind
+
+
+@bp.post("/v1/embed/session")
+def create_embed_session() -> Response:
+    """Verify the identity hash and return a short-lived portal token."""
+    _hit_rate_limit(current_app.config["RATELIMIT_SESSION"], "embed-session-ip",
+                    get_remote_address())
+    req = _parse_body()
+    g.locale = _public_locale(req)
+    _hit_rate_limit(ACCOUNT_SESSION_LIMIT, "embed-session-account", req.account)
+
+    service = AccountService(get_session(), secret_box())
+    account = service.get(req.account)
+    if account is None:
+        check_identity([], req.identifier, req.hash)  # same work as a known account
+        raise _reject(None, req, "unknown_account",
+                      f"there is no account {req.account!r}", debug=False)
+
+    settings = service.settings(account)
+    debug = not account.live_mode and bool(settings["debug"])
+    g.cors_origins = account_origins(account)
+    g.cors_any_origin = debug  # let the owner's test page read why it was refused
+    where = f"for account {account.public_id}"
+
+    origin = normalize_request_origin(request.headers.get("Origin"))
+    if not origin_allowed(origin, account):
+        raise _reject(account, req, "origin_not_allowed",
+                      f"the page's origin {origin!r} is not an allowed origin {where}; "
+                      "add it to the account's allowed origins", debug=debug)
+    if not _identifier_accepted(settings["identify_by"], req.kind):
+        wanted = "a customer id (customer_id)" if req.kind == "email" else "an email"
+        raise _reject(account, req, "identifier_not_accepted",
+                      f"this account identifies users by {wanted}, but {req.kind} was sent",
+                      debug=debug)
+    if hash_required(live_mode=account.live_mode, require_hash_setting=settings["require_hash"]) \
+            or req.hash is not None:
+        verdict = check_identity(service.identity_secrets(account), req.identifier, req.hash)
+        if verdict is IdentityVerdict.MALFORMED_HASH:
+            raise _reject(account, req, "malformed_hash",
+                          f"{describe_malformed_hash(req.hash)} ({where})", debug=debug)
+        if not verdict.ok:
+            raise _reject(account, req, "hash_mismatch",
+                          f"the hash did not match the identifier {req.identifier!r} {where}: "
+                          "hash exactly this string (UTF-8, no trimming or lowercasing) with "
+                          "this account's current secret, HMAC-SHA256, lowercase hex",
+                          debug=debug)
+        if verdict is IdentityVerdict.PREVIOUS_SECRET:
+            log.info("account %s: identity verified with the previous secret (rotation overlap)",
+                     account.public_id)
+
+    from widget_server.billing.gateway import gateway_for
+
+    gateway = gateway_for(service.stripe_key(account))
+    lookup = {req.kind: req.identifier}
+    customers = gateway.find_customers(**lookup)
+    if not customers:
+        noun = "email" if req.kind == "email" else "customer id"
+        raise _reject(account, req, "unknown_customer",
+                      f"no Stripe customer has the {noun} {req.identifier!r} {where} "
+                      f"({'live' if account.live_mode else 'test'} mode)", debug=debug)
+
+    locale = negotiate_locale(
+        explicit=req.locale,
+        browser=req.browser_locales,
+        accept_language=request.headers.get("Accept-Language"),
+        account_default=settings["locale"],
+        auto_detect=settings["auto_detect_locale"],
+    )
+    customer_ids = [c.id for c in customers]
+    token, expires_at = issue_portal_token(
+        current_app.config["SECRET_KEY"],
+        account_id=account.public_id,
+        customer_ids=customer_ids,
+        mode="embed",
+        ttl_seconds=int(current_app.config["PORTAL_TOKEN_TTL"]),
+        locale=locale,
+    )
+    audit.record(account, "customer", req.identifier, "portal.session", account.public_id, "ok",
+                 {"identifier_type": req.kind, "customers": customer_ids,
+                  "origin": origin or "", "mode": "embed"})
+    return jsonify(token=token, expires_at=expires_at, locale=locale)
+
+
+# --- the loader ----------------------------------------------------------------------------
+
+_LOADER_CANDIDATES = (
+    Path(widget_server.__file__).parent / "embed" / "portal.js",  # installed package
+    Path(widget_server.__file__).parent.parent / "embed" / "portal.js",  # source checkout
+)
+
+
+@dataclass(frozen=True)
+class LoaderFile:
+    body: bytes
+    etag: str
+    integrity: str  # Subresource Integrity value: "sha384-…"
+
+
+def loader_path() -> Path:
+    for candidate in _LOADER_CANDIDATES:
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("embed/portal.js is missing from this installation")
+
+
+def read_loader(path: Path | None = None) -> LoaderFile:
+    body = (path or loader_path()).read_bytes()
+    digest = base64.b64encode(hashlib.sha384(body).digest()).decode("ascii")
+    return LoaderFile(body, hashlib.sha256(body).hexdigest()[:32], "sha384-" + digest)
+
+
+def _loader() -> LoaderFile:
+    """The loader, read once per process (a new release is a new process)."""
+    cached: LoaderFile | None = current_app.extensions.get("widget_server.loader")
+    if cached is None or current_app.debug:
+        cached = read_loader()
+        current_app.extensions["widget_server.loader"] = cached
+    return cached
+
+
+@bp.get("/embed/v1/portal.js")
+def loader_script() -> Response:
+    loader = _loader()
+    response = Response(loader.body, mimetype="text/javascript")
+    response.set_etag(loader.etag)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    # Any page may load it; SRI (integrity + crossorigin) needs a CORS-enabled response.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response.make_conditional(request)
+    return response
+
+
+@bp.get("/embed/v1/portal.js.sri")
+def loader_integrity() -> Response:
+    """The loader's SRI hash and the snippet to paste, for the dashboard and the docs."""
+    loader = _loader()
+    response = jsonify(integrity=loader.integrity, url=request.url_root + "embed/v1/portal.js")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = "no-cache"
+    return response

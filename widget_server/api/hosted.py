@@ -1,0 +1,244 @@
+"""Hosted portal (DESIGN §3.2): a one-time URL to a full-page portal, made server to server.
+
+``POST /v1/portal_sessions`` (account API key) stores only the SHA-256 of a random one-time
+code and returns ``{url, expires_at}``. ``GET /portal/session/<code>`` consumes the code once
+(an atomic UPDATE, so two tabs cannot both use it) and renders the portal with a portal token
+embedded in the page body: the token never lands in a URL, a cookie or a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, timedelta
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, g, jsonify, render_template_string, request
+from sqlalchemy import select, update
+
+from widget_server import audit
+from widget_server.accounts import AccountService, secret_box
+from widget_server.api import bp
+from widget_server.db import get_session
+from widget_server.errors import BadRequest, NotFound, Unauthorized
+from widget_server.i18n import _, negotiate_locale, text_direction
+from widget_server.identity import MAX_IDENTIFIER_LENGTH, issue_portal_token
+from widget_server.models import Account, HostedSession, utcnow
+
+MAX_RETURN_URL = 2000
+_CUSTOMER_IDS_SEPARATOR = ","
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def _api_account(service: AccountService) -> Account:
+    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
+    account = service.account_for_api_key(key.strip()) if scheme.lower() == "bearer" else None
+    if account is None:
+        raise Unauthorized(
+            _("Send the account's API key as 'Authorization: Bearer wsk_…'."),
+            code="invalid_api_key",
+        )
+    return account
+
+
+def return_url_origin(url: str) -> str | None:
+    """The origin of an absolute http(s) URL, lowercased; None when it is not one."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username:
+        return None
+    origin = f"{parts.scheme}://{parts.hostname}"
+    if parts.port is not None:
+        origin += f":{parts.port}"
+    return origin.lower()
+
+
+def _validated_return_url(account: Account, raw: object) -> str:
+    if not isinstance(raw, str) or not raw or len(raw) > MAX_RETURN_URL:
+        raise BadRequest(_("return_url is required: the page to send the customer back to."),
+                         param="return_url")
+    origin = return_url_origin(raw)
+    allowed = [o.lower() for o in account.allowed_origins or []]
+    if origin is None or origin not in allowed:
+        raise BadRequest(
+            _("return_url must be on one of the account's allowed origins."),
+            code="return_url_not_allowed", param="return_url",
+        )
+    return raw
+
+
+@bp.post("/v1/portal_sessions")
+def create_portal_session() -> Response:
+    """Create a one-time hosted portal URL for one customer (by id or email)."""
+    service = AccountService(get_session(), secret_box())
+    account = _api_account(service)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest(_("The request body must be a JSON object."))
+    given = [k for k in ("customer", "email") if body.get(k) not in (None, "")]
+    if len(given) != 1:
+        raise BadRequest(_("Send either customer (a Stripe customer id) or email."),
+                         param="customer")
+    kind = given[0]
+    identifier = body[kind]
+    if not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH:
+        raise BadRequest(_("The email or customer id is not valid."), param=kind)
+    return_url = _validated_return_url(account, body.get("return_url"))
+    locale = body.get("locale")
+    if locale is not None and not isinstance(locale, str):
+        raise BadRequest(_("locale must be a language code such as 'de'."), param="locale")
+
+    from widget_server.billing.gateway import gateway_for
+
+    gateway = gateway_for(service.stripe_key(account))
+    lookup = {"customer_id" if kind == "customer" else "email": identifier}
+    customers = gateway.find_customers(**lookup)
+    if not customers:
+        audit.record(account, "api", identifier, "portal.hosted_session", account.public_id,
+                     "refused", {"reason": "unknown_customer", "identifier_type": kind})
+        raise NotFound(_("No customer matches this %(kind)s.", kind=kind),
+                       code="customer_not_found", param=kind)
+
+    code = secrets.token_urlsafe(32)
+    ttl = int(current_app.config["HOSTED_SESSION_TTL"])
+    expires = utcnow() + timedelta(seconds=ttl)
+    customer_ids = _CUSTOMER_IDS_SEPARATOR.join(c.id for c in customers)[:255]
+    session = get_session()
+    session.add(HostedSession(
+        account_id=account.id, code_hash=_code_hash(code), customer_id=customer_ids,
+        return_url=return_url, locale=locale[:16] if locale else None, expires_at=expires,
+    ))
+    session.commit()
+    audit.record(account, "api", identifier, "portal.hosted_session", account.public_id, "ok",
+                 {"identifier_type": kind, "customers": customer_ids.split(",")})
+    base = str(current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+    return jsonify(url=f"{base}/portal/session/{code}", expires_at=int(expires.timestamp()))
+
+
+def _consume(code: str) -> HostedSession | None:
+    """Mark the session used exactly once; None when unknown, used or expired."""
+    session = get_session()
+    now = utcnow()
+    row = session.scalar(select(HostedSession).where(HostedSession.code_hash == _code_hash(code)))
+    if row is None or row.used_at is not None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    if expires <= now:
+        return None
+    claimed = session.execute(
+        update(HostedSession)
+        .where(HostedSession.id == row.id, HostedSession.used_at.is_(None))
+        .values(used_at=now)
+    )
+    session.commit()
+    if getattr(claimed, "rowcount", 0) != 1:
+        return None  # another request used it first
+    return row
+
+
+def _private(response: Response, status: int = 200) -> Response:
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/portal/session/<code>")
+def hosted_portal_page(code: str) -> Response:
+    """Exchange the one-time code and render the full-page portal."""
+    row = _consume(code) if len(code) <= 100 else None
+    service = AccountService(get_session(), secret_box())
+    account = get_session().get(Account, row.account_id) if row else None
+    if row is None or account is None:
+        g.locale = negotiate_locale(explicit=None,
+                                    accept_language=request.headers.get("Accept-Language"),
+                                    account_default=current_app.config["DEFAULT_LOCALE"])
+        html = render_template_string(_EXPIRED_PAGE, locale=g.locale,
+                                      direction=text_direction(g.locale))
+        return _private(Response(html, mimetype="text/html"), 410)
+
+    settings = service.settings(account)
+    locale = negotiate_locale(
+        explicit=row.locale,
+        accept_language=request.headers.get("Accept-Language"),
+        account_default=settings["locale"],
+        auto_detect=settings["auto_detect_locale"],
+    )
+    g.locale = locale
+    g.custom_strings = settings["custom_strings"].get(locale, {})
+    token, expires_at = issue_portal_token(
+        current_app.config["SECRET_KEY"],
+        account_id=account.public_id,
+        customer_ids=row.customer_id.split(_CUSTOMER_IDS_SEPARATOR),
+        mode="hosted",
+        ttl_seconds=int(current_app.config["PORTAL_TOKEN_TTL"]),
+        locale=locale,
+    )
+    audit.record(account, "customer", row.customer_id, "portal.hosted_open", account.public_id,
+                 "ok", {"mode": "hosted"})
+    boot = {"token": token, "expires_at": expires_at, "locale": locale,
+            "apiBase": request.url_root.rstrip("/"), "returnUrl": row.return_url}
+    html = render_template_string(
+        _HOSTED_PAGE, boot=boot, locale=locale, direction=text_direction(locale),
+        account_name=account.name, return_url=row.return_url,
+        logo_url=settings.get("logo_url") or "",
+    )
+    return _private(Response(html, mimetype="text/html"))
+
+
+_HOSTED_PAGE = """<!doctype html>
+<html lang="{{ locale }}" dir="{{ direction }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{{ _("Billing") }} · {{ account_name }}</title>
+<link rel="stylesheet" href="{{ url_for('static', filename='portal/portal.css') }}">
+<style>
+body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f7f7f8}
+.ws-hosted{max-width:56rem;margin:0 auto;padding:1rem}
+.ws-hosted-top{display:flex;align-items:center;justify-content:space-between;gap:1rem}
+.ws-hosted-top img{max-height:2.5rem}
+</style>
+</head>
+<body>
+<div class="ws-hosted">
+  <header class="ws-hosted-top">
+    {% if logo_url %}<img src="{{ logo_url }}" alt="{{ account_name }}">{% else %}
+    <strong>{{ account_name }}</strong>{% endif %}
+    <a id="ws-return" href="{{ return_url }}">{{ _("Return to %(name)s", name=account_name) }}</a>
+  </header>
+  <main id="ws-portal" data-mode="hosted"></main>
+</div>
+<script type="application/json" id="ws-session">{{ boot|tojson }}</script>
+<script src="{{ url_for('static', filename='portal/app.js') }}"></script>
+<script>
+(function () {
+  var boot = JSON.parse(document.getElementById("ws-session").textContent);
+  window.WidgetServerPortal.mount(document.getElementById("ws-portal"), {
+    apiBase: boot.apiBase, token: boot.token, locale: boot.locale, debug: false,
+    mode: "hosted", returnUrl: boot.returnUrl,
+    emit: function () { return Promise.resolve(true); }
+  });
+})();
+</script>
+</body>
+</html>
+"""
+
+_EXPIRED_PAGE = """<!doctype html>
+<html lang="{{ locale }}" dir="{{ direction }}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ _("This link has expired") }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}
+</style></head>
+<body><main role="alert"><h1>{{ _("This link has expired") }}</h1>
+<p>{{ _("Billing links work once and only for a few minutes. Go back to the app and open "
+"the billing page again to get a new one.") }}</p></main></body>
+</html>
+"""
