@@ -1,0 +1,16 @@
+// Owner dashboard: copy buttons and confirmations. Text only; never innerHTML.
+"use strict";
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("button[data-copy]");
+  if (!button) return;
+  var source = document.getElementById(button.getAttribute("data-copy"));
+  if (source && navigator.clipboard) {
+    navigator.clipboard.writeText(source.textContent);
+  }
+});
+document.addEventListener("submit", function (event) {
+  var message = event.target.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
