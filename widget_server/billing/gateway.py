@@ -250,18 +250,23 @@ class StripeGateway:
         customer_ids: Sequence[str],
         *,
         subscription_ids: Collection[str] | None = None,
+        subscriptions_only: bool = False,
         limit: int | None = None,
     ) -> list[Invoice]:
         """Invoices of these customers, newest first, at most `limit` (default 24).
 
-        `subscription_ids`: keep only invoices of these subscriptions (None: every invoice,
-        one-off ones too). Drafts are never shown: the customer cannot open them.
+        `subscriptions_only`: only invoices of a subscription (an invoice listed for a customer
+        can only belong to that customer's subscriptions), not one-off invoices;
+        `subscription_ids`: only invoices of these subscriptions. One call per customer.
+        Drafts are never shown: the customer cannot open them.
         """
         limit = limit or self._invoice_limit
-        page_size = 100 if subscription_ids is not None else min(100, limit)
+        filtered = subscriptions_only or subscription_ids is not None
+        page_size = 100 if filtered else min(100, limit)
         futures = [self._submit(self._raw_invoices, c, page_size) for c in customer_ids]
         found = [convert.invoice_from_stripe(i) for f in futures for i in self._wait(f)]
         found = [i for i in found if i.status != "draft"
+                 and (not subscriptions_only or i.subscription_id is not None)
                  and (subscription_ids is None or i.subscription_id in subscription_ids)]
         found.sort(key=lambda i: i.created, reverse=True)
         return found[:limit]

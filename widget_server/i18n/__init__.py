@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -17,6 +18,7 @@ from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context
 
@@ -28,7 +30,7 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 EXTENSION = "widget_server.i18n"
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext convention
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it here."""
     return message
 
@@ -159,6 +161,12 @@ def format_money(amount: int, currency: str, locale: str) -> str:
 def format_date(timestamp: int, locale: str) -> str:
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
     return babel_format_date(moment.date(), format="medium", locale=_babel_locale(locale))
+
+
+def format_percent(percent: float, locale: str) -> str:
+    """Format a percentage given in percent (20.0 -> "20%", "20 %" in German)."""
+    value = Decimal(str(round(percent, 2))) / 100
+    return babel_format_percent(value, locale=_babel_locale(locale), decimal_quantization=False)
 
 
 def _babel_locale(locale: str) -> Locale:

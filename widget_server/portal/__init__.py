@@ -5,3 +5,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
+
+from widget_server.portal import views  # noqa: E402,F401  (read routes register on import)

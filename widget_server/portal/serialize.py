@@ -1,0 +1,310 @@
+"""Domain values -> the portal JSON of docs/portal-json.md (translated, Babel-formatted).
+
+Display strings (``*_display``) are formatted here for the request's locale so the browser
+ships no catalogs and no formatting code. The action endpoints reuse ``subscription_json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+from widget_server.billing.domain import (
+    Customer,
+    Discount,
+    Invoice,
+    PaymentMethod,
+    PortalSnapshot,
+    Price,
+    Product,
+    Subscription,
+    SubscriptionItem,
+)
+from widget_server.i18n import (
+    N_,
+    _,
+    current_locale,
+    format_date,
+    format_money,
+    format_percent,
+    ngettext,
+    text_direction,
+    translate,
+)
+from widget_server.i18n.ui_strings import UI_STRINGS
+from widget_server.models import Account
+from widget_server.portal.rules import allowed_actions, has_open_invoice
+
+JSON = dict[str, Any]
+
+# The settings the portal UI needs (never secrets, never the catalog allow-list).
+UI_SETTINGS = (
+    "change_plan", "quantity", "cancellation", "cancellation_reason", "cancel_immediately",
+    "undo_cancel", "retention_offer", "resubscribe", "change_plan_when_canceled", "coupons",
+    "coupon_on_resubscribe", "actions_dropdown", "update_card", "pay_failed_invoices",
+    "show_all_invoices", "pause", "billing_details", "downgrade_at_period_end",
+    "accent_color", "logo_url", "font_family",
+)
+
+SUBSCRIPTION_STATUSES = {
+    "active": N_("Active"),
+    "trialing": N_("Trial"),
+    "past_due": N_("Past due"),
+    "unpaid": N_("Unpaid"),
+    "canceled": N_("Canceled"),
+    "incomplete": N_("Incomplete"),
+    "incomplete_expired": N_("Expired"),
+    "paused": N_("Paused"),
+}
+INVOICE_STATUSES = {
+    "draft": N_("Draft"),
+    "open": N_("Open"),
+    "paid": N_("Paid"),
+    "void": N_("Void"),
+    "uncollectible": N_("Uncollectible"),
+}
+# (singular, plural) per interval; the plural takes %(num)s.
+INTERVALS = {
+    "day": (N_("per day"), N_("every %(num)s days")),
+    "week": (N_("per week"), N_("every %(num)s weeks")),
+    "month": (N_("per month"), N_("every %(num)s months")),
+    "year": (N_("per year"), N_("every %(num)s years")),
+}
+CARD_BRANDS = {
+    "visa": "Visa", "mastercard": "Mastercard", "amex": "American Express",
+    "discover": "Discover", "diners": "Diners Club", "jcb": "JCB", "unionpay": "UnionPay",
+    "cartes_bancaires": "Cartes Bancaires", "link": "Link",
+    "sepa_debit": N_("SEPA Direct Debit"), "us_bank_account": N_("Bank account"),
+    "bacs_debit": N_("Bacs Direct Debit"),
+}
+
+
+def _date(timestamp: int | None, locale: str) -> str | None:
+    return format_date(timestamp, locale) if timestamp is not None else None
+
+
+def strings_for(locale: str, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Every UI string in `locale`, with the account's overrides for that locale."""
+    return {message: translate(message, locale, overrides) for message in UI_STRINGS}
+
+
+def product_json(product: Product) -> JSON:
+    return {
+        "id": product.id,
+        "name": product.name,
+        "description": product.description,
+        "unit_label": product.unit_label,
+        "quantity_min": product.quantity_min,
+        "quantity_max": product.quantity_max,
+        "quantity_step": product.quantity_step,
+        "adjustable_quantity": product.adjustable_quantity,
+    }
+
+
+def interval_display(price: Price) -> str | None:
+    if price.interval is None:
+        return None
+    singular, plural = INTERVALS.get(price.interval, (price.interval, price.interval))
+    return ngettext(singular, plural, price.interval_count)
+
+
+def price_json(price: Price, locale: str, *, with_product: bool = False) -> JSON:
+    found: JSON = {
+        "id": price.id,
+        "nickname": price.nickname,
+        "unit_amount": price.unit_amount,
+        "currency": price.currency,
+        "interval": price.interval,
+        "interval_count": price.interval_count,
+        "amount_display": format_money(price.unit_amount, price.currency, locale)
+        if price.unit_amount is not None else None,
+        "interval_display": interval_display(price),
+    }
+    if with_product:
+        found["product"] = product_json(price.product)
+    return found
+
+
+def item_json(item: SubscriptionItem, locale: str) -> JSON:
+    price = item.price
+    return {
+        "id": item.id,
+        "quantity": item.quantity,
+        "current_period_start": item.current_period_start,
+        "current_period_end": item.current_period_end,
+        "amount_display": format_money(price.unit_amount * item.quantity, price.currency, locale)
+        if price.unit_amount is not None else None,
+        "price": price_json(price, locale),
+        "product": product_json(price.product),
+    }
+
+
+def discount_display(discount: Discount, locale: str) -> str:
+    if discount.percent_off is not None:
+        amount = format_percent(discount.percent_off, locale)
+    elif discount.amount_off is not None and discount.currency:
+        amount = format_money(discount.amount_off, discount.currency, locale)
+    else:
+        return discount.name or discount.coupon_id
+    if discount.duration == "repeating" and discount.end is not None:
+        return _("%(amount)s off until %(date)s", amount=amount,
+                 date=format_date(discount.end, locale))
+    if discount.duration == "once":
+        return _("%(amount)s off the next invoice", amount=amount)
+    return _("%(amount)s off", amount=amount)
+
+
+def discount_json(discount: Discount, locale: str) -> JSON:
+    return {
+        "id": discount.id,
+        "coupon_id": discount.coupon_id,
+        "name": discount.name,
+        "percent_off": discount.percent_off,
+        "amount_off": discount.amount_off,
+        "currency": discount.currency,
+        "duration": discount.duration,
+        "end": discount.end,
+        "promotion_code": discount.promotion_code,
+        "display": discount_display(discount, locale),
+    }
+
+
+def subscription_json(
+    sub: Subscription,
+    settings: Mapping[str, Any],
+    *,
+    locale: str | None = None,
+    catalog_price_ids: Collection[str] | None = None,
+) -> JSON:
+    """One subscription with its display strings and the actions the settings allow."""
+    locale = locale or current_locale()
+    pause = sub.pause_collection
+    invoice = sub.latest_invoice if has_open_invoice(sub) else None
+    status = SUBSCRIPTION_STATUSES.get(sub.status)
+    actions = allowed_actions(settings, sub, catalog_price_ids=catalog_price_ids)
+    return {
+        "id": sub.id,
+        "status": sub.status,
+        "status_display": _(status) if status else sub.status,
+        "created": sub.created,
+        "cancel_at_period_end": sub.cancel_at_period_end,
+        "cancel_at": sub.cancel_at,
+        "cancel_at_display": _date(sub.cancel_at, locale),
+        "canceled_at": sub.canceled_at,
+        "ended_at": sub.ended_at,
+        "trial_end": sub.trial_end,
+        "trial_end_display": _date(sub.trial_end, locale),
+        "current_period_end": sub.current_period_end,
+        "current_period_end_display": _date(sub.current_period_end, locale),
+        "pause_collection": {
+            "behavior": pause.behavior,
+            "resumes_at": pause.resumes_at,
+            "resumes_at_display": _date(pause.resumes_at, locale),
+        } if pause is not None else None,
+        "items": [item_json(item, locale) for item in sub.items],
+        "discounts": [discount_json(d, locale) for d in sub.discounts],
+        "latest_invoice_id": sub.latest_invoice_id,
+        "open_invoice": {
+            "id": invoice.id,
+            "amount_due": invoice.amount_remaining,
+            "amount_display": format_money(invoice.amount_remaining, invoice.currency, locale),
+        } if invoice is not None else None,
+        "actions": actions.as_dict(),
+    }
+
+
+def payment_method_json(pm: PaymentMethod | None) -> JSON | None:
+    if pm is None:
+        return None
+    brand = CARD_BRANDS.get(pm.brand)
+    brand_display = (_(brand) if pm.type != "card" else brand) if brand else pm.brand.title()
+    return {
+        "id": pm.id,
+        "type": pm.type,
+        "brand": pm.brand,
+        "last4": pm.last4,
+        "exp_month": pm.exp_month or None,
+        "exp_year": pm.exp_year or None,
+        "display": f"{brand_display} •••• {pm.last4}" if pm.last4 else brand_display,
+        "expires_display": f"{pm.exp_month:02d}/{pm.exp_year}" if pm.exp_month else None,
+    }
+
+
+def customer_json(customer: Customer) -> JSON:
+    return {
+        "id": customer.id,
+        "email": customer.email,
+        "name": customer.name,
+        "phone": customer.phone,
+        "address": customer.address,
+        "tax_ids": [{"id": t.id, "type": t.type, "value": t.value} for t in customer.tax_ids],
+    }
+
+
+def catalog_for_settings(prices: Sequence[Price], settings: Mapping[str, Any]) -> list[Price]:
+    """The prices users may pick: the owner's list (in its order) or every catalog price."""
+    allowed: list[str] = list(settings.get("catalog_prices") or [])
+    if not allowed:
+        return list(prices)
+    by_id = {p.id: p for p in prices}
+    return [by_id[pid] for pid in allowed if pid in by_id]
+
+
+def visible_subscriptions(
+    subscriptions: Sequence[Subscription], settings: Mapping[str, Any]
+) -> list[Subscription]:
+    if settings.get("only_active_subscriptions"):
+        return [s for s in subscriptions if s.status not in {"canceled", "incomplete_expired"}]
+    return list(subscriptions)
+
+
+def portal_payload(
+    account: Account,
+    settings: Mapping[str, Any],
+    snapshot: PortalSnapshot,
+    *,
+    locale: str,
+    js_url: str,
+) -> JSON:
+    """The body of ``GET /v1/portal``."""
+    catalog = catalog_for_settings(snapshot.catalog, settings)
+    catalog_ids = [p.id for p in catalog]
+    overrides = (settings.get("custom_strings") or {}).get(locale) or {}
+    return {
+        "account": {"id": account.public_id, "name": account.name,
+                    "test_mode": not account.live_mode},
+        "locale": locale,
+        "direction": text_direction(locale),
+        "strings": strings_for(locale, overrides),
+        "settings": {name: settings.get(name) for name in UI_SETTINGS},
+        "stripe": {"publishable_key": settings.get("stripe_publishable_key") or None,
+                   "js_url": js_url},
+        "customer": customer_json(snapshot.customer) if snapshot.customer else None,
+        "payment_method": payment_method_json(snapshot.payment_method),
+        "subscriptions": [
+            subscription_json(s, settings, locale=locale, catalog_price_ids=catalog_ids)
+            for s in visible_subscriptions(snapshot.subscriptions, settings)
+        ],
+        "catalog": [price_json(p, locale, with_product=True) for p in catalog],
+    }
+
+
+def invoice_json(invoice: Invoice, locale: str) -> JSON:
+    status = INVOICE_STATUSES.get(invoice.status or "")
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "status_display": _(status) if status else invoice.status,
+        "currency": invoice.currency,
+        "amount_due": invoice.amount_due,
+        "amount_paid": invoice.amount_paid,
+        "amount_remaining": invoice.amount_remaining,
+        "total": invoice.total,
+        "total_display": format_money(invoice.total, invoice.currency, locale),
+        "created": invoice.created,
+        "created_display": format_date(invoice.created, locale),
+        "hosted_invoice_url": invoice.hosted_invoice_url,
+        "invoice_pdf": invoice.invoice_pdf,
+        "subscription_id": invoice.subscription_id,
+    }

@@ -1,0 +1,42 @@
+"""The portal's read endpoints: ``GET /v1/portal`` and ``GET /v1/portal/invoices``."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+
+from widget_server.billing.gateway import gateway_for
+from widget_server.i18n import current_locale
+from widget_server.portal import bp
+from widget_server.portal.auth import portal_context
+from widget_server.portal.serialize import invoice_json, portal_payload
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/v1/portal")
+def portal_view() -> Response:
+    """Customer, subscriptions (with allowed actions), payment method, catalog, UI strings."""
+    context = portal_context()
+    snapshot = gateway_for(context.stripe_key).snapshot(context.customer_ids)
+    payload = portal_payload(
+        context.account,
+        context.settings,
+        snapshot,
+        locale=current_locale(),
+        js_url=current_app.config["STRIPE_JS_URL"],
+    )
+    return _private(jsonify(payload))
+
+
+@bp.get("/v1/portal/invoices")
+def invoices_view() -> Response:
+    """Newest first; subscription invoices only unless the account shows all invoices."""
+    context = portal_context()
+    invoices = gateway_for(context.stripe_key).invoices(
+        context.customer_ids, subscriptions_only=not context.settings["show_all_invoices"]
+    )
+    locale = current_locale()
+    return _private(jsonify({"invoices": [invoice_json(i, locale) for i in invoices]}))
