@@ -31,11 +31,11 @@ def next_period_end(price: JSON, start: int) -> int:
 def recurring_price(store: Store, price_id: Any, param: str) -> JSON:
     price = store.require("price", price_id, param)
     if price["type"] != "recurring":
-        raise bad_request(f"The price specified is set to `type=one_time` but this field only "
-                          f"accepts prices with `type=recurring`.", param=param)
+        raise bad_request("The price specified is set to `type=one_time` but this field only "
+                          "accepts prices with `type=recurring`.", param=param)
     if not price["active"]:
-        raise bad_request(f"The price specified is inactive. This field only accepts active "
-                          f"prices.", param=param)
+        raise bad_request("The price specified is inactive. This field only accepts active "
+                          "prices.", param=param)
     return price
 
 
@@ -79,7 +79,7 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
                 store, price=old, quantity=change["old_quantity"], period=(at, end),
                 subscription_id=sub["id"], item_id=change["item"], amount=-amount,
                 proration=True,
-                description=f"Unused time on {change['old_quantity']} × {name} after "
+                description=f"Unused time on {change['old_quantity']} \u00d7 {name} after "
                             f"{_date(at)}"))
         if new is not None and change["new_quantity"]:
             amount = prorate(price_amount(new, change["new_quantity"]), remaining, length)
@@ -88,7 +88,7 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
                 store, price=new, quantity=change["new_quantity"], period=(at, end),
                 subscription_id=sub["id"], item_id=change["item"], amount=amount,
                 proration=True,
-                description=f"Remaining time on {change['new_quantity']} × {name} after "
+                description=f"Remaining time on {change['new_quantity']} \u00d7 {name} after "
                             f"{_date(at)}"))
     return lines
 
@@ -133,7 +133,8 @@ def drop_used_discounts(store: Store, sub: JSON, now: int) -> None:
         if discount is None:
             continue
         coupon = store.get("coupon", discount["source"]["coupon"]) or {}
-        if (coupon.get("duration") == "once" and discount.get("_used")) or (discount["end"] and discount["end"] <= now):
+        used_once = coupon.get("duration") == "once" and discount.get("_used")
+        if used_once or (discount["end"] and discount["end"] <= now):
             discount["end"] = discount["end"] or now
             continue
         keep.append(discount_id)
@@ -168,7 +169,8 @@ def cancel_now(store: Store, sub: JSON, at: int, reason: str = "cancellation_req
                  "old_quantity": i["quantity"], "new_price": None, "new_quantity": 0}
                 for i in subscription_items(store, sub["id"])], at)
         if lines:
-            invoice_subscription(store, sub, lines, "subscription_update", period_of(store, sub))
+            invoice_subscription(store, sub, lines, "subscription_update",
+                                 period_of(store, sub))
     sub["status"] = "canceled"
     sub["canceled_at"] = sub["canceled_at"] or at
     sub["ended_at"] = at

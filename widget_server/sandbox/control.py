@@ -3,6 +3,7 @@ injects faults before Flask sees a request."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import socket
@@ -77,10 +78,8 @@ def _drop(environ: dict[str, Any], start_response: StartResponse) -> Iterable[by
     sock = environ.get("werkzeug.socket")
     if sock is None:
         raise ConnectionAbortedError("sandbox fault: dropped connection")
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     start_response("500 Dropped", [("Content-Length", "0")])
     return [b""]
 

@@ -33,7 +33,7 @@ def make_line(
         "object": "line_item",
         "amount": value,
         "currency": price["currency"],
-        "description": description or f"{quantity} × {product['name']}",
+        "description": description or f"{quantity} \u00d7 {product['name']}",
         "discount_amounts": [],
         "discountable": True,
         "discounts": [],

@@ -73,7 +73,7 @@ _RENDERERS: dict[str, Callable[[Store, JSON], JSON]] = {
 
 def render(store: Store, kind: str, obj: JSON) -> JSON:
     renderer = _RENDERERS.get(kind)
-    return renderer(store, obj) if renderer else strip_internal(obj)  # type: ignore[no-any-return]
+    return renderer(store, obj) if renderer else strip_internal(obj)
 
 
 def subscription_items(store: Store, subscription_id: str) -> list[JSON]:

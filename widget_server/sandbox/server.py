@@ -33,7 +33,6 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._server = make_server(self.host, self.port, self.app, threaded=True)
-        self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         name="stripe-sandbox", daemon=True)
         self._thread.start()
@@ -59,7 +58,7 @@ def serve(port: int, host: str = "127.0.0.1", seed: bool = False) -> None:
     """Serve the sandbox until interrupted (used by `widget-server sandbox serve`)."""
     app = create_sandbox_app(seed=seed)
     server = make_server(host, port, app, threaded=True)
-    print(f"Stripe sandbox on http://{host}:{server.server_port} (seeded: {seed})")  # noqa: T201
+    print(f"Stripe sandbox on http://{host}:{server.server_port} (seeded: {seed})")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

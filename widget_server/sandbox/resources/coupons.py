@@ -15,7 +15,6 @@ from widget_server.sandbox.params import (
     opt_int,
     opt_list,
     opt_str,
-    req_str,
 )
 from widget_server.sandbox.render import list_response, render
 from widget_server.sandbox.routing import ApiRequest, RouteTable

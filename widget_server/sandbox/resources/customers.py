@@ -133,7 +133,7 @@ def delete_customer(req: ApiRequest, customer_id: str) -> JSON:
         if sub["customer"] == customer_id and sub["status"] != "canceled":
             sub.update(status="canceled", canceled_at=req.now, ended_at=req.now)
     deleted = {"id": customer_id, "object": "customer", "deleted": True}
-    req.store.table("customer")[customer_id] = {**deleted, "_seq": 0, "created": 0}
+    req.store.table("customer")[customer_id] = {**deleted, "_seq": 0}
     return deleted
 
 

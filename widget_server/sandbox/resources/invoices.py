@@ -7,7 +7,13 @@ from typing import Any
 
 from widget_server.sandbox import billing
 from widget_server.sandbox.errors import bad_request
-from widget_server.sandbox.invoicing import charge, finalize, new_invoice, payment_method_for
+from widget_server.sandbox.invoicing import (
+    charge,
+    finalize,
+    make_line,
+    new_invoice,
+    payment_method_for,
+)
 from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import check_known, opt_bool, opt_dict, opt_int, opt_str
 from widget_server.sandbox.render import list_response, render, subscription_items
@@ -156,7 +162,7 @@ def _preview_new(req: ApiRequest, customer: JSON, details: JSON) -> JSON:
 
     items = _check_items(store, list(details.get("items") or []))
     period = (req.now, billing.next_period_end(items[0][0], req.now))
-    lines = [billing.make_line(store, price=p, quantity=q, period=period,
+    lines = [make_line(store, price=p, quantity=q, period=period,
                                subscription_id=None, item_id=None) for p, q in items]
     discount_ids = build_discounts(store, req.params.get("discounts"), customer, None,
                                    sum(line["amount"] for line in lines))

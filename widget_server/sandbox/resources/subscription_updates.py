@@ -43,9 +43,9 @@ def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
     store, params = req.store, req.params
     check_known(params, _UPDATE)
     sub = store.require("subscription", sub_id)
-    if sub["status"] in ("canceled", "incomplete_expired"):
-        if set(params) - {"cancellation_details", "metadata", "expand"}:
-            raise bad_request(CANCELED_MESSAGE)
+    if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {
+            "cancellation_details", "metadata", "expand"}:
+        raise bad_request(CANCELED_MESSAGE)
     customer = store.require("customer", sub["customer"])
     _cancellation_details(sub, params.get("cancellation_details"))
     apply_metadata(sub, params.get("metadata"))
@@ -152,8 +152,8 @@ def update_subscription_item(req: ApiRequest, item_id: str) -> JSON:
     sub = req.store.require("subscription", item["subscription"])
     if sub["status"] == "canceled":
         raise bad_request(CANCELED_MESSAGE)
-    entry = {"id": item_id, **{k: req.params[k] for k in ("price", "quantity")
-                               if k in req.params}}
+    entry: JSON = {"id": item_id}
+    entry.update({k: req.params[k] for k in ("price", "quantity") if k in req.params})
     inner = ApiRequest(req.store, {**{k: v for k, v in req.params.items()
                                       if k not in ("price", "quantity", "metadata")},
                                    "items": [entry]})

@@ -12,7 +12,6 @@ from widget_server.sandbox.params import (
     apply_metadata,
     check_known,
     opt_bool,
-    opt_dict,
     opt_enum,
     opt_int,
     opt_list,
@@ -159,7 +158,7 @@ def create_subscription(req: ApiRequest) -> JSON:
         lines = billing.period_lines(store, sub, (now, period_end))
         for line in lines:
             line.update(amount=0, subtotal=0, description="Trial period for " +
-                        line["description"].split(" × ", 1)[-1])
+                        line["description"].split(" \u00d7 ", 1)[-1])
         billing.invoice_subscription(store, sub, lines, "subscription_create", (now, period_end))
         sub["status"] = "trialing"
         return render(store, "subscription", sub)
