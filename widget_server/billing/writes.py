@@ -175,8 +175,14 @@ class StripeWriter:
         return OwnedPaymentMethod(payment_method_from_stripe(found), expandable_id(found.customer))
 
     def tax_id(self, customer_id: str, tax_id: str) -> TaxId | None:
+        """The customer's tax id; None when missing or owned by anyone else."""
         found = self._maybe(lambda: self.v1.customers.tax_ids.retrieve(customer_id, tax_id))
-        return _tax_id(found) if found is not None else None
+        if found is None:
+            return None
+        owner = _get(found, "owner")
+        owner_id = expandable_id(_get(owner, "customer")) or expandable_id(
+            _get(found, "customer"))
+        return _tax_id(found) if owner_id == customer_id else None
 
     def coupon(self, coupon_id: str) -> Coupon | None:
         found = self._maybe(lambda: self.v1.coupons.retrieve(coupon_id))

@@ -7,3 +7,7 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__)
 
 from widget_server.portal import views  # noqa: E402,F401  (read routes register on import)
+
+# isort: split
+# Portal actions (writes): their routes register on import too.
+from widget_server.portal import actions_customer, actions_subscription  # noqa: E402, F401

@@ -1,0 +1,245 @@
+"""What every portal action shares: body allow-lists, feature checks, ownership, audit rows.
+
+Each action runs the same steps (DESIGN §5): authenticate the token, check the account's
+setting (403 ``feature_disabled``), parse the JSON body against an allow-list (400 naming the
+``param``), re-read the object from Stripe and check it belongs to a customer of the token
+(404 ``not_found`` otherwise, before any write), check the shared rules of ``portal.rules``,
+then write through ``billing.writes``. Every attempt leaves an audit row, refused ones too.
+The routes live in ``actions_subscription`` and ``actions_customer``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, request
+
+from widget_server import audit
+from widget_server.billing.domain import Invoice, Subscription
+from widget_server.billing.errors import BillingError
+from widget_server.billing.idempotency import intent_key, is_valid_nonce
+from widget_server.billing.writes import StripeWriter, writer_for
+from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
+from widget_server.i18n import _, current_locale, format_date, format_money
+from widget_server.portal import rules, serialize
+from widget_server.portal.auth import PortalContext, portal_context
+
+SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
+_OBJECT_ID = re.compile(r"\A[A-Za-z0-9_]{3,255}\Z")
+
+
+# --- request bodies ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    """One allowed body field: its JSON type, whether it is required, its size limits."""
+
+    kind: str  # str | int | bool | dict
+    required: bool = False
+    max_length: int = 500
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+_KINDS: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "bool": (bool,),
+                                       "dict": (dict,)}
+
+
+def parse_body(fields: Mapping[str, Field]) -> dict[str, Any]:
+    """The JSON body checked against `fields`; unknown fields and wrong types are a 400.
+
+    Absent and ``null`` fields are left out of the result.
+    """
+    if not request.get_data(cache=True):
+        raw: Any = {}
+    else:
+        raw = request.get_json(silent=True)
+    if not isinstance(raw, dict):
+        raise BadRequest(_("The request body must be a JSON object."), code="invalid_json")
+    for key in raw:
+        if key not in fields:
+            raise BadRequest(_("This request does not accept the field “%(field)s”.",
+                               field=str(key)[:40]), code="unknown_parameter", param=str(key))
+    parsed: dict[str, Any] = {}
+    for name, spec in fields.items():
+        value = raw.get(name)
+        if value is None:
+            if spec.required:
+                raise BadRequest(_("The field “%(field)s” is required.", field=name),
+                                 code="missing_parameter", param=name)
+            continue
+        parsed[name] = _checked(name, spec, value)
+    return parsed
+
+
+def _checked(name: str, spec: Field, value: Any) -> Any:
+    wrong_type = not isinstance(value, _KINDS[spec.kind]) or (
+        spec.kind == "int" and isinstance(value, bool))
+    if wrong_type:
+        raise BadRequest(_("The field “%(field)s” has the wrong type.", field=name),
+                         code="invalid_parameter", param=name)
+    if spec.kind == "str" and len(value) > spec.max_length:
+        raise BadRequest(_("The field “%(field)s” is too long (at most %(max)s characters).",
+                           field=name, max=spec.max_length), code="invalid_parameter",
+                         param=name)
+    if spec.kind == "int" and (
+        (spec.minimum is not None and value < spec.minimum)
+        or (spec.maximum is not None and value > spec.maximum)
+    ):
+        raise BadRequest(_("The field “%(field)s” is out of range.", field=name),
+                         code="invalid_parameter", param=name)
+    return value
+
+
+def object_id(value: str, prefix: str, what: str) -> str:
+    """A Stripe id from a URL or body; anything malformed is simply not found."""
+    if not value.startswith(prefix) or not _OBJECT_ID.match(value):
+        raise not_found(what)
+    return value
+
+
+def intent_nonce() -> str:
+    """The page's intent nonce from the ``Idempotency-Key`` header (required)."""
+    nonce = request.headers.get("Idempotency-Key")
+    if not is_valid_nonce(nonce):
+        raise BadRequest(
+            _("This request needs an Idempotency-Key header. Reload the page and try again."),
+            code="idempotency_key_required", param="Idempotency-Key")
+    return str(nonce)
+
+
+def optional_nonce() -> str | None:
+    nonce = request.headers.get("Idempotency-Key")
+    if nonce is None:
+        return None
+    return intent_nonce()
+
+
+def stripe_idempotency_key(ctx: PortalContext, customer_id: str, action: str, target: str,
+                           nonce: str) -> str:
+    return intent_key(ctx.account.public_id, customer_id, action, target, nonce)
+
+
+# --- checks ------------------------------------------------------------------------------
+
+def require_feature(ctx: PortalContext, name: str, *, param: str | None = None) -> None:
+    """A disabled action is refused on the server, whatever the page shows (DESIGN §4)."""
+    if ctx.settings.get(name) is not True:
+        raise Forbidden(_("This action is not available in this billing portal."),
+                        code="feature_disabled", param=param)
+
+
+def not_found(what: str) -> NotFound:
+    messages = {
+        "subscription": _("This subscription could not be found."),
+        "item": _("This subscription item could not be found."),
+        "invoice": _("This invoice could not be found."),
+        "payment_method": _("This payment method could not be found."),
+        "tax_id": _("This tax ID could not be found."),
+        "customer": _("We could not find your billing account."),
+    }
+    return NotFound(messages.get(what, _("This item could not be found.")), code="not_found")
+
+
+def writer(ctx: PortalContext) -> StripeWriter:
+    return writer_for(ctx.stripe_key)
+
+
+def owned_subscription(ctx: PortalContext, stripe: StripeWriter, sub_id: str) -> Subscription:
+    """Re-read the subscription; another customer's (or a missing one) is a plain 404."""
+    found = stripe.subscription(object_id(sub_id, "sub_", "subscription"))
+    if found is None or not ctx.owns_customer(found.customer_id):
+        raise not_found("subscription")
+    return found
+
+
+def owned_invoice(ctx: PortalContext, stripe: StripeWriter, invoice_id: str) -> Invoice:
+    found = stripe.invoice(object_id(invoice_id, "in_", "invoice"))
+    if found is None or not ctx.owns_customer(found.customer_id):
+        raise not_found("invoice")
+    return found
+
+
+def chosen_customer(ctx: PortalContext, requested: str | None) -> str:
+    """The customer an action is for: the requested one if the token has it, else the first."""
+    if requested is None:
+        return ctx.customer_ids[0]
+    if not ctx.owns_customer(requested):
+        raise not_found("customer")
+    return requested
+
+
+def require_action(ctx: PortalContext, sub: Subscription, action: str) -> None:
+    """The same rules the read path used to show the button (portal.rules), enforced again:
+    403 ``action_not_allowed`` when the subscription's state does not allow the action."""
+    ids = catalog_price_ids(ctx) if action == "change_plan" else None
+    rules.require_action(ctx.settings, sub, action, catalog_price_ids=ids)
+
+
+# --- audit -------------------------------------------------------------------------------
+
+@contextmanager
+def audited(ctx: PortalContext, action: str, target: str,
+            **detail: Any) -> Iterator[dict[str, Any]]:
+    """Record the attempt when the block ends: ``ok``, ``refused`` (our checks said no) or
+    ``error`` (Stripe failed or declined). The yielded dict adds detail; never put secrets in it.
+    """
+    info: dict[str, Any] = dict(detail)
+    actor = ",".join(ctx.customer_ids)
+    try:
+        yield info
+    except ApiError as exc:
+        result = "error" if isinstance(exc, BillingError) else "refused"
+        info.update(code=exc.code, status=exc.status)
+        if exc.param:
+            info["param"] = exc.param
+        audit.record(ctx.account.id, "customer", actor, action, target, result, info)
+        raise
+    except Exception:
+        info.update(code="internal_error", status=500)
+        audit.record(ctx.account.id, "customer", actor, action, target, "error", info)
+        raise
+    audit.record(ctx.account.id, "customer", actor, action, target, "ok", info)
+
+
+# --- responses ---------------------------------------------------------------------------
+
+def catalog_price_ids(ctx: PortalContext) -> list[str]:
+    """The prices users may switch to (the cached catalog filtered by the account's list)."""
+    prices = writer(ctx).catalog.prices()
+    return [p.id for p in serialize.catalog_for_settings(prices, ctx.settings)]
+
+
+def subscription_json(ctx: PortalContext, sub: Subscription) -> dict[str, Any]:
+    """The same JSON shape as one of ``GET /v1/portal``'s ``subscriptions[]``."""
+    return serialize.subscription_json(sub, ctx.settings, locale=current_locale(),
+                                       catalog_price_ids=catalog_price_ids(ctx))
+
+
+def subscription_response(ctx: PortalContext, sub: Subscription, message: str,
+                          **extra: Any) -> dict[str, Any]:
+    return {"subscription": subscription_json(ctx, sub), "message": message, **extra}
+
+
+def money(amount: int, currency: str) -> str:
+    return format_money(amount, currency, current_locale())
+
+
+def date(timestamp: int | None) -> str | None:
+    return format_date(timestamp, current_locale()) if timestamp else None
+
+
+def publishable_key(ctx: PortalContext) -> str | None:
+    """The key Stripe.js needs: the sandbox's stand-in key, else the account's setting."""
+    if current_app.config.get("STRIPE_API_BASE"):
+        return SANDBOX_PUBLISHABLE_KEY
+    key = str(ctx.settings.get("stripe_publishable_key") or "")
+    return key or None
+
+
+def context() -> PortalContext:
+    return portal_context()

@@ -1,0 +1,235 @@
+"""Customer actions: update the card, pay an open invoice, billing details and tax ids.
+See ``portal.actions`` for the steps every action shares and docs/actions.md for Stripe."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, get_args, get_type_hints
+
+from babel import Locale
+from stripe.params import CustomerTaxIdCreateParams
+
+from widget_server.billing.errors import CardDeclined
+from widget_server.errors import BadRequest, Conflict
+from widget_server.i18n import _, current_locale
+from widget_server.portal import bp
+from widget_server.portal.actions import (
+    Field,
+    audited,
+    chosen_customer,
+    context,
+    intent_nonce,
+    money,
+    not_found,
+    object_id,
+    optional_nonce,
+    owned_invoice,
+    parse_body,
+    publishable_key,
+    require_feature,
+    stripe_idempotency_key,
+    subscription_json,
+    writer,
+)
+from widget_server.portal.serialize import customer_json, invoice_json, payment_method_json
+
+_EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}\Z")
+_PHONE = re.compile(r"\A\+?[0-9 ()./\-]{4,30}\Z")
+ADDRESS_KEYS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+# --- card --------------------------------------------------------------------------------
+
+@bp.post("/v1/portal/payment_method/setup_intent")
+def create_setup_intent() -> dict[str, Any]:
+    """A SetupIntent for Stripe Elements; the page confirms it with the card it collects."""
+    ctx = context()
+    with audited(ctx, "payment_method.setup_intent", "") as detail:
+        require_feature(ctx, "update_card")
+        body = parse_body({"customer": Field("str", max_length=255)})
+        customer_id = chosen_customer(ctx, body.get("customer"))
+        detail["customer"] = customer_id
+        nonce = optional_nonce()
+        key = (stripe_idempotency_key(ctx, customer_id, "setup_intent", customer_id, nonce)
+               if nonce else None)
+        intent = writer(ctx).create_setup_intent(customer_id, key)
+        detail["setup_intent"] = intent.id
+        return {"client_secret": intent.client_secret, "publishable_key": publishable_key(ctx),
+                "customer": customer_id}
+
+
+@bp.post("/v1/portal/payment_method")
+def set_payment_method() -> dict[str, Any]:
+    """Make a card the page just set up the default of the customer and its subscriptions."""
+    ctx = context()
+    with audited(ctx, "payment_method.update", "") as detail:
+        require_feature(ctx, "update_card")
+        body = parse_body({"payment_method": Field("str", required=True, max_length=255)})
+        pm_id = object_id(body["payment_method"], "pm_", "payment_method")
+        detail["payment_method"] = pm_id
+        stripe = writer(ctx)
+        found = stripe.payment_method(pm_id)
+        # Attached by our SetupIntent to a customer of the token, or it is not theirs.
+        if found is None or not ctx.owns_customer(found.customer_id):
+            raise not_found("payment_method")
+        customer_id = str(found.customer_id)
+        updated = stripe.set_default_payment_method(customer_id, pm_id)
+        detail["subscriptions"] = updated
+        shown = payment_method_json(found.method)
+        return {"payment_method": shown,
+                "message": _("Your payment method has been updated.")}
+
+
+# --- invoices ----------------------------------------------------------------------------
+
+@bp.post("/v1/portal/invoices/<invoice_id>/pay")
+def pay_invoice(invoice_id: str) -> dict[str, Any]:
+    """Pay an open invoice with the default card; the Idempotency-Key makes retries safe."""
+    ctx = context()
+    with audited(ctx, "invoice.pay", invoice_id) as detail:
+        require_feature(ctx, "pay_failed_invoices")
+        nonce = intent_nonce()
+        parse_body({})
+        stripe = writer(ctx)
+        invoice = owned_invoice(ctx, stripe, invoice_id)
+        detail.update(amount=invoice.amount_remaining, currency=invoice.currency)
+        key = stripe_idempotency_key(ctx, str(invoice.customer_id), "pay_invoice", invoice.id,
+                                     nonce)
+        if invoice.status != "open":
+            # A retry after success replays Stripe's answer; anything else is refused here.
+            if invoice.status == "paid":
+                paid = invoice
+            else:
+                raise Conflict(_("This invoice cannot be paid."), code="invoice_not_open")
+        else:
+            try:
+                paid = stripe.pay_invoice(invoice.id, key)
+            except CardDeclined as exc:
+                exc.message = _("Your card was declined, so the invoice is still open. "
+                                "Update your card and try again.")
+                raise
+        sub = stripe.subscription(paid.subscription_id) if paid.subscription_id else None
+        return {
+            "invoice": invoice_json(paid, current_locale()),
+            "subscription": subscription_json(ctx, sub) if sub is not None else None,
+            "message": _("Thank you! %(amount)s has been paid.",
+                         amount=money(paid.amount_paid, paid.currency)),
+        }
+
+
+# --- billing details ---------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def tax_id_types() -> frozenset[str]:
+    """Stripe's tax id types, from stripe-python's typed parameters."""
+    hint = get_type_hints(CustomerTaxIdCreateParams)["type"]
+    literal = next(arg for arg in get_args(hint) if get_args(arg))
+    return frozenset(str(v) for v in get_args(literal))
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if re.fullmatch("[A-Z]{2}", code))
+
+
+def _clean_text(body: dict[str, Any], name: str) -> str:
+    return str(body[name]).strip()
+
+
+def checked_address(value: dict[str, Any]) -> dict[str, str]:
+    for key, part in value.items():
+        if key not in ADDRESS_KEYS:
+            raise BadRequest(_("The address does not accept the field “%(field)s”.",
+                               field=str(key)[:40]), code="unknown_parameter",
+                             param=f"address[{key}]")
+        if part is not None and (not isinstance(part, str) or len(part) > 200):
+            raise BadRequest(_("This part of the address is not valid."),
+                             code="invalid_parameter", param=f"address[{key}]")
+    address = {k: str(v).strip() for k, v in value.items() if v is not None}
+    country = address.get("country")
+    if country:
+        address["country"] = country.upper()
+        if address["country"] not in country_codes():
+            raise BadRequest(_("Choose a country from the list."), code="invalid_parameter",
+                             param="address[country]")
+    return address
+
+
+@bp.patch("/v1/portal/customer")
+def update_customer() -> dict[str, Any]:
+    ctx = context()
+    with audited(ctx, "customer.update", "") as detail:
+        require_feature(ctx, "billing_details")
+        body = parse_body({
+            "customer": Field("str", max_length=255),
+            "email": Field("str", max_length=320),
+            "name": Field("str", max_length=256),
+            "phone": Field("str", max_length=40),
+            "address": Field("dict"),
+        })
+        customer_id = chosen_customer(ctx, body.pop("customer", None))
+        detail.update(customer=customer_id, fields=sorted(body))
+        changes: dict[str, Any] = {}
+        if "email" in body:
+            email = _clean_text(body, "email")
+            if not _EMAIL.match(email):
+                raise BadRequest(_("Enter a valid email address."), code="invalid_parameter",
+                                 param="email")
+            changes["email"] = email
+        if "name" in body:
+            changes["name"] = _clean_text(body, "name")
+        if "phone" in body:
+            phone = _clean_text(body, "phone")
+            if phone and not _PHONE.match(phone):
+                raise BadRequest(_("Enter a valid phone number."), code="invalid_parameter",
+                                 param="phone")
+            changes["phone"] = phone
+        if "address" in body:
+            changes["address"] = checked_address(body["address"])
+        if not changes:
+            raise BadRequest(_("Nothing to change."), code="missing_parameter")
+        updated = writer(ctx).update_customer(customer_id, changes)
+        return {"customer": customer_json(updated),
+                "message": _("Your billing details have been saved.")}
+
+
+@bp.post("/v1/portal/customer/tax_ids")
+def add_tax_id() -> dict[str, Any]:
+    ctx = context()
+    with audited(ctx, "customer.tax_id.create", "") as detail:
+        require_feature(ctx, "billing_details")
+        body = parse_body({
+            "customer": Field("str", max_length=255),
+            "type": Field("str", required=True, max_length=20),
+            "value": Field("str", required=True, max_length=64),
+        })
+        customer_id = chosen_customer(ctx, body.get("customer"))
+        if body["type"] not in tax_id_types():
+            raise BadRequest(_("Choose a tax ID type from the list."), code="invalid_parameter",
+                             param="type")
+        value = body["value"].strip()
+        if not value:
+            raise BadRequest(_("Enter the tax ID."), code="missing_parameter", param="value")
+        detail.update(customer=customer_id, type=body["type"])
+        created = writer(ctx).add_tax_id(customer_id, body["type"], value)
+        detail["tax_id"] = created.id
+        return {"tax_id": {"id": created.id, "type": created.type, "value": created.value},
+                "message": _("Tax ID added.")}
+
+
+@bp.delete("/v1/portal/customer/tax_ids/<tax_id>")
+def delete_tax_id(tax_id: str) -> dict[str, Any]:
+    ctx = context()
+    with audited(ctx, "customer.tax_id.delete", tax_id):
+        require_feature(ctx, "billing_details")
+        object_id(tax_id, "txi_", "tax_id")
+        stripe = writer(ctx)
+        # Read under each of the token's customers: another customer's tax id is never found.
+        owner = next((c for c in ctx.customer_ids if stripe.tax_id(c, tax_id) is not None),
+                     None)
+        if owner is None:
+            raise not_found("tax_id")
+        stripe.delete_tax_id(owner, tax_id)
+        return {"deleted": True, "id": tax_id, "message": _("Tax ID removed.")}
