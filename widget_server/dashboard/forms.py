@@ -33,6 +33,11 @@ class SettingField:
     def name(self) -> str:
         return self.feature.name
 
+    @property
+    def help(self) -> str:
+        # Translated here, not in the template: Jinja marks template translations as safe.
+        return _(self.feature.help)
+
 
 def widget_for(feature: Feature) -> str:
     return _WIDGETS.get(feature.kind, "text")
