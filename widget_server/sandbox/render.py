@@ -36,7 +36,6 @@ def _render_subscription(store: Store, sub: JSON) -> JSON:
         "object": "list",
         "data": items,
         "has_more": False,
-        "total_count": len(items),
         "url": f"/v1/subscription_items?subscription={sub['id']}",
     }
     return out
@@ -55,7 +54,6 @@ def _render_invoice(store: Store, invoice: JSON) -> JSON:
         "object": "list",
         "data": lines,
         "has_more": False,
-        "total_count": len(lines),
         "url": f"/v1/invoices/{invoice['id']}/lines",
     }
     if invoice.get("status") != "draft" and not invoice["id"].startswith("upcoming_"):
