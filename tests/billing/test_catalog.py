@@ -1,0 +1,84 @@
+"""The catalog cache: TTL, thread safety, JSON round trip, Redis outage tolerance."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+
+from widget_server.billing.catalog import (
+    CatalogEntry,
+    MemoryCatalogStore,
+    RedisCatalogStore,
+    cache_key_for,
+)
+from widget_server.billing.domain import Price, Product
+from widget_server.billing.gateway import gateway_for
+
+TEAM = Product(id="prod_team", name="Team", unit_label="seat", quantity_max=50,
+               adjustable_quantity=True)
+ENTRY = CatalogEntry(
+    prices=(Price(id="price_team", product=TEAM, currency="usd", unit_amount=1500,
+                  interval="month"),),
+    products={"prod_team": TEAM},
+    fetched_at=1000.0,
+)
+
+
+def test_memory_store_expires_entries() -> None:
+    now = [100.0]
+    store = MemoryCatalogStore(clock=lambda: now[0])
+    store.put("k", ENTRY, ttl_seconds=10)
+    assert store.get("k") == ENTRY
+    now[0] = 111.0
+    assert store.get("k") is None
+
+
+def test_memory_store_ttl_zero_disables_caching() -> None:
+    store = MemoryCatalogStore()
+    store.put("k", ENTRY, ttl_seconds=0)
+    assert store.get("k") is None
+
+
+def test_entry_json_round_trip() -> None:
+    assert CatalogEntry.from_json(ENTRY.to_json()) == ENTRY
+
+
+def test_cache_key_never_contains_the_stripe_key() -> None:
+    key = cache_key_for("sk_test_secret")
+    assert "secret" not in key and len(key) == 32
+    assert key != cache_key_for("sk_test_other")
+
+
+def test_redis_outage_degrades_to_no_cache() -> None:
+    store = RedisCatalogStore("redis://127.0.0.1:1/0")
+    store.put("k", ENTRY, ttl_seconds=60)
+    assert store.get("k") is None
+    store.delete("k")
+
+
+def test_catalog_is_cached_across_requests_and_fetched_once_concurrently(
+    app: Flask, stripe_calls: Callable[[], list[dict[str, Any]]]
+) -> None:
+    results: list[int] = []
+
+    def read() -> None:
+        with app.app_context():
+            results.append(len(gateway_for("sk_test_widgetserver").catalog_prices()))
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    read()
+    assert len(set(results)) == 1 and results[0] == 7  # every recurring price of the seed
+    assert [r["path"] for r in stripe_calls()] == ["/v1/prices"]
+
+
+def test_catalog_excludes_one_off_prices(app: Flask) -> None:
+    with app.app_context():
+        ids = {p.id for p in gateway_for("sk_test_widgetserver").catalog_prices()}
+    assert "price_onboarding_once" not in ids and "price_team_monthly" in ids

@@ -1,0 +1,74 @@
+"""Stripe exceptions become typed billing errors with the right status and JSON code."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+
+from widget_server.billing.errors import (
+    AuthenticationFailed,
+    BillingError,
+    BillingUnavailable,
+    CardDeclined,
+    Conflict,
+    CustomerNotFound,
+    InvalidRequest,
+    RateLimited,
+    ResourceNotFound,
+    stripe_errors,
+    translate_stripe_error,
+)
+from widget_server.errors import ApiError
+
+
+def _card_error(decline_code: str) -> stripe.CardError:
+    body = {"error": {"type": "card_error", "code": "card_declined", "message": "Declined",
+                      "decline_code": decline_code, "param": "payment_method"}}
+    return stripe.CardError("Declined", "payment_method", "card_declined", json_body=body,
+                            http_status=402)
+
+
+@pytest.mark.parametrize(("exc", "kind", "status", "code"), [
+    (stripe.APIError("boom", http_status=500), BillingUnavailable, 502, "billing_unavailable"),
+    (stripe.APIConnectionError("timeout"), BillingUnavailable, 502, "billing_unavailable"),
+    (stripe.RateLimitError("slow down", http_status=429), RateLimited, 429, "rate_limited"),
+    (stripe.AuthenticationError("bad key", http_status=401), AuthenticationFailed, 502,
+     "stripe_key_invalid"),
+    (stripe.PermissionError("no rights", http_status=403), AuthenticationFailed, 502,
+     "stripe_key_invalid"),
+    (stripe.InvalidRequestError("No such customer: 'cus_x'", "id", code="resource_missing",
+                                http_status=404), CustomerNotFound, 404, "customer_not_found"),
+    (stripe.InvalidRequestError("No such price: 'p'", "price", code="resource_missing",
+                                http_status=404), ResourceNotFound, 404, "not_found"),
+    (stripe.InvalidRequestError("Bad quantity", "quantity", http_status=400), InvalidRequest,
+     400, "invalid_request"),
+    (stripe.IdempotencyError("replayed", http_status=400), Conflict, 409, "conflict"),
+    (_card_error("insufficient_funds"), CardDeclined, 402, "card_declined"),
+])
+def test_translation(exc: stripe.StripeError, kind: type[BillingError], status: int,
+                     code: str) -> None:
+    error = translate_stripe_error(exc)
+    assert type(error) is kind
+    assert isinstance(error, ApiError)
+    assert (error.status, error.code) == (status, code)
+    assert error.to_dict()["error"]["message"]
+    assert str(exc.user_message or "") not in {error.message}  # Stripe's text is never shown
+
+
+def test_card_declined_keeps_the_decline_code() -> None:
+    error = translate_stripe_error(_card_error("insufficient_funds"))
+    assert isinstance(error, CardDeclined)
+    assert error.decline_code == "insufficient_funds"
+    assert error.message == "Your card has insufficient funds."
+
+
+def test_invalid_request_keeps_the_param() -> None:
+    error = translate_stripe_error(stripe.InvalidRequestError("bad", "quantity"))
+    assert error.param == "quantity" and error.to_dict()["error"]["param"] == "quantity"
+
+
+def test_stripe_errors_block_translates_and_chains() -> None:
+    original = stripe.APIConnectionError("reset")
+    with pytest.raises(BillingUnavailable) as caught, stripe_errors():
+        raise original
+    assert caught.value.__cause__ is original
