@@ -1,7 +1,8 @@
 /* Stripe.js stand-in served by the widget-server Stripe sandbox (not Stripe's code).
  * Implements the small part of Stripe.js v3 the portal uses: Stripe(pk), elements(),
  * elements.create("card") and confirmCardSetup(), including a visible 3-D Secure dialog.
- * It talks to the sandbox it was loaded from. No innerHTML: every node is built by hand. */
+ * It talks to the sandbox it was loaded from. Nodes are built with createElement and
+ * textContent only, never from HTML strings. */
 (function () {
   "use strict";
   var script = document.currentScript;
