@@ -48,14 +48,16 @@ def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flas
     db.upgrade(app)
     password = secrets.token_urlsafe(9)
     with db.session_scope(app) as session:
-        AccountService(session, secret_box(app)).create(
+        created = AccountService(session, secret_box(app)).create(
             name="Acme Cloud (demo)",
             stripe_key="sk_test_demo",
             allowed_origins=[f"http://localhost:{port}", f"http://127.0.0.1:{port}"],
             settings=DEMO_SETTINGS,
             public_id=DEMO_ACCOUNT_ID,
         )
-        session.add(Owner(email=DEMO_OWNER_EMAIL, password_hash=generate_password_hash(password)))
+        owner = Owner(email=DEMO_OWNER_EMAIL, password_hash=generate_password_hash(password))
+        session.add(owner)
+        created.account.owner = owner
     return app, password
 
 
