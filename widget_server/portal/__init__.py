@@ -11,3 +11,6 @@ from widget_server.portal import views  # noqa: E402,F401  (read routes register
 # isort: split
 # Portal actions (writes): their routes register on import too.
 from widget_server.portal import actions_customer, actions_subscription  # noqa: E402, F401
+
+# isort: split
+from widget_server.portal import pages  # noqa: E402, F401  (the HTML pages register on import)

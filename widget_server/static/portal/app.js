@@ -1,0 +1,257 @@
+/* widget-server portal: the public entry point.
+ *
+ *   var portal = WidgetServerPortal.mount(container, {apiBase, token, locale, debug, emit});
+ *   portal.reload(); portal.unmount();
+ *
+ * emit(event, response) returns a Promise<boolean> (or a boolean); for `pre_*` events false
+ * vetoes the action. Load order: dom.js, api.js, dialogs.js, render.js, actions.js,
+ * account-actions.js, app.js (the server also serves them concatenated as one file).
+ */
+(function (parts) {
+  "use strict";
+  var dom = parts.dom;
+  var h = dom.h;
+  var ACCENT = /^#[0-9a-f]{6}$/i;
+
+  function contrastColor(hex) {
+    var n = parseInt(hex.slice(1), 16);
+    var channel = function (v) {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
+    var luminance = 0.2126 * channel((n >> 16) & 255) + 0.7152 * channel((n >> 8) & 255) +
+      0.0722 * channel(n & 255);
+    return luminance > 0.45 ? "#111827" : "#ffffff";
+  }
+
+  function mount(container, options) {
+    if (!container || !container.appendChild) throw new Error("WidgetServerPortal: no container");
+    options = options || {};
+    var hostEmit = typeof options.emit === "function" ? options.emit : null;
+    var explicitLocale = options.locale && options.locale !== "auto" ? String(options.locale) : null;
+    var destroyed = false;
+    var loadGeneration = 0;
+    var ctx = {
+      locale: explicitLocale || (navigator.language || "en"),
+      t: dom.translator(options.strings),
+      debug: !!options.debug,
+      state: { portal: null, invoices: null, invoicesError: null },
+      api: parts.api.createApi({ apiBase: options.apiBase || "", token: options.token,
+        locale: explicitLocale }),
+      openDialog: null,
+      lastAnchor: null
+    };
+    var view = h("div", { class: "wsp-view" });
+    var root = h("div", { class: "wsp", lang: explicitLocale || null });
+    ctx.root = root;
+    var notices = parts.dialogs.createNotices(ctx);
+    root.appendChild(notices.node);
+    root.appendChild(view);
+    dom.clear(container).appendChild(root);
+
+    function log() {
+      if (ctx.debug && window.console) {
+        console.debug.apply(console, ["[widget-server portal]"].concat([].slice.call(arguments)));
+      }
+    }
+
+    /** Tell the host; resolves to false only when the host vetoes a pre_* event. */
+    function emit(event, response) {
+      log("event", event, response);
+      if (!hostEmit || destroyed) return Promise.resolve(true);
+      try {
+        return Promise.resolve(hostEmit(event, response)).then(function (result) {
+          return result !== false;
+        }, function (error) {
+          log("emit handler failed", error);
+          return true;
+        });
+      } catch (error) {
+        log("emit handler failed", error);
+        return Promise.resolve(true);
+      }
+    }
+
+    function errorMessage(error) {
+      if (error && error.message) return error.message;
+      if (error && error.status === 0) {
+        return ctx.t("We couldn't reach the server. Check your connection and try again.");
+      }
+      return ctx.t("Something went wrong. Please try again.");
+    }
+
+    function reportError(event, error) {
+      log("error", event, error);
+      emit("error", { event: event, status: error && error.status, code: error && error.code,
+        message: errorMessage(error) });
+    }
+
+    function applyPortal(portal) {
+      ctx.state.portal = portal;
+      ctx.t = dom.translator(portal.strings);
+      ctx.locale = portal.locale || ctx.locale;
+      root.setAttribute("lang", ctx.locale);
+      root.setAttribute("dir", portal.direction === "rtl" ? "rtl" : "ltr");
+      var settings = portal.settings || {};
+      if (ACCENT.test(settings.accent_color || "")) {
+        root.style.setProperty("--wsp-accent", settings.accent_color);
+        root.style.setProperty("--wsp-accent-contrast", contrastColor(settings.accent_color));
+      }
+      if (settings.font_family) root.style.setProperty("--wsp-font", String(settings.font_family));
+      else root.style.removeProperty("--wsp-font");
+    }
+
+    /** Re-render, then put focus back on the equivalent control (the old node is replaced). */
+    function render() {
+      if (destroyed || !ctx.state.portal) return;
+      var active = root.getRootNode().activeElement;
+      var focusKey = null;
+      if (active && root.contains(active) && active.dataset && active.dataset.action) {
+        var card = active.closest("[data-subscription]");
+        focusKey = (card ? '[data-subscription="' + card.dataset.subscription + '"] ' : "") +
+          '[data-action="' + active.dataset.action + '"]';
+      }
+      dom.replaceChildren(view, parts.render.portalView(ctx));
+      if (focusKey) {
+        var again = null;
+        try { again = view.querySelector(focusKey); } catch (e) { again = null; }
+        if (again) again.focus();
+      }
+    }
+
+    function loadInvoices(generation) {
+      return ctx.api.get("/v1/portal/invoices").then(function (data) {
+        if (generation !== loadGeneration) return;
+        ctx.state.invoices = data.invoices || [];
+        ctx.state.invoicesError = null;
+        render();
+      }, function (error) {
+        if (generation !== loadGeneration) return;
+        ctx.state.invoicesError = errorMessage(error);
+        render();
+        reportError("load_invoices", error);
+      });
+    }
+
+    /** Load (or reload) everything. quiet: keep the current view until the new data arrives. */
+    function load(quiet) {
+      var generation = ++loadGeneration;
+      return emit("pre_load", { locale: explicitLocale }).then(function (allowed) {
+        if (!allowed || destroyed || generation !== loadGeneration) return null;
+        if (!quiet || !ctx.state.portal) dom.replaceChildren(view, parts.render.loadingView(ctx));
+        var invoicesRequest = null;
+        return ctx.api.get("/v1/portal").then(function (portal) {
+          if (destroyed || generation !== loadGeneration) return null;
+          applyPortal(portal);
+          if (!quiet) ctx.state.invoices = null;
+          render();
+          invoicesRequest = loadInvoices(generation);
+          return invoicesRequest.then(function () {
+            if (generation === loadGeneration && !destroyed) emit("post_load", portal);
+            return portal;
+          });
+        }, function (error) {
+          if (destroyed || generation !== loadGeneration) return null;
+          dom.replaceChildren(view, parts.render.errorView(ctx, errorMessage(error)));
+          reportError("load", error);
+          return null;
+        });
+      });
+    }
+
+    function applyResult(result, spec) {
+      var portal = ctx.state.portal;
+      if (spec.reload || !portal) return load(true);
+      if (result.subscription && result.subscription.id) {
+        var subs = portal.subscriptions || (portal.subscriptions = []);
+        var index = -1;
+        subs.forEach(function (sub, i) { if (sub.id === result.subscription.id) index = i; });
+        if (index === -1) subs.unshift(result.subscription);
+        else subs[index] = result.subscription;
+      }
+      if (result.customer) portal.customer = result.customer;
+      var customer = portal.customer || (portal.customer = {});
+      if (result.tax_id) customer.tax_ids = (customer.tax_ids || []).concat([result.tax_id]);
+      if (result.deleted && result.id) {
+        customer.tax_ids = (customer.tax_ids || []).filter(function (tax) {
+          return tax.id !== result.id;
+        });
+      }
+      if (result.payment_method !== undefined) portal.payment_method = result.payment_method;
+      if (!result.subscription && !result.customer && !result.tax_id && !result.deleted &&
+        result.payment_method === undefined) {
+        return load(true);
+      }
+      render();
+      return loadInvoices(loadGeneration);
+    }
+
+    /**
+     * Run one action: emit pre_<event> (veto-able), send the request with the submit disabled,
+     * show the server's message, re-render, emit <event>. Errors stay in the dialog.
+     * spec: {event, method, path, body, payload, dialog, idempotencyKey, reload, keepOpen, pre}
+     */
+    function perform(spec) {
+      var dialog = spec.dialog;
+      var payload = spec.payload || spec.body || {};
+      if (dialog) { dialog.error(null); dialog.busy(true); }
+      var gate = spec.pre === false ? Promise.resolve(true) : emit("pre_" + spec.event, payload);
+      return gate.then(function (allowed) {
+        if (!allowed) {
+          log("vetoed by the host", spec.event);
+          if (dialog) { dialog.busy(false); dialog.close(); }
+          return null;
+        }
+        var method = spec.method || "POST";
+        var options = spec.idempotencyKey ? { idempotencyKey: spec.idempotencyKey } : undefined;
+        var request = method === "PATCH" ? ctx.api.patch(spec.path, spec.body, options)
+          : method === "DELETE" ? ctx.api.del(spec.path, options)
+            : ctx.api.post(spec.path, spec.body, options);
+        return request.then(function (result) {
+          if (destroyed) return result;
+          if (dialog) {
+            dialog.busy(false);
+            if (!spec.keepOpen) dialog.close();
+          }
+          notices.show(result.message || ctx.t("Your changes have been saved."), "success");
+          applyResult(result, spec);
+          emit(spec.event, result);
+          return result;
+        }, function (error) {
+          if (dialog) { dialog.busy(false); dialog.error(errorMessage(error)); }
+          else notices.show(errorMessage(error), "error");
+          reportError(spec.event, error);
+          return null;
+        });
+      });
+    }
+
+    ctx.emit = emit;
+    ctx.log = log;
+    ctx.errorMessage = errorMessage;
+    ctx.perform = perform;
+    ctx.notify = notices.show;
+    ctx.reload = function () { return load(false); };
+    ctx.reloadInvoices = function () {
+      ctx.state.invoicesError = null;
+      ctx.state.invoices = null;
+      render();
+      return loadInvoices(loadGeneration);
+    };
+    ctx.actions = parts.actions.create(ctx);
+
+    load(false);
+
+    return {
+      reload: function () { return load(true); },
+      unmount: function () {
+        destroyed = true;
+        loadGeneration += 1;
+        if (ctx.openDialog) ctx.openDialog.close();
+        if (root.parentNode) root.parentNode.removeChild(root);
+      }
+    };
+  }
+
+  window.WidgetServerPortal = { version: 1, mount: mount };
+})(window.WidgetServerPortalParts = window.WidgetServerPortalParts || {});

@@ -1,0 +1,120 @@
+/* widget-server portal: the plan picker, item chooser and proration preview used by actions. */
+(function (parts) {
+  "use strict";
+  var dom = parts.dom;
+  var h = dom.h;
+  var INTERVAL_LABELS = { day: "Daily", week: "Weekly", month: "Monthly", year: "Yearly" };
+
+  function radio(name, value, checked, labelNodes, extra) {
+    var input = h("input", { type: "radio", name: name, value: value, checked: !!checked,
+      disabled: extra && extra.disabled });
+    return h("label", { class: "wsp-option" + (extra && extra.disabled ? " wsp-option-disabled" : "") },
+      input, h("span", { class: "wsp-option-body" }, labelNodes));
+  }
+
+  function checkedValue(container, name) {
+    var input = container.querySelector('input[name="' + name + '"]:checked');
+    return input ? input.value : null;
+  }
+
+  function intervalKey(p) { return (p.interval || "once") + ":" + (p.interval_count || 1); }
+
+  function intervalLabel(ctx, p) {
+    return (p.interval_count || 1) === 1 && INTERVAL_LABELS[p.interval]
+      ? ctx.t(INTERVAL_LABELS[p.interval]) : (p.interval_display || p.interval || "");
+  }
+
+  /** Catalog prices grouped by product, with an interval toggle when there are several. */
+  function planPicker(ctx, currentPriceId, allowCurrent) {
+    var catalog = ctx.state.portal.catalog || [];
+    var name = dom.uid("wsp-plan");
+    var intervals = [];
+    var intervalOf = {};
+    catalog.forEach(function (p) {
+      var key = intervalKey(p);
+      if (!intervalOf[key]) { intervalOf[key] = p; intervals.push(key); }
+    });
+    var current = catalog.filter(function (p) { return p.id === currentPriceId; })[0];
+    var selected = current ? intervalKey(current) : intervals[0];
+    var list = h("div", { class: "wsp-plan-list" });
+    var node = h("div", { class: "wsp-plan-picker" });
+
+    function drawList() {
+      var groups = [];
+      var byProduct = {};
+      catalog.filter(function (p) { return intervalKey(p) === selected; }).forEach(function (p) {
+        var product = p.product || {};
+        if (!byProduct[product.id]) {
+          byProduct[product.id] = { product: product, prices: [] };
+          groups.push(byProduct[product.id]);
+        }
+        byProduct[product.id].prices.push(p);
+      });
+      dom.replaceChildren(list, groups.map(function (group) {
+        return h("fieldset", { class: "wsp-plan-group" },
+          h("legend", { text: group.product.name || "" }),
+          group.product.description ? h("p", { class: "wsp-muted", text: group.product.description })
+            : null,
+          group.prices.map(function (p) {
+            var isCurrent = p.id === currentPriceId;
+            return radio(name, p.id, isCurrent && allowCurrent, [
+              h("span", { class: "wsp-option-title", text: p.nickname || group.product.name || "" }),
+              h("span", { class: "wsp-option-price", text: parts.render.priceLine({ price: p }) }),
+              isCurrent ? h("span", { class: "wsp-tag", text: ctx.t("Current plan") }) : null
+            ], { disabled: isCurrent && !allowCurrent });
+          }));
+      }));
+      if (!groups.length) list.appendChild(h("p", { class: "wsp-muted", text: ctx.t("No other plans are available.") }));
+    }
+
+    if (intervals.length > 1) {
+      node.appendChild(h("fieldset", { class: "wsp-segmented" },
+        h("legend", { class: "wsp-visually-hidden", text: ctx.t("Billing interval") }),
+        intervals.map(function (key) {
+          var input = h("input", { type: "radio", name: name + "-interval", value: key,
+            checked: key === selected, on: { change: function () { selected = key; drawList(); } } });
+          return h("label", {}, input, h("span", { text: intervalLabel(ctx, intervalOf[key]) }));
+        })));
+    }
+    node.appendChild(list);
+    drawList();
+    return { node: node, value: function () { return checkedValue(list, name); } };
+  }
+
+  /** "Due now" / "Next invoice" from a change_plan preview. */
+  function previewView(ctx, preview) {
+    preview = preview || {};
+    var lines = (preview.lines || []).map(function (line) {
+      return h("tr", {}, h("td", { text: line.description || "" }),
+        h("td", { class: "wsp-num", text: line.amount_display || "" }));
+    });
+    return h("div", { class: "wsp-preview" },
+      lines.length ? h("table", { class: "wsp-preview-lines" },
+        h("caption", { class: "wsp-visually-hidden", text: ctx.t("Details") }), h("tbody", {}, lines)) : null,
+      h("dl", { class: "wsp-totals" },
+        h("div", {}, h("dt", { text: ctx.t("Due now") }),
+          h("dd", { class: "wsp-strong", text: preview.amount_due_display || "" })),
+        preview.next_invoice_total_display ? h("div", {}, h("dt", { text: ctx.t("Next invoice") }),
+          h("dd", { text: preview.next_payment_date_display
+            ? ctx.t("%(amount)s on %(date)s", { amount: preview.next_invoice_total_display,
+              date: preview.next_payment_date_display })
+            : preview.next_invoice_total_display })) : null));
+  }
+
+  function itemChooser(ctx, items, onChange) {
+    if (items.length < 2) return null;
+    var name = dom.uid("wsp-item");
+    return h("fieldset", { class: "wsp-fieldset", on: { change: function (event) {
+      onChange(event.target.value);
+    } } },
+    h("legend", { text: ctx.t("Which item do you want to change?") }),
+    items.map(function (item, i) {
+      return radio(name, item.id, i === 0, [
+        h("span", { class: "wsp-option-title", text: (item.product || {}).name || "" }),
+        h("span", { class: "wsp-option-price", text: parts.render.priceLine(item) })]);
+    }));
+  }
+
+  parts.plans = { planPicker: planPicker, previewView: previewView, itemChooser: itemChooser,
+    radio: radio, checkedValue: checkedValue };
+})(window.WidgetServerPortalParts = window.WidgetServerPortalParts || {});
