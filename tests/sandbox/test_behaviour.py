@@ -69,8 +69,8 @@ def test_upgrade_preview_prorates_by_time_left(client, customer_with_card):
             "items": [{"id": item.id, "price": "price_pro_monthly"}],
             "proration_behavior": "always_invoice", "proration_date": halfway}})
     remaining, length = end - halfway, end - start
-    credit = -round(900 * remaining / length)
-    charge = round(2900 * remaining / length)
+    credit = -((900 * remaining * 2 + length) // (2 * length))  # half up, like Stripe
+    charge = (2900 * remaining * 2 + length) // (2 * length)
     amounts = sorted(line.amount for line in preview.lines.data)
     assert amounts == [credit, charge]
     assert preview.amount_due == credit + charge
@@ -109,3 +109,31 @@ def test_canceled_subscription_cannot_be_updated(client):
         client.v1.subscriptions.update("sub_demo_dan", {"items": [
             {"price": "price_pro_yearly"}]})
     assert "canceled subscription" in error.value.user_message
+
+
+def test_failed_renewal_makes_subscription_past_due(client, sandbox, customer_with_card):
+    customer, _ = customer_with_card()
+    sub = client.v1.subscriptions.create(
+        {"customer": customer.id, "items": [{"price": "price_starter_monthly"}]})
+    failing = client.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000000000009995", "exp_month": 1, "exp_year": 2033}})
+    client.v1.payment_methods.attach(failing.id, {"customer": customer.id})
+    client.v1.subscriptions.update(sub.id, {"default_payment_method": failing.id})
+    requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance_seconds": 32 * DAY},
+                  timeout=5).raise_for_status()
+    after = client.v1.subscriptions.retrieve(sub.id, {"expand": ["latest_invoice"]})
+    assert after.status == "past_due"
+    assert after.latest_invoice.status == "open"
+    assert after.latest_invoice.billing_reason == "subscription_cycle"
+
+
+def test_quantity_change_creates_prorations_for_next_invoice(client):
+    sub = client.v1.subscriptions.retrieve("sub_demo_grace")
+    item = sub["items"].data[0]
+    client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "quantity": 7}]})
+    preview = client.v1.invoices.create_preview({"subscription": sub.id})
+    prorations = [line for line in preview.lines.data
+                  if line.parent.subscription_item_details.proration]
+    assert len(prorations) == 2
+    assert sum(line.amount for line in prorations) > 0
+    assert preview.total == sum(line.amount for line in preview.lines.data)

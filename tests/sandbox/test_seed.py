@@ -1,0 +1,39 @@
+"""The seeded demo data matches what DEMO_CUSTOMERS promises."""
+
+from __future__ import annotations
+
+from widget_server.sandbox.seed import DEMO_CUSTOMERS
+
+EXPECTED_STATUS = {
+    "cus_demo_ana": {"active"}, "cus_demo_ben": {"trialing"}, "cus_demo_carla": {"past_due"},
+    "cus_demo_dan": {"canceled"}, "cus_demo_eve": {"active"}, "cus_demo_farid": {"active"},
+    "cus_demo_grace": {"active"}, "cus_demo_hana": {"active"}, "cus_demo_mixed": {"active"},
+    "cus_demo_ivan": {"active"},
+}
+
+
+def test_every_demo_customer_exists_with_card_and_invoices(client):
+    assert len(DEMO_CUSTOMERS) >= 8
+    for spec in DEMO_CUSTOMERS:
+        customer = client.v1.customers.retrieve(spec["id"])
+        assert customer.email == spec["email"]
+        assert customer.invoice_settings.default_payment_method
+        subs = client.v1.subscriptions.list({"customer": spec["id"], "status": "all"}).data
+        assert {s.status for s in subs} == EXPECTED_STATUS[spec["id"]]
+        invoices = client.v1.invoices.list({"customer": spec["id"]}).data
+        assert invoices and all(i.number for i in invoices)
+
+
+def test_seeded_states(client):
+    assert client.v1.subscriptions.retrieve("sub_demo_eve").cancel_at_period_end
+    assert len(client.v1.subscriptions.retrieve("sub_demo_farid")["items"].data) == 2
+    assert client.v1.subscriptions.retrieve("sub_demo_grace")["items"].data[0].quantity == 5
+    assert client.v1.subscriptions.retrieve("sub_demo_hana").discounts
+    dan = client.v1.subscriptions.retrieve("sub_demo_dan")
+    assert dan.cancellation_details.feedback == "too_expensive"
+    carla = client.v1.invoices.list({"customer": "cus_demo_carla", "status": "open"}).data
+    assert len(carla) == 1
+    paid = client.v1.invoices.list({"customer": "cus_demo_ana", "status": "paid"}).data
+    assert len(paid) >= 3
+    team = client.v1.products.retrieve("prod_team")
+    assert team.unit_label == "seat" and team.metadata["quantity_max"] == "50"
