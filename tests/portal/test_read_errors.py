@@ -1,0 +1,92 @@
+"""Stripe failing behind the portal: one JSON error shape, the right status, then recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from widget_server import db
+from widget_server.accounts import AccountService, CreatedAccount, secret_box
+from widget_server.billing.registry import registry
+from widget_server.identity import issue_portal_token
+from widget_server.sandbox import SandboxServer
+
+
+def create_account(app: Flask, stripe_key: str) -> CreatedAccount:
+    with db.session_scope(app) as session:
+        created = AccountService(session, secret_box(app)).create(
+            name="Other Co", stripe_key=stripe_key, allowed_origins=["http://localhost:5000"])
+        session.expunge(created.account)
+    return created
+
+
+def auth(app: Flask, account: CreatedAccount, *customer_ids: str) -> dict[str, str]:
+    token, _expires = issue_portal_token(
+        app.config["SECRET_KEY"], account_id=account.account.public_id,
+        customer_ids=list(customer_ids), mode="embed", ttl_seconds=600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def faults(sandbox: SandboxServer) -> Iterator[Callable[..., None]]:
+    def inject(**body: Any) -> None:
+        requests.post(f"{sandbox.url}/_sandbox/faults", json=body, timeout=5).raise_for_status()
+
+    yield inject
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+
+
+@pytest.mark.parametrize(("fault", "status", "code"), [
+    ({"error_status": 500, "rate": 1.0}, 502, "billing_unavailable"),
+    ({"error_status": 429, "rate": 1.0}, 429, "rate_limited"),
+    ({"drop_connection": True, "rate": 1.0}, 502, "billing_unavailable"),
+    ({"error_status": 500, "next": 1, "path": "/v1/subscriptions"}, 502, "billing_unavailable"),
+])
+@pytest.mark.parametrize("path", ["/v1/portal", "/v1/portal/invoices"])
+def test_stripe_failures_become_json_errors_and_the_portal_recovers(
+    app: Flask, client: FlaskClient, account: CreatedAccount, sandbox: SandboxServer,
+    faults: Callable[..., None], fault: dict[str, Any], status: int, code: str, path: str,
+) -> None:
+    headers = auth(app, account, "cus_demo_ana")
+    if path == "/v1/portal/invoices" and fault.get("path"):
+        fault = {**fault, "path": "/v1/invoices"}
+    faults(**fault)
+    response = client.get(path, headers=headers)
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == code and error["message"]
+    assert "sandbox" not in error["message"].lower()
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+    assert client.get(path, headers=headers).status_code == 200
+
+
+def test_timeouts_are_billing_unavailable(
+    app: Flask, client: FlaskClient, faults: Callable[..., None]
+) -> None:
+    registry(app).timeout = 0.2  # applies to clients built from now on (a new key)
+    account = create_account(app, "sk_test_slowtimeout")
+    faults(latency_ms=600)
+    response = client.get("/v1/portal", headers=auth(app, account, "cus_demo_ana"))
+    assert response.status_code == 502
+    assert response.get_json()["error"]["code"] == "billing_unavailable"
+
+
+def test_a_bad_stripe_key_is_explained(app: Flask, client: FlaskClient) -> None:
+    account = create_account(app, "sk_live_revokedkey1234")
+    response = client.get("/v1/portal", headers=auth(app, account, "cus_demo_ana"))
+    assert response.status_code == 502
+    error = response.get_json()["error"]
+    assert error["code"] == "stripe_key_invalid"
+    assert "Stripe key" in error["message"]
+
+
+def test_a_deleted_customer_is_not_found(app: Flask, client: FlaskClient,
+                                         account: CreatedAccount) -> None:
+    response = client.get("/v1/portal", headers=auth(app, account, "cus_never_existed"))
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "customer_not_found"
