@@ -9,7 +9,7 @@ import pytest
 import requests
 import stripe
 
-from tests.sandbox.shapes import undeclared_fields
+from .shapes import undeclared_fields
 
 RESOURCES = {
     "customer": stripe.Customer, "tax_id": stripe.TaxId, "product": stripe.Product,
