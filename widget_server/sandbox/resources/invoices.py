@@ -66,6 +66,8 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
         raise bad_request("Invoice is already paid", code="invoice_already_paid")
     if invoice["status"] == "draft":
         finalize(store, invoice)
+    if invoice["status"] == "uncollectible":  # Stripe still lets these be paid
+        invoice["status"] = "open"
     if invoice["status"] != "open":
         raise bad_request(f"You can only pay an invoice that is open. This invoice is "
                           f"{invoice['status']}.", code="invoice_not_open")
