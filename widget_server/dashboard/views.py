@@ -111,7 +111,7 @@ def _page(account: Account, status: int = 200, **context: Any) -> ResponseReturn
         service_url=service_url(),
         events=list(events),
         previous_expires=expires if overlap_active else None,
-        overlap_seconds=int(current_app.config["SECRET_ROTATION_OVERLAP"]),
+        overlap_hours=f"{int(current_app.config['SECRET_ROTATION_OVERLAP']) / 3600:g}",
         **context,
     ), status
 
