@@ -77,6 +77,9 @@ def create_portal_session() -> Response:
     """Create a one-time hosted portal URL for one customer (by id or email)."""
     service = AccountService(get_session(), secret_box())
     account = _api_account(service)
+    # Persist last_used_at now: the audit rows below are written on their own connection,
+    # which must not wait on this session's write lock (SQLite has one writer).
+    service.session.commit()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest(_("The request body must be a JSON object."))

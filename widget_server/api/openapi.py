@@ -208,6 +208,10 @@ def paths() -> dict[str, Any]:
             "Preview a plan change (amount due now, next invoice)", tag="portal", body=_PLAN,
             errors=("400", "401", "403", "404", "429", "502"), path_param="id")},
         f"{sub}/change_plan": _sub_action("Switch to another price", _PLAN),
+        f"{sub}/quantity/preview": {"post": _op(
+            "Preview a quantity change", tag="portal",
+            body=_obj({"quantity": {"type": "integer", "minimum": 1}}, ["quantity"]),
+            errors=("400", "401", "403", "404", "429", "502"), path_param="id")},
         f"{sub}/quantity": _sub_action(
             "Change the quantity", _obj({"quantity": {"type": "integer", "minimum": 1}},
                                         ["quantity"])),
@@ -234,6 +238,23 @@ def paths() -> dict[str, Any]:
                        "tax_ids": {"type": "array", "items": {"type": "object"}}}),
             response=_obj({"customer": _ref("Customer"), "message": _STR}),
             errors=("400", "401", "403", "429", "502"))},
+        "/v1/portal/customer/tax_ids": {"post": _op(
+            "Add a tax id", tag="portal",
+            body=_obj({"customer": _STR, "type": _STR, "value": _STR}, ["type", "value"]),
+            response=_obj({"tax_id": _obj({"id": _STR, "type": _STR, "value": _STR}),
+                           "message": _STR}),
+            errors=("400", "401", "403", "404", "429", "502"))},
+        "/v1/portal/customer/tax_ids/{id}": {"delete": _op(
+            "Remove a tax id", tag="portal", path_param="id",
+            response=_obj({"deleted": _BOOL, "id": _STR, "message": _STR}),
+            errors=("400", "401", "403", "404", "429", "502"))},
+        "/v1/portal/retention_offer": {"get": {
+            **_op("The coupon to offer before a cancel is confirmed, or null", tag="portal",
+                  response=_obj({"offer": {"type": ["object", "null"], "properties": {
+                      "coupon_id": _STR, "display": _STR}}})),
+            "parameters": [{"name": "subscription", "in": "query", "required": True,
+                            "schema": _STR}],
+        }},
         "/v1/portal_sessions": {"post": _op(
             "Create a one-time hosted portal URL", tag="hosted", security="apiKey",
             body=_ref("PortalSessionRequest"), response=_ref("PortalSession"),
