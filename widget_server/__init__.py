@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=settings["LOG_LEVEL"])
 

@@ -16,11 +16,15 @@ from widget_server.crypto import SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash
 
 
-def _app(**overrides: Any) -> Flask:
+def _app(*, migrate: bool = True) -> Flask:
+    """Build the app from the environment; bring the schema up to date unless told not to."""
     try:
-        return create_app(overrides or None)
+        app = create_app()
     except (ConfigError, SecretBoxError) as exc:
         raise click.ClickException(str(exc)) from None
+    if migrate:
+        db.upgrade(app)
+    return app
 
 
 @click.group()
@@ -49,7 +53,6 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     from widget_server.server import serve_gunicorn
 
     app = _app()
-    db.upgrade(app)
     serve_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
 
 
@@ -79,7 +82,7 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations (SQLite by default, DATABASE_URL otherwise)."""
-    app = _app()
+    app = _app(migrate=False)
     db.upgrade(app, revision)
     click.echo(f"database at {db.database_url(app).split('@')[-1]} is at {revision}")
 
@@ -100,9 +103,8 @@ def accounts() -> None:
 def accounts_create(name: str, stripe_key: str, origins: tuple[str, ...],
                     settings: tuple[str, ...]) -> None:
     """Create an account; prints its id and HMAC secret (shown once)."""
-    app = _app()
-    db.upgrade(app)
     parsed = _parse_settings(settings)
+    app = _app()
     try:
         with db.session_scope(app) as session:
             service = AccountService(session, secret_box(app))
