@@ -8,6 +8,7 @@ check it belongs to a customer of the portal token, and only then call a write.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -453,10 +454,10 @@ class StripeWriter:
 
     def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Customer:
         with stripe_errors():
-            updated = self.v1.customers.update(
-                customer_id, cast(Any, {**changes, "expand": ["tax_ids"]})
-            )
-        return customer_from_stripe(updated)
+            updated = self.v1.customers.update(customer_id, cast(Any, changes))
+            tax_ids = self.v1.customers.tax_ids.list(customer_id, {"limit": 100})
+        return dataclasses.replace(customer_from_stripe(updated),
+                                   tax_ids=tuple(_tax_id(t) for t in tax_ids.data))
 
     def add_tax_id(self, customer_id: str, kind: str, value: str) -> TaxId:
         with stripe_errors():
