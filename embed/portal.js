@@ -29,7 +29,7 @@
   function loadApp() {
     return appLoad || (appLoad = new Promise(function (ok, fail) {
       if (w.WidgetServerPortal) return ok();
-      var s = el("script", { src: ORIGIN + "/static/portal/app.js", async: true });
+      var s = el("script", { src: ORIGIN + "/portal/assets/portal.js", async: true });
       s.onload = ok;
       s.onerror = function () { appLoad = null; fail({}); };
       d.head.appendChild(s);
@@ -67,8 +67,9 @@
       } else if (m.type == "resize") {
         frame.style.height = Math.min(Math.max(+m.height || 0, 0), max) + "px";
       } else if (m.type == "event") {
-        var asked = emit(m.event, m.response);
-        if (m.id != null) asked.then(function (allow) {
+        emit(m.event, m.response);
+      } else if (m.type == "pre_event") {
+        emit(m.event, m.response).then(function (allow) {
           if (!dead) post({ type: "veto_result", id: m.id, allow: allow });
         });
       }
@@ -98,7 +99,8 @@
       shadow = node.shadowRoot || node.attachShadow({ mode: "open" });
     } else {
       frame = el("iframe", {
-        src: ORIGIN + "/portal/frame?account=" + encodeURIComponent(o.account || ""),
+        src: ORIGIN + "/portal/frame?account=" + encodeURIComponent(o.account || "") +
+          (o.locale && o.locale != "auto" ? "&locale=" + encodeURIComponent(o.locale) : ""),
         title: o.title || "Billing portal"
       });
       frame.setAttribute("allow", "payment");

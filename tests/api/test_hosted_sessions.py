@@ -40,7 +40,8 @@ def _code(url: str) -> str:
 
 
 def _boot(html: str) -> dict[str, object]:
-    match = re.search(r'<script type="application/json" id="ws-session">(.*?)</script>', html, re.S)
+    match = re.search(r'<script type="application/json" id="portal-boot">(.*?)</script>',
+                      html, re.S)
     assert match, html
     return json.loads(match.group(1))  # type: ignore[no-any-return]
 
@@ -71,13 +72,14 @@ def test_page_opens_once_with_the_token_in_the_body(app: Flask, client: FlaskCli
     boot = _boot(html)
     token = read_portal_token(app.config["SECRET_KEY"], str(boot["token"]), mode="hosted")
     assert token.customer_ids == ("cus_demo_ana",)
-    assert boot["locale"] == "de" and boot["returnUrl"] == HOST_ORIGIN + "/account"
+    assert boot["locale"] == "de" and boot["expiresAt"] == token.expires_at
     assert 'href="http://localhost:5000/account"' in html
+    assert str(boot["token"]) not in page.headers.get("Location", "")
 
     again = client.get(url)
     assert again.status_code == 410
     assert "expired" in again.get_data(as_text=True)
-    assert "ws-session" not in again.get_data(as_text=True)
+    assert "portal-boot" not in again.get_data(as_text=True)
 
 
 def test_expired_code_shows_the_expired_page(app: Flask, client: FlaskClient,

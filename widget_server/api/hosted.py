@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, timedelta
 from urllib.parse import urlsplit
 
-from flask import Response, current_app, g, jsonify, render_template_string, request
+from flask import Response, current_app, g, jsonify, render_template, request
 from sqlalchemy import select, update
 
 from widget_server import audit
@@ -21,9 +21,10 @@ from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound, Unauthorized
-from widget_server.i18n import _, negotiate_locale, text_direction
+from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import MAX_IDENTIFIER_LENGTH, issue_portal_token
 from widget_server.models import Account, HostedSession, utcnow
+from widget_server.portal.pages import render_error_page
 
 MAX_RETURN_URL = 2000
 _CUSTOMER_IDS_SEPARATOR = ","
@@ -153,19 +154,21 @@ def _private(response: Response, status: int = 200) -> Response:
 
 @bp.get("/portal/session/<code>")
 def hosted_portal_page(code: str) -> Response:
-    """Exchange the one-time code and render the full-page portal."""
+    """Exchange the one-time code and render the full-page portal (``portal/hosted.html``)."""
     row = _consume(code) if len(code) <= 100 else None
-    service = AccountService(get_session(), secret_box())
-    account = get_session().get(Account, row.account_id) if row else None
+    session = get_session()
+    account = session.get(Account, row.account_id) if row else None
     if row is None or account is None:
         g.locale = negotiate_locale(explicit=None,
                                     accept_language=request.headers.get("Accept-Language"),
                                     account_default=current_app.config["DEFAULT_LOCALE"])
-        html = render_template_string(_EXPIRED_PAGE, locale=g.locale,
-                                      direction=text_direction(g.locale))
-        return _private(Response(html, mimetype="text/html"), 410)
+        page = render_error_page(
+            410, _("This link has expired"),
+            _("Billing links work once and only for a few minutes. Go back to the website and "
+              "open its billing page again to get a new link."))
+        return _private(page, 410)
 
-    settings = service.settings(account)
+    settings = AccountService(session, secret_box()).settings(account)
     locale = negotiate_locale(
         explicit=row.locale,
         accept_language=request.headers.get("Accept-Language"),
@@ -184,64 +187,9 @@ def hosted_portal_page(code: str) -> Response:
     )
     audit.record(account, "customer", row.customer_id, "portal.hosted_open", account.public_id,
                  "ok", {"mode": "hosted"})
-    boot = {"token": token, "expires_at": expires_at, "locale": locale,
-            "apiBase": request.url_root.rstrip("/"), "returnUrl": row.return_url}
-    html = render_template_string(
-        _HOSTED_PAGE, boot=boot, locale=locale, direction=text_direction(locale),
-        account_name=account.name, return_url=row.return_url,
-        logo_url=settings.get("logo_url") or "",
+    html = render_template(
+        "portal/hosted.html", token=token, locale=locale, return_url=row.return_url,
+        account=account, logo_url=settings.get("logo_url") or "",
+        api_base=request.url_root.rstrip("/"), expires_at=expires_at,
     )
     return _private(Response(html, mimetype="text/html"))
-
-
-_HOSTED_PAGE = """<!doctype html>
-<html lang="{{ locale }}" dir="{{ direction }}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>{{ _("Billing") }} · {{ account_name }}</title>
-<link rel="stylesheet" href="{{ url_for('static', filename='portal/portal.css') }}">
-<style>
-body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f7f7f8}
-.ws-hosted{max-width:56rem;margin:0 auto;padding:1rem}
-.ws-hosted-top{display:flex;align-items:center;justify-content:space-between;gap:1rem}
-.ws-hosted-top img{max-height:2.5rem}
-</style>
-</head>
-<body>
-<div class="ws-hosted">
-  <header class="ws-hosted-top">
-    {% if logo_url %}<img src="{{ logo_url }}" alt="{{ account_name }}">{% else %}
-    <strong>{{ account_name }}</strong>{% endif %}
-    <a id="ws-return" href="{{ return_url }}">{{ _("Return to %(name)s", name=account_name) }}</a>
-  </header>
-  <main id="ws-portal" data-mode="hosted"></main>
-</div>
-<script type="application/json" id="ws-session">{{ boot|tojson }}</script>
-<script src="{{ url_for('static', filename='portal/app.js') }}"></script>
-<script>
-(function () {
-  var boot = JSON.parse(document.getElementById("ws-session").textContent);
-  window.WidgetServerPortal.mount(document.getElementById("ws-portal"), {
-    apiBase: boot.apiBase, token: boot.token, locale: boot.locale, debug: false,
-    mode: "hosted", returnUrl: boot.returnUrl,
-    emit: function () { return Promise.resolve(true); }
-  });
-})();
-</script>
-</body>
-</html>
-"""
-
-_EXPIRED_PAGE = """<!doctype html>
-<html lang="{{ locale }}" dir="{{ direction }}">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ _("This link has expired") }}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem}
-</style></head>
-<body><main role="alert"><h1>{{ _("This link has expired") }}</h1>
-<p>{{ _("Billing links work once and only for a few minutes. Go back to the app and open "
-"the billing page again to get a new one.") }}</p></main></body>
-</html>
-"""
