@@ -3,17 +3,18 @@
   "use strict";
   var dom = parts.dom;
   var h = dom.h;
+  var N_ = dom.N_;
 
   /** Stripe's cancellation feedback enum, with the wording Stripe's own portal uses. */
   var CANCEL_REASONS = [
-    ["too_expensive", "It's too expensive"],
-    ["missing_features", "Some features are missing"],
-    ["switched_service", "I'm switching to a different service"],
-    ["unused", "I don't use the service enough"],
-    ["customer_service", "Customer service was less than expected"],
-    ["too_complex", "Ease of use was less than expected"],
-    ["low_quality", "Quality was less than expected"],
-    ["other", "Other reason"]
+    ["too_expensive", N_("It's too expensive")],
+    ["missing_features", N_("Some features are missing")],
+    ["switched_service", N_("I'm switching to a different service")],
+    ["unused", N_("I don't use the service enough")],
+    ["customer_service", N_("Customer service was less than expected")],
+    ["too_complex", N_("Ease of use was less than expected")],
+    ["low_quality", N_("Quality was less than expected")],
+    ["other", N_("Other reason")]
   ];
 
   function subPath(sub, action) {

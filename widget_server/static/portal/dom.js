@@ -128,9 +128,12 @@
     return h("button", props);
   }
 
+  /** Marks a string for translation where it is defined (t() translates it where shown). */
+  function N_(msgid) { return msgid; }
+
   parts.dom = {
     h: h, append: append, clear: clear, replaceChildren: replaceChildren, safeUrl: safeUrl,
     externalLink: externalLink, translator: translator, formatDate: formatDate, uid: uid,
-    nonce: nonce, field: field, button: button
+    nonce: nonce, field: field, button: button, N_: N_
   };
 })(window.WidgetServerPortalParts = window.WidgetServerPortalParts || {});

@@ -3,7 +3,9 @@
   "use strict";
   var dom = parts.dom;
   var h = dom.h;
-  var INTERVAL_LABELS = { day: "Daily", week: "Weekly", month: "Monthly", year: "Yearly" };
+  var N_ = dom.N_;
+  var INTERVAL_LABELS = { day: N_("Daily"), week: N_("Weekly"), month: N_("Monthly"),
+    year: N_("Yearly") };
 
   function radio(name, value, checked, labelNodes, extra) {
     var input = h("input", { type: "radio", name: name, value: value, checked: !!checked,

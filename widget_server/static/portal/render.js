@@ -3,6 +3,7 @@
   "use strict";
   var dom = parts.dom;
   var h = dom.h;
+  var N_ = dom.N_;
 
   var STATUS_TONES = {
     active: "success", trialing: "info", past_due: "danger", unpaid: "danger",
@@ -147,14 +148,14 @@
 
   /** The actions the server allows for this subscription, in a stable order. */
   var SUBSCRIPTION_ACTIONS = [
-    ["resume", "Resume subscription", "primary"],
-    ["resubscribe", "Resubscribe", "primary"],
-    ["unpause", "Resume payments", "primary"],
-    ["change_plan", "Change plan", "secondary"],
-    ["change_quantity", "Change quantity", "secondary"],
-    ["apply_coupon", "Apply coupon", "secondary"],
-    ["pause", "Pause payments", "secondary"],
-    ["cancel", "Cancel subscription", "danger-ghost"]
+    ["resume", N_("Resume subscription"), "primary"],
+    ["resubscribe", N_("Resubscribe"), "primary"],
+    ["unpause", N_("Resume payments"), "primary"],
+    ["change_plan", N_("Change plan"), "secondary"],
+    ["change_quantity", N_("Change quantity"), "secondary"],
+    ["apply_coupon", N_("Apply coupon"), "secondary"],
+    ["pause", N_("Pause payments"), "secondary"],
+    ["cancel", N_("Cancel subscription"), "danger-ghost"]
   ];
 
   function actionBar(ctx, sub) {
