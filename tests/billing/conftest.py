@@ -15,6 +15,13 @@ from widget_server.sandbox import SandboxServer
 STRIPE_KEY = "sk_test_widgetserver"
 
 
+@pytest.fixture(autouse=True)
+def fresh_sandbox(sandbox: SandboxServer) -> None:
+    """Write tests leave the shared sandbox changed: start each read test from the seed."""
+    requests.post(f"{sandbox.url}/_sandbox/seed", timeout=10).raise_for_status()
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+
+
 @pytest.fixture
 def gateway(app: Flask) -> Iterator[StripeGateway]:
     """A gateway built the production way (registry, shared pool, catalog cache)."""

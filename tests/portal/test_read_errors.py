@@ -17,6 +17,13 @@ from widget_server.identity import issue_portal_token
 from widget_server.sandbox import SandboxServer
 
 
+@pytest.fixture(autouse=True)
+def fresh_sandbox(sandbox: SandboxServer) -> None:
+    """Write tests leave the shared sandbox changed: start each read test from the seed."""
+    requests.post(f"{sandbox.url}/_sandbox/seed", timeout=10).raise_for_status()
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+
+
 def create_account(app: Flask, stripe_key: str) -> CreatedAccount:
     with db.session_scope(app) as session:
         created = AccountService(session, secret_box(app)).create(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -12,6 +14,13 @@ from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
 from widget_server.identity import issue_portal_token
 from widget_server.sandbox import SandboxServer
+
+
+@pytest.fixture(autouse=True)
+def fresh_sandbox(sandbox: SandboxServer) -> None:
+    """Write tests leave the shared sandbox changed: start each read test from the seed."""
+    requests.post(f"{sandbox.url}/_sandbox/seed", timeout=10).raise_for_status()
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
 
 
 def auth(app: Flask, account: CreatedAccount, *customer_ids: str) -> dict[str, str]:

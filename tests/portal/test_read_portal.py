@@ -16,6 +16,13 @@ from widget_server.sandbox import SandboxServer
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
 
 
+@pytest.fixture(autouse=True)
+def fresh_sandbox(sandbox: SandboxServer) -> None:
+    """Write tests leave the shared sandbox changed: start each read test from the seed."""
+    requests.post(f"{sandbox.url}/_sandbox/seed", timeout=10).raise_for_status()
+    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
+
+
 def auth(app: Flask, account: CreatedAccount, *customer_ids: str) -> dict[str, str]:
     token, _expires = issue_portal_token(
         app.config["SECRET_KEY"], account_id=account.account.public_id,
