@@ -81,16 +81,40 @@ def test_wrong_hash_shows_the_message_in_the_mount_point(live_portal: LivePortal
     assert error["code"] == "identity_rejected"
 
 
+@pytest.mark.parametrize("answer", [
+    "e => e.event !== 'pre_load'",
+    "e => Promise.resolve(e.event !== 'pre_load')",
+    "e => { if (e.event === 'pre_load') throw new Error('no'); return true; }",
+])
 def test_veto_of_a_pre_event_is_sent_back(live_portal: LivePortal, host_site: HostSite,
-                                          browser_page: Any) -> None:
-    """A handler that returns false for pre_load stops the portal from loading."""
+                                          browser_page: Any, answer: str) -> None:
+    """false, a promise of false, or a throw for pre_load stops the portal from loading."""
     page = _page(live_portal, {"email": ANA, "hash": live_portal.hash(ANA)}).replace(
         "<script>window.events = [];</script>",
-        "<script>window.events = []; window.answer = e => e.event !== 'pre_load';</script>")
+        f"<script>window.events = []; window.answer = {answer};</script>")
     browser_page.goto(host_site.page(page))
     _wait_event(browser_page, "pre_load")
     browser_page.wait_for_timeout(1500)  # nothing to await: the point is that nothing happens
     assert "post_load" not in _event_names(browser_page)
+
+
+def test_messages_from_other_windows_are_ignored(live_portal: LivePortal, host_site: HostSite,
+                                                browser_page: Any) -> None:
+    url = host_site.page(_page(live_portal, {"email": ANA, "hash": live_portal.hash(ANA),
+                                             "maxHeight": 900}))
+    browser_page.goto(url)
+    _wait_event(browser_page, "post_load")
+    before = browser_page.evaluate("() => document.querySelector('#portal0 iframe').style.height")
+    browser_page.evaluate("""() => {
+        window.postMessage({type: 'resize', height: 777}, '*');
+        window.postMessage({type: 'event', event: 'forged', response: {}}, '*');
+    }""")
+    browser_page.wait_for_timeout(300)  # postMessage is async; nothing to await when ignored
+    after = browser_page.evaluate("() => document.querySelector('#portal0 iframe').style.height")
+    assert after != "777px"  # (the frame itself may still report a new height meanwhile)
+    assert "forged" not in _event_names(browser_page)
+    assert int(before.removesuffix("px")) <= 900  # maxHeight caps the frame
+    assert int(after.removesuffix("px")) <= 900
 
 
 def test_two_portals_on_one_page_and_unmount(live_portal: LivePortal, host_site: HostSite,
