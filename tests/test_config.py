@@ -48,7 +48,8 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_refuses_a_short_secret_key():
     with pytest.raises(ConfigError, match="at least 32"):
-        create_app({"ENV": "production", "SECRET_KEY": "short", "ENCRYPTION_KEYS": [generate_key()]})
+        create_app(
+            {"ENV": "production", "SECRET_KEY": "short", "ENCRYPTION_KEYS": [generate_key()]})
 
 
 def test_production_refuses_to_start_without_encryption_key():

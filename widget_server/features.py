@@ -124,7 +124,9 @@ def validate_value(feature: Feature, value: Any) -> Any:
             )
     elif kind in {"str", "url", "color"}:
         if not isinstance(value, str) or len(value) > _MAX_STR:
-            raise FeatureError(f"setting {name!r} must be a string of at most {_MAX_STR} characters")
+            raise FeatureError(
+                f"setting {name!r} must be a string of at most {_MAX_STR} characters"
+            )
         if kind == "color" and not _COLOR.match(value):
             raise FeatureError(f"setting {name!r} must be a colour like #4f46e5, not {value!r}")
         if kind == "url" and value and not value.startswith(("https://", "http://")):
