@@ -85,7 +85,7 @@ def test_contract_shape(app: Flask, client: FlaskClient, account: CreatedAccount
     ("cus_demo_carla", "sub_demo_carla", {"cancel", "pay_invoice"}),
     ("cus_demo_dan", "sub_demo_dan", {"resubscribe"}),
     ("cus_demo_eve", "sub_demo_eve", {"change_plan", "resume"}),
-    ("cus_demo_farid", "sub_demo_farid", {"cancel"}),  # two items: no plan switch
+    ("cus_demo_farid", "sub_demo_farid", {"change_plan", "cancel"}),  # two items: pick one
 ])
 def test_actions_follow_state_and_default_settings(
     app: Flask, client: FlaskClient, account: CreatedAccount,

@@ -66,8 +66,7 @@ def allowed_actions(
     current = {item.price.id for item in sub.items}
     other_plans = catalog_price_ids is None or bool(set(catalog_price_ids) - current)
     return Actions(
-        change_plan=bool(settings.get("change_plan")) and running and len(sub.items) == 1
-        and other_plans,
+        change_plan=bool(settings.get("change_plan")) and running and other_plans,
         change_quantity=bool(settings.get("quantity")) and running
         and any(item.price.product.adjustable_quantity for item in sub.items),
         cancel=bool(settings.get("cancellation")) and live and not ending,
