@@ -193,3 +193,15 @@ def test_multi_item_needs_the_item_and_it_must_be_on_the_subscription(portal: Po
                      json={"quantity": 6, "item": team_item})
     assert ok.status_code == 200, ok.get_json()
     assert portal.item_of("sub_demo_grace")["quantity"] == 6
+
+
+def test_cancel_or_upgrade_releases_a_pending_downgrade(portal: Portal) -> None:
+    portal.configure(downgrade_at_period_end=True)
+    assert portal.post(f"{ANA}/change_plan",
+                       json={"price": "price_starter_monthly"}).status_code == 200
+    schedule_id = portal.subscription("sub_demo_ana")["schedule"]
+    response = portal.post(f"{ANA}/cancel")
+    assert response.status_code == 200, response.get_json()
+    assert portal.obj("subscription_schedule", schedule_id)["status"] == "released"
+    sub = portal.subscription("sub_demo_ana")
+    assert (sub["schedule"], sub["cancel_at_period_end"]) == (None, True)

@@ -330,6 +330,14 @@ class StripeWriter:
             raise ResourceNotFound()
         return found
 
+    def release_schedule(self, schedule_id: str) -> None:
+        """Hand the subscription back from its schedule (dropping a pending plan change).
+
+        Stripe refuses cancel and item changes on a subscription a schedule manages.
+        """
+        with stripe_errors():
+            self.v1.subscription_schedules.release(schedule_id)
+
     def set_cancel_at_period_end(
         self, subscription_id: str, *, feedback: str | None, comment: str | None
     ) -> Subscription:

@@ -203,10 +203,12 @@ def _apply(change: ItemChange, stripe: StripeWriter, proration_date: int | None,
     if change.at_period_end:
         return stripe.change_item_at_period_end(change.sub, change.item.id, price=change.price,
                                                 quantity=change.quantity)
+    proration_date = checked_proration_date(change.item, proration_date)
+    if change.sub.schedule_id:  # a pending downgrade is replaced by this change
+        stripe.release_schedule(change.sub.schedule_id)
     return stripe.change_item_now(
         change.sub.id, change.item.id, price_id=change.price.id if price_changes else None,
-        quantity=change.quantity,
-        proration_date=checked_proration_date(change.item, proration_date))
+        quantity=change.quantity, proration_date=proration_date)
 
 
 @bp.post("/v1/portal/subscriptions/<sub_id>/change_plan/preview")
@@ -292,6 +294,8 @@ def cancel(sub_id: str) -> dict[str, Any]:
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "cancel")
+        if sub.schedule_id:  # a pending plan change no longer matters
+            stripe.release_schedule(sub.schedule_id)
         if at_period_end:
             updated = stripe.set_cancel_at_period_end(sub.id, feedback=reason, comment=comment)
             ends = updated.cancel_at or updated.current_period_end
