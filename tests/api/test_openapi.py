@@ -20,7 +20,8 @@ DESIGN_SURFACE = {
     ("post", "/v1/portal/subscriptions/{id}/unpause"),
     ("post", "/v1/portal/payment_method/setup_intent"), ("post", "/v1/portal/payment_method"),
     ("post", "/v1/portal/invoices/{id}/pay"), ("patch", "/v1/portal/customer"),
-    ("post", "/v1/portal_sessions"),
+    ("post", "/v1/portal_sessions"), ("get", "/healthz"), ("get", "/readyz"),
+    ("get", "/embed/v1/portal.js"),
 }
 
 

@@ -261,6 +261,21 @@ def paths() -> dict[str, Any]:
             errors=("400", "401", "404", "429", "502"))},
         "/v1/openapi.json": {"get": _op("This document", tag="meta", security=None,
                                         errors=())},
+        "/healthz": {"get": _op("Liveness", tag="meta", security=None, errors=(),
+                                response=_obj({"status": _STR}))},
+        "/readyz": {"get": _op("Readiness (database reachable); 503 when not ready", tag="meta",
+                               security=None, errors=(),
+                               response=_obj({"status": _STR, "database": _STR}))},
+        "/embed/v1/portal.js": {"get": {
+            "summary": "The embed loader (long-cached; pin it with the SRI hash)",
+            "tags": ["embed"], "security": [],
+            "responses": {"200": {"description": "JavaScript",
+                                  "content": {"text/javascript": {"schema": _STR}}},
+                          "304": {"description": "Not modified (ETag)"}},
+        }},
+        "/embed/v1/portal.js.sri": {"get": _op(
+            "The loader's Subresource Integrity hash", tag="embed", security=None, errors=(),
+            response=_obj({"integrity": _STR, "url": _STR}))},
     }
 
 
