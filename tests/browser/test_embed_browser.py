@@ -244,3 +244,4 @@ def test_error_message_is_translated(live_portal: LivePortal, host_site: HostSit
         expected = _("We couldn't verify your identity, so the billing portal can't be shown. "
                      "Please sign in again or contact support.")
     assert text == expected
+    assert "verify your identity" not in text  # really German, not the English fallback
