@@ -65,7 +65,9 @@
         ctx.api.post("/v1/portal/payment_method/setup_intent", {},
           { idempotencyKey: "portal-setup-intent-" + dlg.nonce })]).then(function (results) {
         if (!dlg.isOpen()) return;
-        stripe = results[0](portal.stripe.publishable_key, { locale: ctx.locale });
+        var key = results[1].publishable_key || portal.stripe.publishable_key;
+        if (!key) throw new Error("no publishable key");
+        stripe = results[0](key, { locale: ctx.locale });
         clientSecret = results[1].client_secret;
         card = stripe.elements({ locale: ctx.locale }).create("card", { hidePostalCode: false });
         card.mount(mountPoint);
@@ -74,7 +76,7 @@
         }
         status.hidden = true;
         loaded = true;
-      }, function (error) {
+      }).catch(function (error) {
         status.hidden = true;
         dlg.error(error && error.status !== undefined ? ctx.errorMessage(error)
           : t("The card form could not be loaded. Please try again later."));

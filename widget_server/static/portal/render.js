@@ -208,8 +208,8 @@
     var t = ctx.t;
     var portal = ctx.state.portal;
     var pm = portal.payment_method;
-    var canUpdate = (portal.settings || {}).update_card && portal.stripe &&
-      portal.stripe.publishable_key;
+    // The publishable key may come with the SetupIntent instead (the sandbox's stand-in key).
+    var canUpdate = (portal.settings || {}).update_card && portal.stripe && portal.stripe.js_url;
     var body = pm ? h("div", { class: "wsp-pm" },
       h("span", { class: "wsp-card-brand wsp-card-brand-" + String(pm.brand || "card")
         .replace(/[^a-z]/g, ""), "aria-hidden": "true", text: String(pm.brand || "card") }),
