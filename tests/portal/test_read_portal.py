@@ -162,6 +162,8 @@ def test_locale_from_query_and_accept_language(app: Flask, client: FlaskClient,
         assert body["locale"] == "de"
         item = body["subscriptions"][0]["items"][0]
         assert item["amount_display"] == "75,00\xa0$"
+        assert item["price"]["interval_display"] == "pro Monat"
+        assert body["subscriptions"][0]["status_display"] == "Aktiv"
         assert "." in body["subscriptions"][0]["current_period_end_display"]
 
 

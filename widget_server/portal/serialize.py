@@ -27,7 +27,6 @@ from widget_server.i18n import (
     format_date,
     format_money,
     format_percent,
-    ngettext,
     text_direction,
     translate,
 )
@@ -105,7 +104,10 @@ def interval_display(price: Price) -> str | None:
     if price.interval is None:
         return None
     singular, plural = INTERVALS.get(price.interval, (price.interval, price.interval))
-    return ngettext(singular, plural, price.interval_count)
+    # Both forms are catalog entries of their own (not a gettext plural pair).
+    if price.interval_count == 1:
+        return _(singular)
+    return _(plural, num=price.interval_count)
 
 
 def price_json(price: Price, locale: str, *, with_product: bool = False) -> JSON:
