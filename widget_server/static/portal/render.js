@@ -204,6 +204,15 @@
     return section(ctx, "subscriptions", t("Subscriptions"), content);
   }
 
+  // Short marks that fit the badge; the full brand name is in the accessible text next to it.
+  var BRAND_BADGES = { visa: "VISA", mastercard: "MC", amex: "AMEX", discover: "DISC",
+    diners: "DC", jcb: "JCB", unionpay: "UP" };
+
+  function brandBadge(brand) {
+    var key = String(brand || "card");
+    return BRAND_BADGES[key] || key.slice(0, 4).toUpperCase();
+  }
+
   function paymentMethod(ctx) {
     var t = ctx.t;
     var portal = ctx.state.portal;
@@ -212,7 +221,7 @@
     var canUpdate = (portal.settings || {}).update_card && portal.stripe && portal.stripe.js_url;
     var body = pm ? h("div", { class: "wsp-pm" },
       h("span", { class: "wsp-card-brand wsp-card-brand-" + String(pm.brand || "card")
-        .replace(/[^a-z]/g, ""), "aria-hidden": "true", text: String(pm.brand || "card") }),
+        .replace(/[^a-z]/g, ""), "aria-hidden": "true", text: brandBadge(pm.brand) }),
       h("div", {},
         h("p", { class: "wsp-strong", text: pm.display || ("\u2022\u2022\u2022\u2022 " + pm.last4) }),
         pm.expires_display || pm.exp_month ? h("p", { class: "wsp-muted", text:
