@@ -59,7 +59,7 @@ def test_contract_shape(app: Flask, client: FlaskClient, account: CreatedAccount
     assert (body["locale"], body["direction"]) == ("en", "ltr")
     assert body["strings"]["Subscriptions"] == "Subscriptions"
     assert body["settings"]["cancellation"] is True and "custom_strings" not in body["settings"]
-    assert body["stripe"]["publishable_key"] is None
+    assert body["stripe"]["publishable_key"] == "pk_test_sandbox"  # the sandbox stand-in key
     assert body["stripe"]["js_url"].endswith("/js/v3/")
     assert body["customer"]["tax_ids"][0]["value"] == "DE123456789"
     assert body["payment_method"]["display"] == "Visa •••• 4242"

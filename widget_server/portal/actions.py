@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 
 from widget_server import audit
 from widget_server.billing.domain import Invoice, Subscription
@@ -27,8 +27,8 @@ from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
 from widget_server.portal import rules, serialize
 from widget_server.portal.auth import PortalContext, portal_context
+from widget_server.portal.serialize import stripe_publishable_key
 
-SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
 _OBJECT_ID = re.compile(r"\A[A-Za-z0-9_]{3,255}\Z")
 
 
@@ -234,11 +234,7 @@ def date(timestamp: int | None) -> str | None:
 
 
 def publishable_key(ctx: PortalContext) -> str | None:
-    """The key Stripe.js needs: the sandbox's stand-in key, else the account's setting."""
-    if current_app.config.get("STRIPE_API_BASE"):
-        return SANDBOX_PUBLISHABLE_KEY
-    key = str(ctx.settings.get("stripe_publishable_key") or "")
-    return key or None
+    return stripe_publishable_key(ctx.settings)
 
 
 def context() -> PortalContext:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from flask import current_app
+
 from widget_server.billing.domain import (
     Customer,
     Discount,
@@ -260,6 +262,16 @@ def visible_subscriptions(
     return list(subscriptions)
 
 
+SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
+
+
+def stripe_publishable_key(settings: Mapping[str, Any]) -> str | None:
+    """The key Stripe.js needs: the sandbox's stand-in key, else the account's setting."""
+    if current_app.config.get("STRIPE_API_BASE"):
+        return SANDBOX_PUBLISHABLE_KEY
+    return str(settings.get("stripe_publishable_key") or "") or None
+
+
 def portal_payload(
     account: Account,
     settings: Mapping[str, Any],
@@ -279,7 +291,7 @@ def portal_payload(
         "direction": text_direction(locale),
         "strings": strings_for(locale, overrides),
         "settings": {name: settings.get(name) for name in UI_SETTINGS},
-        "stripe": {"publishable_key": settings.get("stripe_publishable_key") or None,
+        "stripe": {"publishable_key": stripe_publishable_key(settings),
                    "js_url": js_url},
         "customer": customer_json(snapshot.customer) if snapshot.customer else None,
         "payment_method": payment_method_json(snapshot.payment_method),
