@@ -239,10 +239,9 @@ def create_embed_session() -> Response:
 
 # --- the loader ----------------------------------------------------------------------------
 
-_LOADER_CANDIDATES = (
-    Path(widget_server.__file__).parent / "embed" / "portal.js",  # installed package
-    Path(widget_server.__file__).parent.parent / "embed" / "portal.js",  # source checkout
-)
+# `widget_server/embed` is a symlink to the top-level `embed/` (the loader's source and tests),
+# so the loader ships inside the package (setup.cfg package_data) and a checkout needs no copy.
+LOADER_PATH = Path(widget_server.__file__).parent / "embed" / "portal.js"
 
 
 @dataclass(frozen=True)
@@ -253,10 +252,9 @@ class LoaderFile:
 
 
 def loader_path() -> Path:
-    for candidate in _LOADER_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("embed/portal.js is missing from this installation")
+    if not LOADER_PATH.is_file():
+        raise FileNotFoundError(f"{LOADER_PATH} is missing from this installation")
+    return LOADER_PATH
 
 
 def read_loader(path: Path | None = None) -> LoaderFile:
