@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -14,6 +16,7 @@ from widget_server.accounts import AccountError, AccountService, secret_box
 from widget_server.config import ConfigError
 from widget_server.crypto import SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash
+from widget_server.models import Account
 
 
 def _app(*, migrate: bool = True) -> Flask:
@@ -87,6 +90,18 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {db.database_url(app).split('@')[-1]} is at {revision}")
 
 
+@contextmanager
+def _account(account_id: str) -> Iterator[tuple[Flask, AccountService, Account]]:
+    """The app, an account service in a committed-on-success session, and the named account."""
+    app = _app()
+    with db.session_scope(app) as session:
+        service = AccountService(session, secret_box(app))
+        account = service.get(account_id)
+        if account is None:
+            raise click.ClickException(f"no account {account_id!r}")
+        yield app, service, account
+
+
 @main.group()
 def accounts() -> None:
     """Create and inspect accounts."""
@@ -147,12 +162,7 @@ def accounts_list() -> None:
 @click.argument("account_id")
 def accounts_show(account_id: str) -> None:
     """Show an account's settings (never its secrets)."""
-    app = _app()
-    with db.session_scope(app) as session:
-        service = AccountService(session, secret_box(app))
-        account = service.get(account_id)
-        if account is None:
-            raise click.ClickException(f"no account {account_id!r}")
+    with _account(account_id) as (_, service, account):
         click.echo(json.dumps({
             "id": account.public_id, "name": account.name,
             "mode": "live" if account.live_mode else "test",
@@ -167,12 +177,7 @@ def accounts_show(account_id: str) -> None:
               help="Seconds the old secret keeps working (default: SECRET_ROTATION_OVERLAP).")
 def accounts_rotate(account_id: str, overlap: int | None) -> None:
     """Issue a new HMAC secret; the old one works until the overlap window ends."""
-    app = _app()
-    with db.session_scope(app) as session:
-        service = AccountService(session, secret_box(app))
-        account = service.get(account_id)
-        if account is None:
-            raise click.ClickException(f"no account {account_id!r}")
+    with _account(account_id) as (app, service, account):
         window = app.config["SECRET_ROTATION_OVERLAP"] if overlap is None else overlap
         secret = service.rotate_secret(account, overlap_seconds=window)
     click.echo(f"new hmac secret: {secret}")
@@ -188,12 +193,7 @@ def hash_command(identifier: str, account_id: str | None, secret: str | None) ->
     if not secret:
         if not account_id:
             raise click.UsageError("give --account ACCOUNT_ID or --secret SECRET")
-        app = _app()
-        with db.session_scope(app) as session:
-            service = AccountService(session, secret_box(app))
-            account = service.get(account_id)
-            if account is None:
-                raise click.ClickException(f"no account {account_id!r}")
+        with _account(account_id) as (_, service, account):
             secret = service.identity_secrets(account)[0]
     click.echo(compute_identity_hash(secret, identifier))
 
