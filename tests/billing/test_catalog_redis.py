@@ -1,0 +1,85 @@
+"""The catalog cache in a real Redis: shared by two app instances, expiring, never the key.
+
+Skipped, with the reason, when Redis is not running on 127.0.0.1:6379.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import make_test_app
+from widget_server import db
+from widget_server.billing.catalog import RedisCatalogStore, cache_key_for
+from widget_server.billing.gateway import gateway_for
+from widget_server.sandbox import SandboxServer
+
+REDIS_URL = "redis://127.0.0.1:6379/10"
+
+
+def _redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+
+
+@pytest.fixture
+def stripe_key() -> str:
+    """A Stripe key of its own, so parallel test workers never share a cache entry."""
+    return "sk_test_redis" + secrets.token_hex(6)
+
+
+@pytest.fixture
+def two_instances(tmp_path: Path, sandbox: SandboxServer) -> Iterator[tuple[Flask, Flask]]:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    apps = tuple(make_test_app(tmp_path / name, sandbox.url, REDIS_URL=REDIS_URL)
+                 for name in ("a", "b"))
+    yield apps  # type: ignore[misc]
+    for app in apps:
+        db.get_database(app).engine.dispose()
+
+
+def _prices(app: Flask, stripe_key: str) -> int:
+    with app.app_context():
+        return len(gateway_for(stripe_key).catalog_prices())
+
+
+def test_second_instance_reads_the_catalog_from_redis(
+    two_instances: tuple[Flask, Flask], stripe_key: str,
+    stripe_calls: Callable[[], list[dict[str, Any]]],
+) -> None:
+    first, second = two_instances
+    assert _prices(first, stripe_key) > 0
+    fetched = [c for c in stripe_calls() if c["path"] == "/v1/prices"]
+    assert len(fetched) >= 1
+    assert _prices(second, stripe_key) == _prices(first, stripe_key)
+    assert [c for c in stripe_calls() if c["path"] == "/v1/prices"] == fetched
+
+
+def test_entries_expire_and_are_keyed_by_a_hash(stripe_key: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    store = RedisCatalogStore(REDIS_URL)
+    from tests.billing.test_catalog import ENTRY
+
+    key = cache_key_for(stripe_key)
+    store.put(key, ENTRY, ttl_seconds=30)
+    assert store.get(key) == ENTRY
+    names = [n.decode() for n in client.keys("widget-server:catalog:*")]
+    assert all(stripe_key not in n for n in names)
+    assert 0 < client.ttl("widget-server:catalog:" + key) <= 30
+    store.delete(key)
+    assert store.get(key) is None
