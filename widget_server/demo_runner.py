@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from widget_server import create_app, db
 from widget_server.accounts import AccountService, secret_box
+from widget_server.crypto import generate_key
 from widget_server.models import Owner
 
 DEMO_ACCOUNT_ID = "acct_demo"
@@ -37,6 +38,9 @@ def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flas
     """Create the demo app, its database, the demo account and owner; return (app, password)."""
     app = create_app({
         "ENV": "demo",
+        # The demo's database lives in a temporary folder, so per-run keys are all it needs.
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ENCRYPTION_KEYS": [generate_key()],
         "DATABASE_URL": f"sqlite:///{data_dir / 'demo.sqlite3'}",
         "STRIPE_API_BASE": sandbox_url,
         "STRIPE_JS_URL": sandbox_url + "/js/v3/",
