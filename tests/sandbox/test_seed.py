@@ -37,3 +37,17 @@ def test_seeded_states(client):
     assert len(paid) >= 3
     team = client.v1.products.retrieve("prod_team")
     assert team.unit_label == "seat" and team.metadata["quantity_max"] == "50"
+
+
+def test_renewal_invoices_are_dated_at_their_period_start():
+    """History is replayed through the clock: each renewal is dated when it happened."""
+    from widget_server.sandbox import create_sandbox_app
+
+    app = create_sandbox_app(seed=True)
+    store = app.extensions["sandbox"]
+    store = getattr(store, "store", store)
+    renewals = [i for i in store.table("invoice").values()
+                if i["billing_reason"] == "subscription_cycle"]
+    assert len(renewals) >= 5
+    for invoice in renewals:
+        assert invoice["created"] == invoice["period_start"], invoice["number"]

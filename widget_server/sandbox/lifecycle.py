@@ -24,13 +24,20 @@ def advance(store: Store, seconds: int) -> int:
 
 
 def run_due(store: Store) -> None:
+    """Run every due event at its own moment, so the invoices and charges it creates carry
+    that time (a renewal a month ago is dated a month ago), then restore the clock."""
+    target_offset = store.clock_offset
     now = store.now()
-    for sub in list(store.table("subscription").values()):
-        for _ in range(10_000):  # a bound, in case a bad period never moves forward
-            event = next_event(store, sub)
-            if event is None or event[0] > now:
-                break
-            _handle(store, sub, *event)
+    try:
+        for sub in list(store.table("subscription").values()):
+            for _ in range(10_000):  # a bound, in case a bad period never moves forward
+                event = next_event(store, sub)
+                if event is None or event[0] > now:
+                    break
+                store.clock_offset = target_offset - (now - event[0])
+                _handle(store, sub, *event)
+    finally:
+        store.clock_offset = target_offset
 
 
 def next_event(store: Store, sub: JSON) -> tuple[int, str] | None:
