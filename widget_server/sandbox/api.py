@@ -135,6 +135,11 @@ def _run(store: Store, route: Route, params: JSON, publishable: bool,
         if saved is not None and not error.persist:
             store.tables = saved
         return error.body(), error.status
+    except Exception:
+        # a handler bug must not leave a half-done write behind either
+        if saved is not None:
+            store.tables = saved
+        raise
 
 
 def _replay(previous: IdempotentResult, key: str, fingerprint: str) -> Response:
