@@ -100,7 +100,8 @@ def test_by_email(client: FlaskClient, api_key: str) -> None:
 
 @pytest.mark.parametrize("return_url", [
     "https://evil.example/x", "javascript:alert(1)", "/relative", "http://localhost:5000@evil.example/",
-    "http://localhost:50001/", "",
+    "http://localhost:50001/", "", "http://localhost:abc/", "http://localhost:99999/",
+    "http://[::1/",
 ])
 def test_return_url_must_be_on_an_allowed_origin(client: FlaskClient, api_key: str,
                                                  return_url: str) -> None:

@@ -49,13 +49,14 @@ def return_url_origin(url: str) -> str | None:
     """The origin of an absolute http(s) URL, lowercased; None when it is not one."""
     try:
         parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a non-numeric or out-of-range port
     except ValueError:
         return None
     if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username:
         return None
     origin = f"{parts.scheme}://{parts.hostname}"
-    if parts.port is not None:
-        origin += f":{parts.port}"
+    if port is not None:
+        origin += f":{port}"
     return origin.lower()
 
 
