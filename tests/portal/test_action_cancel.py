@@ -125,6 +125,20 @@ def test_retention_coupon_must_be_the_configured_one(portal: Portal) -> None:
     assert portal.writes() == []
 
 
+
+def test_the_retention_flag_never_applies_a_typed_code(portal: Portal) -> None:
+    """The offer is the configured coupon only: a code or an unset coupon is refused."""
+    portal.configure(retention_offer=True)  # no retention coupon configured
+    for body in ({"code": "WELCOME20", "retention": True},
+                 {"coupon": "", "retention": True}):
+        refused = portal.post(f"{ANA}/discount", json=body)
+        assert (refused.status_code, error_of(refused)["code"]) == (400, "invalid_coupon")
+    portal.configure(retention_coupon="retention-50")
+    typed = portal.post(f"{ANA}/discount", json={"code": "WELCOME20", "retention": True})
+    assert (typed.status_code, error_of(typed)["code"]) == (400, "invalid_coupon")
+    assert portal.writes() == []
+    assert portal.subscription("sub_demo_ana")["discounts"] == []
+
 # --- pause ---------------------------------------------------------------------------------
 
 def test_pause_until_a_date_and_unpause(portal: Portal) -> None:

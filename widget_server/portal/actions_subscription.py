@@ -410,7 +410,8 @@ def apply_discount(sub_id: str) -> dict[str, Any]:
             raise BadRequest(_("Enter a code."), code="missing_parameter", param="code")
         if coupon_id is not None and not retention:
             require_feature(ctx, "coupon_ids", param="coupon")
-        if retention and coupon_id != ctx.settings.get("retention_coupon"):
+        # The offer is the configured coupon only: never a typed code, never an unset coupon.
+        if retention and (not coupon_id or coupon_id != ctx.settings.get("retention_coupon")):
             raise BadRequest(_("This offer is not available."), code="invalid_coupon",
                              param="coupon")
         detail.update(code=code, coupon=coupon_id, retention=retention)
