@@ -106,6 +106,8 @@ def _tiers(value: list[Any] | None) -> list[JSON] | None:
         return None
     tiers = []
     for i, tier in enumerate(value):
+        if not isinstance(tier, dict):
+            raise bad_request(f"Invalid hash: tiers[{i}]", param=f"tiers[{i}]")
         up_to = tier.get("up_to")
         tiers.append({
             "up_to": None if up_to in (None, "inf") else opt_int(tier, "up_to", 1),

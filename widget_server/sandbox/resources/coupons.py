@@ -31,6 +31,20 @@ def coupon_valid(coupon: JSON, now: int) -> bool:
     return not (limit is not None and coupon["times_redeemed"] >= limit)
 
 
+def _percent_off(params: JSON) -> float | None:
+    value = params.get("percent_off")
+    if value is None or value == "":
+        return None
+    try:
+        percent = float(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"Invalid decimal: {value}", param="percent_off") from None
+    if not 0 < percent <= 100:
+        raise bad_request("percent_off must be greater than 0 and at most 100.",
+                          param="percent_off")
+    return percent
+
+
 @routes.post("/coupons")
 def create_coupon(req: ApiRequest) -> JSON:
     params = req.params
@@ -40,7 +54,7 @@ def create_coupon(req: ApiRequest) -> JSON:
     coupon_id = opt_str(params, "id") or req.store.new_id("", 8)
     if req.store.get("coupon", coupon_id):
         raise bad_request("Coupon already exists.", param="id", code="resource_already_exists")
-    percent = params.get("percent_off")
+    percent = _percent_off(params)
     amount_off = opt_int(params, "amount_off", 1)
     if (percent is None) == (amount_off is None):
         raise bad_request("Coupons need exactly one of percent_off or amount_off.",
@@ -68,7 +82,7 @@ def create_coupon(req: ApiRequest) -> JSON:
         "max_redemptions": opt_int(params, "max_redemptions", 1),
         "metadata": {},
         "name": opt_str(params, "name"),
-        "percent_off": float(percent) if percent is not None else None,
+        "percent_off": percent,
         "redeem_by": opt_int(params, "redeem_by"),
         "times_redeemed": 0,
         "valid": True,

@@ -6,7 +6,14 @@ import re
 from typing import Any
 
 from widget_server.sandbox.errors import bad_request, missing
-from widget_server.sandbox.params import apply_metadata, check_known, opt_dict, opt_str, req_str
+from widget_server.sandbox.params import (
+    apply_metadata,
+    check_known,
+    opt_dict,
+    opt_int,
+    opt_str,
+    req_str,
+)
 from widget_server.sandbox.render import list_response, render
 from widget_server.sandbox.routing import ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
@@ -165,8 +172,10 @@ def search_customers(req: ApiRequest) -> JSON:
     combine = any if re.search(r"\sOR\s", query, re.IGNORECASE) else all
     rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")
             and combine(_clause_matches(c, m) for m in clauses)]
-    limit = min(int(req.params.get("limit") or 10), 100)
-    offset = int(req.params.get("page") or 0)
+    limit = opt_int(req.params, "limit", 1) or 10
+    if limit > 100:
+        raise bad_request("This value must be less than or equal to 100.", param="limit")
+    offset = opt_int(req.params, "page", 0) or 0
     page = rows[offset:offset + limit]
     more = len(rows) > offset + limit
     return {

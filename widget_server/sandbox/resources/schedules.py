@@ -140,11 +140,14 @@ def _phases(store: Store, schedule: JSON, phases_in: list[Any]) -> list[JSON]:
                               param=f"phases[{n}][items]")
         items = []
         for k, item in enumerate(opt_list(raw, "items") or []):
+            if not isinstance(item, dict):
+                raise bad_request(f"Invalid hash: phases[{n}][items][{k}]",
+                                  param=f"phases[{n}][items][{k}]")
             price = billing.recurring_price(store, item.get("price"),
                                             f"phases[{n}][items][{k}][price]")
             items.append(_phase_item(price["id"], opt_int(item, "quantity", 0) or 1))
-        phase_start = raw.get("start_date")
-        begin = start if phase_start in (None, "now") else int(phase_start)
+        phase_start = None if raw.get("start_date") == "now" else opt_int(raw, "start_date")
+        begin = start if phase_start is None else phase_start
         end = opt_int(raw, "end_date")
         if end is None and (opt_int(raw, "iterations", 1) or n < len(phases_in) - 1):
             price = store.require("price", items[0]["price"])
