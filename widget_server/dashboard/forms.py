@@ -13,7 +13,7 @@ from widget_server import features
 from widget_server.accounts import AccountError, normalize_origin
 from widget_server.features import FEATURES, Feature
 from widget_server.i18n import _
-from widget_server.identity import is_well_formed_hash, verify_identity_hash
+from widget_server.identity import IdentityVerdict, check_identity, is_well_formed_hash
 
 MAX_ORIGINS = 50
 MAX_FIELD = 20_000
@@ -178,18 +178,19 @@ def check_hash(secrets: Sequence[str], identifier: str, candidate: str) -> HashC
     """Which secret (current first, then previous) the hash was made with, if any.
 
     Says only match / mismatch / why malformed: never the secret or the expected hash.
-    Every secret is compared, so timing does not reveal which one matched.
+    The verdict is ``identity.check_identity``'s, the same check ``POST /v1/embed/session``
+    makes, so the checker cannot disagree with the endpoint.
     """
     notes = _identifier_notes(identifier)
     if not identifier:
         return HashCheck(HashVerdict.NO_IDENTIFIER, _("Paste the email or customer id."))
     candidate = candidate.strip()
-    if not is_well_formed_hash(candidate):
+    verdict = check_identity(secrets, identifier, candidate)  # the embed endpoint's own check
+    if verdict is IdentityVerdict.MALFORMED_HASH:
         return HashCheck(HashVerdict.MALFORMED, _malformed_reason(candidate), notes)
-    matches = [verify_identity_hash(secret, identifier, candidate) for secret in secrets]
-    if matches and matches[0]:
+    if verdict is IdentityVerdict.CURRENT_SECRET:
         return HashCheck(HashVerdict.CURRENT, _("It matches: made with the current secret."))
-    if any(matches[1:]):
+    if verdict is IdentityVerdict.PREVIOUS_SECRET:
         return HashCheck(
             HashVerdict.PREVIOUS,
             _("It matches the previous secret, which stops working when the rotation overlap "
