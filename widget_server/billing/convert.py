@@ -7,7 +7,7 @@ an invoice's subscription is under ``parent.subscription_details``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import stripe
@@ -175,9 +175,9 @@ def subscription_from_stripe(
     )
 
 
-def product_ids_of(sub: stripe.Subscription) -> set[str]:
-    """Products a subscription's items refer to (not expanded: too deep for ``expand[]``)."""
-    found = (expandable_id(i.price.product) for i in sub.items.data)
+def product_ids_of(items: Iterable[stripe.SubscriptionItem]) -> set[str]:
+    """Products subscription items refer to (not expanded: too deep for ``expand[]``)."""
+    found = (expandable_id(i.price.product) for i in items)
     return {pid for pid in found if pid}
 
 

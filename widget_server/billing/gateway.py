@@ -206,8 +206,8 @@ class StripeGateway:
                 raise
             if convert.expandable_id(raw.customer) not in customer_ids:
                 raise ResourceNotFound()
-            items = self._all_items(raw)
-        products = self.catalog.products(convert.product_ids_of(raw))
+            items = all_items(self.client, raw)
+        products = self.catalog.products(convert.product_ids_of(items))
         return convert.subscription_from_stripe(raw, products, items)
 
     def catalog_prices(self) -> tuple[Price, ...]:
@@ -224,20 +224,13 @@ class StripeGateway:
             if exc.code == "resource_missing" and exc.param == "customer":
                 return []  # customer deleted since the token was issued
             raise
-        return [(sub, self._all_items(sub)) for sub in page.auto_paging_iter()]
-
-    def _all_items(self, sub: stripe.Subscription) -> list[stripe.SubscriptionItem]:
-        """The embedded item list is one page; a very large subscription needs the rest."""
-        if not sub.items.has_more:
-            return list(sub.items.data)
-        page = self.client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
-        return list(page.auto_paging_iter())
+        return [(sub, all_items(self.client, sub)) for sub in page.auto_paging_iter()]
 
     def _convert_subscriptions(
         self, raw: list[tuple[stripe.Subscription, list[stripe.SubscriptionItem]]]
     ) -> tuple[Subscription, ...]:
-        wanted = {convert.expandable_id(i.price.product) or "" for _s, items in raw for i in items}
-        products = self.catalog.products(wanted - {""}) if wanted - {""} else {}
+        wanted = convert.product_ids_of(i for _s, items in raw for i in items)
+        products = self.catalog.products(wanted) if wanted else {}
         converted = [convert.subscription_from_stripe(s, products, items) for s, items in raw]
         converted.sort(key=lambda s: s.created, reverse=True)
         return tuple(converted)
@@ -336,6 +329,15 @@ class StripeGateway:
             if isinstance(exc.__cause__, stripe.StripeError):  # translated off-request: redo
                 raise translate_stripe_error(exc.__cause__) from exc.__cause__
             raise
+
+
+def all_items(client: stripe.StripeClient,
+              sub: stripe.Subscription) -> list[stripe.SubscriptionItem]:
+    """The embedded item list is one page; a very large subscription needs the rest."""
+    if not sub.items.has_more:
+        return list(sub.items.data)
+    page = client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
+    return list(page.auto_paging_iter())
 
 
 def shared_executor() -> Executor:

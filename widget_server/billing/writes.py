@@ -36,7 +36,7 @@ from widget_server.billing.domain import (
     TaxId,
 )
 from widget_server.billing.errors import ResourceNotFound, stripe_errors, translate_stripe_error
-from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, catalog_for
+from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, all_items, catalog_for
 from widget_server.billing.registry import registry
 
 T = TypeVar("T")
@@ -140,8 +140,12 @@ class StripeWriter:
         self.catalog = catalog
 
     def _subscription(self, raw: stripe.Subscription) -> Subscription:
-        products = self.catalog.products(product_ids_of(raw))
-        return subscription_from_stripe(raw, products)
+        """Convert with every item: schedule phases and resubscribe copy the whole item list,
+        so a subscription longer than its embedded page must not lose the rest."""
+        with stripe_errors():
+            items = all_items(self.client, raw)
+        products = self.catalog.products(product_ids_of(items))
+        return subscription_from_stripe(raw, products, items)
 
     # --- guarded reads ---------------------------------------------------------------------
 
