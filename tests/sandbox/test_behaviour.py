@@ -137,3 +137,22 @@ def test_quantity_change_creates_prorations_for_next_invoice(client):
     assert len(prorations) == 2
     assert sum(line.amount for line in prorations) > 0
     assert preview.total == sum(line.amount for line in preview.lines.data)
+
+
+def test_promotion_code_minimum_amount_checks_the_subscription_amount(client):
+    promo = client.v1.promotion_codes.create({
+        "promotion": {"type": "coupon", "coupon": "vip-50"}, "code": "MIN5",
+        "restrictions": {"minimum_amount": 500, "minimum_amount_currency": "usd"}})
+    preview = client.v1.invoices.create_preview(
+        {"subscription": "sub_demo_ana", "discounts": [{"promotion_code": promo.id}]})
+    assert preview.total == 1450
+    sub = client.v1.subscriptions.update("sub_demo_ana",
+                                         {"discounts": [{"promotion_code": promo.id}]})
+    assert len(sub.discounts) == 1
+    big = client.v1.promotion_codes.create({
+        "promotion": {"type": "coupon", "coupon": "vip-50"}, "code": "MIN50",
+        "restrictions": {"minimum_amount": 5000, "minimum_amount_currency": "usd"}})
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.subscriptions.update("sub_demo_ana",
+                                       {"discounts": [{"promotion_code": big.id}]})
+    assert "minimum amount" in error.value.user_message

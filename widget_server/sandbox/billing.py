@@ -57,6 +57,12 @@ def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
     })
 
 
+def items_subtotal(store: Store, sub: JSON) -> int:
+    """One full period of the subscription's items, before discounts."""
+    return sum(price_amount(store.require("price", i["price"]), i["quantity"])
+               for i in subscription_items(store, sub["id"]))
+
+
 def _date(ts: int) -> str:
     return time.strftime("%d %b %Y", time.gmtime(ts))
 

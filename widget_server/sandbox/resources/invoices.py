@@ -122,7 +122,8 @@ def _preview(req: ApiRequest) -> JSON:
         raise bad_request("No upcoming invoices for a canceled subscription.",
                           code="invoice_upcoming_none")
     if "discounts" in params:
-        sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"], 0)
+        sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"],
+                                           billing.items_subtotal(store, sub))
     behavior = details.get("proration_behavior") or "create_prorations"
     if behavior not in PRORATION:
         raise bad_request("Invalid proration_behavior.",

@@ -59,7 +59,8 @@ def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
     if "pause_collection" in params:
         sub["pause_collection"] = _pause(params)
     if "discounts" in params:
-        sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"], 0)
+        sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"],
+                                           billing.items_subtotal(store, sub))
     if "items" in params:
         _change_items(req, sub)
     if params.get("trial_end") == "now" and sub["status"] == "trialing":
