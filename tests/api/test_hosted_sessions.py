@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.api.conftest import HOST_ORIGIN
 from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
+from widget_server.api.hosted import join_customer_ids
 from widget_server.identity import read_portal_token
 from widget_server.models import HostedSession
 
@@ -130,3 +131,11 @@ def test_validation_errors(client: FlaskClient, api_key: str) -> None:
     assert both.status_code == 400
     neither = _create(client, api_key, customer=None)
     assert neither.status_code == 400
+
+
+def test_customer_ids_are_stored_whole_when_they_do_not_all_fit() -> None:
+    ids = [f"cus_{i:014d}" for i in range(20)]  # 18 characters each
+    joined = join_customer_ids(ids)
+    assert len(joined) <= 255
+    assert joined.split(",") == ids[:len(joined.split(","))]  # no id cut in half
+    assert join_customer_ids(["cus_a", "cus_b"]) == "cus_a,cus_b"

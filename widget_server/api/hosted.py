@@ -30,6 +30,16 @@ MAX_RETURN_URL = 2000
 _CUSTOMER_IDS_SEPARATOR = ","
 
 
+def join_customer_ids(ids: list[str], limit: int = 255) -> str:
+    """The ids for the HostedSession column: as many whole ids as fit, never a cut-off one."""
+    kept: list[str] = []
+    for customer_id in ids:
+        if len(_CUSTOMER_IDS_SEPARATOR.join([*kept, customer_id])) > limit:
+            break
+        kept.append(customer_id)
+    return _CUSTOMER_IDS_SEPARATOR.join(kept)
+
+
 def _code_hash(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
@@ -112,7 +122,7 @@ def create_portal_session() -> Response:
     code = secrets.token_urlsafe(32)
     ttl = int(current_app.config["HOSTED_SESSION_TTL"])
     expires = utcnow() + timedelta(seconds=ttl)
-    customer_ids = _CUSTOMER_IDS_SEPARATOR.join(c.id for c in customers)[:255]
+    customer_ids = join_customer_ids([c.id for c in customers])
     session = get_session()
     session.add(HostedSession(
         account_id=account.id, code_hash=_code_hash(code), customer_id=customer_ids,
