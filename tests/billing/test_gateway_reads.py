@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
-from widget_server.billing.errors import CustomerNotFound, ResourceNotFound
+from widget_server.billing.errors import (
+    BillingUnavailable,
+    CustomerNotFound,
+    ResourceNotFound,
+)
 from widget_server.billing.gateway import StripeGateway, escape_search_value
 from widget_server.sandbox import SandboxServer
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
@@ -25,6 +29,15 @@ def test_find_by_id(gateway: StripeGateway) -> None:
 
 def test_find_by_unknown_id_is_empty(gateway: StripeGateway) -> None:
     assert gateway.find_customers(customer_id="cus_does_not_exist") == ()
+
+
+def test_find_by_id_when_stripe_fails_is_a_billing_error(
+    gateway: StripeGateway, faults: Callable[..., None]
+) -> None:
+    """Not an untranslated stripe.APIError (a 500): the typed error, like every other read."""
+    faults(error_status=500, rate=1.0, path="/v1/customers")
+    with pytest.raises(BillingUnavailable):
+        gateway.find_customers(customer_id="cus_demo_ana")
 
 
 def test_find_by_email(gateway: StripeGateway) -> None:

@@ -96,7 +96,8 @@ class StripeGateway:
         round trip.
         """
         if customer_id:
-            found = self._maybe_customer(customer_id, expand=[])
+            with stripe_errors():
+                found = self._maybe_customer(customer_id, expand=[])
             return (found,) if found is not None else ()
         if not email or not email.strip():
             return ()
