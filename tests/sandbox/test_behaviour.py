@@ -156,3 +156,16 @@ def test_promotion_code_minimum_amount_checks_the_subscription_amount(client):
         client.v1.subscriptions.update("sub_demo_ana",
                                        {"discounts": [{"promotion_code": big.id}]})
     assert "minimum amount" in error.value.user_message
+
+
+def test_unchanged_item_creates_no_prorations_or_invoice(client):
+    sub = client.v1.subscriptions.retrieve("sub_demo_grace")
+    item = sub["items"].data[0]
+    before = client.v1.invoices.list({"subscription": sub.id, "limit": 100}).data
+    client.v1.subscriptions.update(sub.id, {"items": [{"id": item.id, "quantity": 5}],
+                                            "proration_behavior": "always_invoice"})
+    assert len(client.v1.invoices.list({"subscription": sub.id, "limit": 100}).data) == len(
+        before)
+    preview = client.v1.invoices.create_preview({"subscription": sub.id})
+    assert not [line for line in preview.lines.data
+                if line.parent.subscription_item_details.proration]

@@ -78,6 +78,9 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
     lines: list[JSON] = []
     for change in changes:
         old, new = change["old_price"], change["new_price"]
+        if old is not None and new is not None and old["id"] == new["id"] and (
+                change["old_quantity"] == change["new_quantity"]):
+            continue  # nothing changed, nothing to prorate
         if old is not None and change["old_quantity"]:
             amount = prorate(price_amount(old, change["old_quantity"]), remaining, length)
             name = (store.get("product", old["product"]) or {}).get("name", old["product"])
