@@ -169,3 +169,19 @@ def test_unchanged_item_creates_no_prorations_or_invoice(client):
     preview = client.v1.invoices.create_preview({"subscription": sub.id})
     assert not [line for line in preview.lines.data
                 if line.parent.subscription_item_details.proration]
+
+
+def test_incomplete_subscription_expires_and_voids_its_invoice(client, sandbox,
+                                                               customer_with_card):
+    customer, _ = customer_with_card("4000000000009995")
+    sub = client.v1.subscriptions.create(
+        {"customer": customer.id, "items": [{"price": "price_pro_monthly"}]})
+    assert sub.status == "incomplete"
+    requests.post(f"{sandbox.url}/_sandbox/clock", json={"advance_seconds": DAY},
+                  timeout=5).raise_for_status()
+    after = client.v1.subscriptions.retrieve(sub.id, {"expand": ["latest_invoice"]})
+    assert after.status == "incomplete_expired"
+    assert after.latest_invoice.status == "void"
+    assert after.latest_invoice.amount_remaining == 0
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.invoices.pay(after.latest_invoice.id)

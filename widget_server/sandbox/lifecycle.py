@@ -63,7 +63,12 @@ def next_event(store: Store, sub: JSON) -> tuple[int, str] | None:
 
 def _handle(store: Store, sub: JSON, at: int, kind: str) -> None:
     if kind == "expire":
+        # terminal: Stripe voids the first invoice that was never paid
         sub.update(status="incomplete_expired", ended_at=at)
+        invoice = store.get("invoice", sub["latest_invoice"] or "")
+        if invoice is not None and invoice["status"] == "open":
+            invoice.update(status="void", amount_remaining=0, next_payment_attempt=None)
+            invoice["status_transitions"]["voided_at"] = at
     elif kind == "cancel":
         billing.cancel_now(store, sub, at)
     elif kind == "resume":
