@@ -141,7 +141,8 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
     @blueprint.get("/clock")
     def get_clock() -> Response:
         store = store_of_app()
-        return json_response({"now": store.now(), "offset_seconds": store.clock_offset})
+        with store.lock:  # run_due moves clock_offset back while it works
+            return json_response({"now": store.now(), "offset_seconds": store.clock_offset})
 
     @blueprint.post("/clock")
     def advance_clock() -> Response:
@@ -154,7 +155,7 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
             return json_response(error.body(), 400)
         with store.lock:
             now = lifecycle.advance(store, seconds)
-        return json_response({"now": now, "offset_seconds": store.clock_offset})
+            return json_response({"now": now, "offset_seconds": store.clock_offset})
 
     @blueprint.get("/state")
     def state() -> Response:
