@@ -258,15 +258,3 @@ def is_deleted(obj: stripe.StripeObject) -> bool:
 
 def tax_id_from_stripe(tax_id: stripe.TaxId) -> TaxId:
     return TaxId(id=tax_id.id, type=tax_id.type, value=tax_id.value)
-
-
-# Short names (``convert.subscription(obj)``), the same functions.
-product = product_from_stripe
-price = price_from_stripe
-discount = discount_from_stripe
-subscription_item = subscription_item_from_stripe
-subscription = subscription_from_stripe
-invoice = invoice_from_stripe
-payment_method = payment_method_from_stripe
-customer = customer_from_stripe
-tax_id = tax_id_from_stripe

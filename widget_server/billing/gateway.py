@@ -117,13 +117,6 @@ class StripeGateway:
                 unique[customer.id] = customer
         return tuple(unique.values())
 
-    def customer(self, customer_id: str) -> Customer | None:
-        """One customer with tax ids, or None when it does not exist or was deleted."""
-        tax_ids = self._submit(self._tax_ids, customer_id)
-        found = self._maybe_customer(customer_id, expand=CUSTOMER_EXPAND)
-        ids = self._wait(tax_ids)
-        return dataclasses.replace(found, tax_ids=ids) if found is not None else None
-
     def _tax_ids(self, customer_id: str) -> tuple[TaxId, ...]:
         try:
             page = self.client.v1.customers.tax_ids.list(customer_id, {"limit": 100})
@@ -188,11 +181,6 @@ class StripeGateway:
             payment_method=self._payment_method(found, raw_subs),
             catalog=prices,
         )
-
-    def subscriptions(self, customer_ids: Sequence[str]) -> tuple[Subscription, ...]:
-        """All subscriptions of these customers (canceled too), newest first."""
-        futures = [self._submit(self._raw_subscriptions, c) for c in customer_ids]
-        return self._convert_subscriptions([s for f in futures for s in self._wait(f)])
 
     def subscription(self, subscription_id: str, customer_ids: Collection[str]) -> Subscription:
         """One subscription, re-read; ResourceNotFound unless a token customer owns it."""
