@@ -9,34 +9,12 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from read_support import auth, fresh_sandbox  # noqa: F401  (fresh_sandbox: autouse)
 
-from widget_server import db
-from widget_server.accounts import AccountService, CreatedAccount, secret_box
+from tests.conftest import create_account
+from widget_server.accounts import CreatedAccount
 from widget_server.billing.registry import registry
-from widget_server.identity import issue_portal_token
 from widget_server.sandbox import SandboxServer
-
-
-@pytest.fixture(autouse=True)
-def fresh_sandbox(sandbox: SandboxServer) -> None:
-    """Write tests leave the shared sandbox changed: start each read test from the seed."""
-    requests.post(f"{sandbox.url}/_sandbox/seed", timeout=10).raise_for_status()
-    requests.delete(f"{sandbox.url}/_sandbox/faults", timeout=5)
-
-
-def create_account(app: Flask, stripe_key: str) -> CreatedAccount:
-    with db.session_scope(app) as session:
-        created = AccountService(session, secret_box(app)).create(
-            name="Other Co", stripe_key=stripe_key, allowed_origins=["http://localhost:5000"])
-        session.expunge(created.account)
-    return created
-
-
-def auth(app: Flask, account: CreatedAccount, *customer_ids: str) -> dict[str, str]:
-    token, _expires = issue_portal_token(
-        app.config["SECRET_KEY"], account_id=account.account.public_id,
-        customer_ids=list(customer_ids), mode="embed", ttl_seconds=600)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
@@ -76,7 +54,7 @@ def test_timeouts_are_billing_unavailable(
     app: Flask, client: FlaskClient, faults: Callable[..., None]
 ) -> None:
     registry(app).timeout = 0.2  # applies to clients built from now on (a new key)
-    account = create_account(app, "sk_test_slowtimeout")
+    account = create_account(app, name="Other Co", stripe_key="sk_test_slowtimeout")
     faults(latency_ms=600)
     response = client.get("/v1/portal", headers=auth(app, account, "cus_demo_ana"))
     assert response.status_code == 502
@@ -84,7 +62,7 @@ def test_timeouts_are_billing_unavailable(
 
 
 def test_a_bad_stripe_key_is_explained(app: Flask, client: FlaskClient) -> None:
-    account = create_account(app, "sk_live_revokedkey1234")
+    account = create_account(app, name="Other Co", stripe_key="sk_live_revokedkey1234")
     response = client.get("/v1/portal", headers=auth(app, account, "cus_demo_ana"))
     assert response.status_code == 502
     error = response.get_json()["error"]
