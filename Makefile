@@ -1,21 +1,45 @@
-# One file runs every chore. Only Python 3.11+ is needed; everything else installs itself.
+# One file runs every chore. Only Python 3.11+ is needed; everything else installs itself,
+# at the exact versions (and hashes) of the lock files in requirements/.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+LOCKS := requirements
+UV_VERSION := 0.13.9
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+PIP_LOCKED := $(PIP) install --quiet --require-hashes
+PIP_PROJECT := $(PIP) install --quiet --no-deps --no-build-isolation --editable .
 
-.PHONY: demo test lint typecheck unit test-postgres install install-dev bench clean catalogs
+.PHONY: demo test lint typecheck unit test-postgres test-latest install install-dev bench clean \
+	catalogs lock lock-upgrade
 
-$(BIN)/activate:
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/activate
-	$(BIN)/pip install --quiet -e .
+# Stamps: reinstall only when a lock or setup.cfg changes.
+$(VENV)/.build-installed: $(LOCKS)/build.txt | $(BIN)/python
+	$(PIP_LOCKED) -r $(LOCKS)/build.txt
+	touch $@
 
-install-dev: $(BIN)/activate
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.runtime-installed: $(VENV)/.build-installed $(LOCKS)/runtime.txt setup.cfg
+	$(PIP_LOCKED) -r $(LOCKS)/runtime.txt
+	$(PIP_PROJECT)
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.build-installed $(LOCKS)/test.txt setup.cfg
+	$(PIP_LOCKED) -r $(LOCKS)/test.txt
+	$(PIP_PROJECT)
+	$(BIN)/python $(LOCKS)/lockcheck.py --sync $(LOCKS)/build.txt $(LOCKS)/test.txt
+	touch $@
+
+## make install: the service at the locked runtime versions
+install: $(VENV)/.runtime-installed
+	@$(BIN)/python $(LOCKS)/lockcheck.py --allow-extra $(LOCKS)/build.txt $(LOCKS)/runtime.txt
+
+## make install-dev: the service and everything the tests need; .venv then equals the lock
+install-dev: $(VENV)/.test-installed
+	@$(BIN)/python $(LOCKS)/lockcheck.py $(LOCKS)/build.txt $(LOCKS)/test.txt
 
 ## make demo: install into .venv, start the sandbox, the demo account and the demo app
 demo: install
@@ -25,7 +49,7 @@ demo: install
 test: install-dev lint typecheck unit
 
 lint:
-	$(BIN)/ruff check widget_server tests snippets bench
+	$(BIN)/ruff check widget_server tests snippets bench $(LOCKS)
 
 typecheck:
 	$(BIN)/mypy
@@ -36,14 +60,36 @@ unit:
 ## make test-postgres: the same suite against PostgreSQL (127.0.0.1:5432, database test)
 test-postgres: install-dev
 	WIDGET_SERVER_TEST_DATABASE_URL=$${WIDGET_SERVER_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/pytest -p no:randomly -m "not browser" $(PYTEST_ARGS)
+	  $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+## make test-latest: the suite in a fresh .venv-latest with the newest versions setup.cfg admits
+test-latest:
+	PYTHON=$(PYTHON) bash $(LOCKS)/test-latest.sh
+
+## make lock: re-resolve the locks after editing setup.cfg, keeping every pin that still fits
+## make lock-upgrade: move every pin to the newest version setup.cfg admits
+UV_COMPILE = .venv-lock/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(UV_UPGRADE)
+lock:
+	test -x .venv-lock/bin/uv || ($(PYTHON) -m venv .venv-lock && \
+	  .venv-lock/bin/python -m pip install --quiet uv==$(UV_VERSION))
+	$(UV_COMPILE) setup.cfg -o $(LOCKS)/runtime.txt
+	$(UV_COMPILE) setup.cfg --extra test -c $(LOCKS)/runtime.txt -o $(LOCKS)/test.txt
+	$(UV_COMPILE) $(LOCKS)/build.in -c $(LOCKS)/test.txt -o $(LOCKS)/build.txt
+
+lock-upgrade:
+	$(MAKE) lock UV_UPGRADE=--upgrade
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py
 
+## make catalogs: re-extract the messages and merge them into every locale (docs/i18n.md)
 catalogs: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -o widget_server/i18n/messages.pot .
-	$(BIN)/pybabel update -i widget_server/i18n/messages.pot -d widget_server/i18n/translations
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ --no-wrap --sort-by-file \
+	  --project widget-server -o widget_server/i18n/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i widget_server/i18n/translations/messages.pot \
+	  -d widget_server/i18n/translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest .venv-lock build dist *.egg-info .pytest_cache .mypy_cache \
+	  .ruff_cache

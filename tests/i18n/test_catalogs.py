@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from widget_server.i18n import SUPPORTED_LOCALES, TRANSLATIONS_DIR, translate
+from widget_server.i18n import SUPPORTED_LOCALES, TRANSLATIONS_DIR, load_catalogs, translate
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.portal.pages import PORTAL_SCRIPTS
 
@@ -66,6 +68,68 @@ def test_catalog_translates_every_message_of_the_template(locale: str) -> None:
         assert all(s and s.strip() for s in strings), f"{locale}: empty msgstr for {message.id!r}"
         if message.pluralizable:
             assert len(strings) == nplurals, f"{locale}: plural forms of {message.id!r}"
+
+
+# Every n up to 1,000 covers the rules that look at n % 10 and n % 100; the millions cover
+# the "many" form of French, Spanish, Italian and Portuguese (n % 1,000,000 == 0).
+PLURAL_SAMPLES = [*range(1001), 1_000_000, 1_000_001, 2_000_000, 21_000_000, 1_000_000_000]
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_plural_forms_header_follows_babel_rules(locale: str) -> None:
+    """The header is what gettext uses at run time to pick a form: it must choose, for every n,
+    the form Babel's CLDR rules choose for the locale."""
+    ours, theirs = catalog(locale), get_plural(locale)
+    assert ours.num_plurals == theirs.num_plurals, f"{locale}: {ours.plural_forms}"
+    pick, want = gettext.c2py(ours.plural_expr), gettext.c2py(theirs.plural_expr)
+    wrong = [n for n in PLURAL_SAMPLES if pick(n) != want(n)]
+    assert not wrong, f"{locale}: {ours.plural_forms} picks another form for n in {wrong[:10]}"
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_plural_messages_are_not_copies_of_one_form(locale: str) -> None:
+    """A message whose forms are all the same is no plural message: use _() instead."""
+    if get_plural(locale).num_plurals == 1:
+        pytest.skip(f"{locale} has a single plural form")
+    for message in catalog(locale):
+        if message.id and message.pluralizable:
+            assert len(set(forms(message))) > 1, (locale, message.id)
+
+
+MONTHS = ("%(value)s for %(num)s month", "%(value)s for %(num)s months")
+
+
+@pytest.mark.parametrize(("locale", "num", "expected"), [
+    ("en", 1, "20% off for 1 month"), ("en", 3, "20% off for 3 months"),
+    ("de", 1, "20% off für 1 Monat"), ("de", 12, "20% off für 12 Monate"),
+    ("fr", 0, "20% off pendant 0 mois"), ("fr", 1_000_000, "20% off pendant 1000000 de mois"),
+    ("es", 1, "20% off durante 1 mes"), ("es", 6, "20% off durante 6 meses"),
+    ("pt", 1, "20% off por 1 mês"), ("it", 2, "20% off per 2 mesi"),
+    ("he", 1, "20% off למשך חודש אחד"), ("he", 2, "20% off למשך חודשיים"),
+    ("he", 3, "20% off למשך 3 חודשים"),
+    ("ar", 2, "20% off لمدة شهرين"), ("ar", 3, "20% off لمدة 3 أشهر"),
+    ("ar", 11, "20% off لمدة 11 شهرًا"), ("ar", 100, "20% off لمدة 100 شهر"),
+    ("pl", 2, "20% off przez 2 miesiące"), ("pl", 5, "20% off przez 5 miesięcy"),
+    ("pl", 22, "20% off przez 22 miesiące"), ("ja", 3, "20% off（3 か月間）"),  # noqa: RUF001
+])
+def test_compiled_catalogs_pick_the_plural_form_of_the_number(
+        locale: str, num: int, expected: str) -> None:
+    text = load_catalogs()[locale].ngettext(*MONTHS, num)
+    assert text % {"value": "20% off", "num": num} == expected
+
+
+def test_compiled_catalogs_follow_changes_to_a_po_file(tmp_path: Path) -> None:
+    """The compiled catalogs are shared by the apps of a process, but never stale."""
+    po = tmp_path / "de" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    shutil.copy(TRANSLATIONS_DIR / "de" / "LC_MESSAGES" / "messages.po", po)
+    first = load_catalogs(tmp_path)
+    assert load_catalogs(tmp_path) is first
+    assert first["de"].gettext("Cancel subscription") == "Abonnement kündigen"
+    assert first["fr"].gettext("Cancel subscription") == "Cancel subscription"  # no fr file
+    text = po.read_text(encoding="utf-8").replace('"Abonnement kündigen"', '"Kündigen"')
+    po.write_text(text + "\n", encoding="utf-8")
+    assert load_catalogs(tmp_path)["de"].gettext("Cancel subscription") == "Kündigen"
 
 
 @pytest.mark.parametrize("locale", SUPPORTED_LOCALES)

@@ -260,8 +260,7 @@ def change_quantity(sub_id: str) -> dict[str, Any]:
         change = quantity_change(ctx, stripe, sub_id, body)
         detail.update(from_quantity=change.item.quantity, item=change.item.id)
         sub = _apply(change, stripe, body.get("proration_date"), price_changes=False)
-        message = ngettext("Quantity changed to %(num)s.", "Quantity changed to %(num)s.",
-                           change.quantity)
+        message = _("Quantity changed to %(quantity)s.", quantity=change.quantity)
         return subscription_response(ctx, sub, message)
 
 
