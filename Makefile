@@ -83,11 +83,18 @@ lock-upgrade:
 bench: install-dev
 	$(BIN)/python bench/run_all.py
 
-## make catalogs: re-extract the messages and merge them into every locale (docs/i18n.md)
+## make catalogs: re-extract the messages and merge them into every locale (docs/i18n.md).
+## A template whose messages did not change keeps its old POT-Creation-Date (no churn).
+POT := widget_server/i18n/translations/messages.pot
 catalogs: install-dev
+	cp $(POT) $(POT).before
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k N_ --no-wrap --sort-by-file \
-	  --project widget-server -o widget_server/i18n/translations/messages.pot .
-	$(BIN)/pybabel --quiet update -i widget_server/i18n/translations/messages.pot \
+	  --project widget-server -o $(POT) .
+	grep -v '^"POT-Creation-Date:' $(POT).before > $(POT).a; \
+	  grep -v '^"POT-Creation-Date:' $(POT) > $(POT).b; \
+	  if cmp -s $(POT).a $(POT).b; then mv $(POT).before $(POT); else rm $(POT).before; fi; \
+	  rm -f $(POT).a $(POT).b
+	$(BIN)/pybabel --quiet update -i $(POT) \
 	  -d widget_server/i18n/translations --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 clean:
