@@ -193,7 +193,7 @@ def test_pay_invoice_shape(c):
 def test_setup_intents(c):
     seti = assert_shape(c.v1.setup_intents.create({"customer": "cus_demo_ana",
                                                    "usage": "off_session",
-                                                   "payment_method_types": ["card"]}))
+                                                   "allowed_payment_method_types": ["card"]}))
     assert seti["client_secret"].startswith(seti["id"] + "_secret_")
     assert seti["status"] == "requires_payment_method"
     pm = c.v1.payment_methods.create({"type": "card", "card": {

@@ -440,7 +440,7 @@ class StripeWriter:
             intent = self.v1.setup_intents.create(cast(Any, {
                 "customer": customer_id,
                 "usage": "off_session",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
             }), cast(Any, options))
         return SetupIntentSecret(intent.id, str(intent.client_secret), customer_id)
 

@@ -28,6 +28,9 @@ from widget_server.sandbox.resources import (
 )
 from widget_server.sandbox.routing import ApiRequest, Route
 from widget_server.sandbox.store import IdempotentResult, Store
+from widget_server.sandbox.validation import Implemented, Validator, invalid
+from widget_server.stripe_schema.endpoints import endpoint_for
+from widget_server.stripe_schema.params import shape
 
 JSON = dict[str, Any]
 API_VERSION = "2026-10-28.endive"
@@ -39,6 +42,7 @@ _NO_KEY = ("You did not provide an API key. You need to provide your API key in 
            "YOUR_SECRET_KEY').")
 _PUBLISHABLE = ("This API call cannot be made with a publishable API key. Please use a "
                 "secret API key.")
+IDEMPOTENCY_KEY_MAX = 255
 
 
 def store_of_app() -> Store:
@@ -96,20 +100,54 @@ def _fingerprint(params: JSON) -> str:
     return f"{request.method} {request.path} {json.dumps(params, sort_keys=True)}"
 
 
+def _validator(route: Route) -> Callable[[JSON], None]:
+    """The route's SDK endpoint and its params checker (a route the SDK lacks is a bug)."""
+    endpoint = endpoint_for(route.method, "/v1" + route.rule)
+    if endpoint is None:
+        raise LookupError(f"no stripe-python method calls {route.method} /v1{route.rule}")
+    validator = Validator(endpoint.key, Implemented(route.implements))
+    params_shape = shape(endpoint.params) if endpoint.params is not None else None
+
+    def check(params: JSON) -> None:
+        if params_shape is None:
+            for key in params:
+                raise invalid(f"Received unknown parameter: {key}", key, "parameter_unknown")
+            return
+        validator.check(params, params_shape)
+
+    return check
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+        raise StripeAPIError(400, "Idempotency-Key values must be at most "
+                                  f"{IDEMPOTENCY_KEY_MAX} characters long.",
+                             type="idempotency_error")
+    return key or None
+
+
 def _make_view(route: Route) -> Callable[..., Response]:
+    check_params = _validator(route)
+
     def view(**path_args: str) -> Response:
         store = store_of_app()
         try:
             publishable = authenticate(route.publishable)
             params = request_params()
+            key = _idempotency_key()
         except StripeAPIError as error:
             return json_response(error.body(), error.status)
-        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         with store.lock:
             if key:
                 previous = store.idempotency.get(key)
                 if previous is not None:
                     return _replay(previous, key, _fingerprint(params))
+            try:
+                check_params(params)
+            except StripeAPIError as error:
+                # a request refused before it ran is not saved under its idempotency key
+                return json_response(error.body(), error.status)
             body, status = _run(store, route, params, publishable, path_args)
             response = json_response(body, status)
             if key:

@@ -15,7 +15,7 @@ from widget_server.sandbox.invoicing import (
     payment_method_for,
 )
 from widget_server.sandbox.money import add_interval
-from widget_server.sandbox.params import check_known, opt_bool, opt_dict, opt_int, opt_str
+from widget_server.sandbox.params import opt_bool, opt_dict, opt_int, opt_str
 from widget_server.sandbox.render import list_response, render, subscription_items
 from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
@@ -25,7 +25,7 @@ from widget_server.sandbox.resources.subscriptions import (
     item_changes,
     resets_cycle,
 )
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 
 JSON = dict[str, Any]
 routes = RouteTable()
@@ -41,11 +41,9 @@ def retrieve_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(req.store, "invoice", req.store.require("invoice", invoice_id))
 
 
-@routes.get("/invoices")
+@routes.get("/invoices", "customer", "subscription", "status", *PAGING)
 def list_invoices(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("customer", "subscription", "status", "limit", "starting_after",
-                         "ending_before", "created", "collection_method", "due_date"))
     customer, sub = opt_str(params, "customer"), opt_str(params, "subscription")
     status = opt_str(params, "status")
     rows = [
@@ -57,10 +55,9 @@ def list_invoices(req: ApiRequest) -> JSON:
     return list_response(req.store, "invoice", rows, params, "/v1/invoices")
 
 
-@routes.post("/invoices/<invoice_id>/pay")
+@routes.post("/invoices/<invoice_id>/pay", "payment_method", "paid_out_of_band")
 def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     store = req.store
-    check_known(req.params, ("payment_method", "off_session", "paid_out_of_band", "source"))
     invoice = store.require("invoice", invoice_id)
     if invoice["status"] == "paid":
         raise bad_request("Invoice is already paid", code="invoice_already_paid")
@@ -94,7 +91,12 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(store, "invoice", invoice)
 
 
-@routes.post("/invoices/create_preview")
+@routes.post("/invoices/create_preview", "customer", "subscription",
+              "subscription_details[items][][id]", "subscription_details[items][][price]",
+              "subscription_details[items][][quantity]", "subscription_details[items][][deleted]",
+              "subscription_details[proration_behavior]", "subscription_details[proration_date]",
+              "subscription_details[cancel_at_period_end]", "discounts[][coupon]",
+              "discounts[][promotion_code]", "discounts[][discount]")
 def create_preview(req: ApiRequest) -> JSON:
     """Preview without writing: the changes run against the store, then it is restored."""
     saved = copy.deepcopy(req.store.tables)
@@ -106,8 +108,6 @@ def create_preview(req: ApiRequest) -> JSON:
 
 def _preview(req: ApiRequest) -> JSON:
     store, params = req.store, req.params
-    check_known(params, ("customer", "subscription", "subscription_details", "discounts",
-                         "automatic_tax", "currency", "preview_mode", "schedule"))
     details = opt_dict(params, "subscription_details") or {}
     sub_id = opt_str(params, "subscription")
     if sub_id is None:
