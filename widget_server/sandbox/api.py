@@ -27,6 +27,7 @@ from widget_server.sandbox.resources import (
     subscriptions,
 )
 from widget_server.sandbox.routing import ApiRequest, Route
+from widget_server.sandbox.shaping import conform_response
 from widget_server.sandbox.store import IdempotentResult, Store
 from widget_server.sandbox.validation import Implemented, Validator, invalid
 from widget_server.stripe_schema.endpoints import endpoint_for
@@ -168,7 +169,8 @@ def _run(store: Store, route: Route, params: JSON, publishable: bool,
         paths = params.get("expand") or []
         if isinstance(paths, str):
             paths = [paths]
-        return expand(store, body, [str(p) for p in paths]), 200
+        expanded = expand(store, body, [str(p) for p in paths])
+        return conform_response(expanded, [str(p) for p in paths]), 200
     except StripeAPIError as error:
         if saved is not None and not error.persist:
             store.tables = saved

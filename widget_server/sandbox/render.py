@@ -13,6 +13,8 @@ from widget_server.sandbox.store import Store, kind_of, strip_internal
 
 JSON = dict[str, Any]
 MAX_EXPAND_DEPTH = 4
+INVOICE_LINES_EMBEDDED = 10
+INCLUDED_LIST_SIZE = 10
 
 # fields whose ids are not prefixed (owner-chosen coupon ids) or are always expandable
 _FIELD_KINDS = {"coupon": "coupon"}
@@ -50,10 +52,11 @@ def _render_item(store: Store, item: JSON) -> JSON:
 def _render_invoice(store: Store, invoice: JSON) -> JSON:
     out: JSON = strip_internal(invoice)
     lines = out.pop("lines", [])
+    # Stripe embeds the first 10 lines; the rest are paged at /v1/invoices/{id}/lines
     out["lines"] = {
         "object": "list",
-        "data": lines,
-        "has_more": False,
+        "data": lines[:INVOICE_LINES_EMBEDDED],
+        "has_more": len(lines) > INVOICE_LINES_EMBEDDED,
         "url": f"/v1/invoices/{invoice['id']}/lines",
     }
     if invoice.get("status") != "draft" and not invoice["id"].startswith("upcoming_"):
@@ -62,7 +65,31 @@ def _render_invoice(store: Store, invoice: JSON) -> JSON:
     return out
 
 
+def _render_customer(store: Store, customer: JSON) -> JSON:
+    """A customer with its includable lists (removed again unless `expand[]` names them)."""
+    out: JSON = strip_internal(customer)
+    if customer.get("deleted"):
+        return out
+    tax_ids = [t for t in store.newest_first("tax_id") if t["customer"] == customer["id"]]
+    subscriptions = [s for s in store.newest_first("subscription")
+                     if s["customer"] == customer["id"]
+                     and s["status"] not in ("canceled", "incomplete_expired")]
+    out["tax_ids"] = _included(store, "tax_id", tax_ids,
+                               f"/v1/customers/{customer['id']}/tax_ids")
+    out["subscriptions"] = _included(store, "subscription", subscriptions,
+                                     f"/v1/customers/{customer['id']}/subscriptions")
+    out["sources"] = _included(store, "source", [],
+                               f"/v1/customers/{customer['id']}/sources")
+    return out
+
+
+def _included(store: Store, kind: str, rows: list[JSON], url: str) -> JSON:
+    return {"object": "list", "data": [render(store, kind, r) for r in rows[:INCLUDED_LIST_SIZE]],
+            "has_more": len(rows) > INCLUDED_LIST_SIZE, "url": url}
+
+
 _RENDERERS: dict[str, Callable[[Store, JSON], JSON]] = {
+    "customer": _render_customer,
     "subscription": _render_subscription,
     "subscription_item": _render_item,
     "invoice": _render_invoice,

@@ -48,6 +48,7 @@ PREFIXES: list[tuple[str, str]] = [
 ]
 
 _ALPHABET = string.ascii_letters + string.digits
+MAX_PREVIEWS = 200
 
 
 @dataclass
@@ -90,6 +91,8 @@ class Store:
     requests: list[JSON] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
     reserved_ids: dict[str, list[str]] = field(default_factory=dict)
+    # recent invoice previews (never stored as invoices), so their lines can be paged
+    previews: dict[str, JSON] = field(default_factory=dict)
     _seq: int = 0
 
     def now(self) -> int:
@@ -125,7 +128,13 @@ class Store:
         rows.sort(key=lambda o: (o.get("created", 0), o["_seq"]), reverse=True)
         return rows
 
+    def keep_preview(self, invoice: JSON) -> None:
+        self.previews[invoice["id"]] = invoice
+        while len(self.previews) > MAX_PREVIEWS:
+            self.previews.pop(next(iter(self.previews)))
+
     def wipe(self) -> None:
+        self.previews.clear()
         self.tables.clear()
         self.idempotency.clear()
         self.clock_offset = 0

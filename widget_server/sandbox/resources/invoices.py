@@ -41,6 +41,15 @@ def retrieve_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(req.store, "invoice", req.store.require("invoice", invoice_id))
 
 
+@routes.get("/invoices/<invoice_id>/lines", *PAGING)
+def list_invoice_lines(req: ApiRequest, invoice_id: str) -> JSON:
+    """Every line of an invoice or of a recent preview (`upcoming_in_…`), paged."""
+    invoice = req.store.previews.get(invoice_id) or req.store.require("invoice", invoice_id,
+                                                                      "invoice")
+    return list_response(req.store, "line_item", list(invoice["lines"]), req.params,
+                         f"/v1/invoices/{invoice_id}/lines")
+
+
 @routes.get("/invoices", "customer", "subscription", "status", *PAGING)
 def list_invoices(req: ApiRequest) -> JSON:
     params = req.params
@@ -173,6 +182,7 @@ def _preview_new(req: ApiRequest, customer: JSON, details: JSON) -> JSON:
                           billing_reason="subscription_create", period=period,
                           discount_ids=discount_ids, preview=True)
     invoice["next_payment_attempt"] = req.now
+    store.keep_preview(copy.deepcopy(invoice))
     return render(store, "invoice", invoice)
 
 
@@ -187,4 +197,5 @@ def _render(req: ApiRequest, customer: JSON, sub: JSON, lines: list[JSON],
                              "proration_date")
     if proration_date:
         details["subscription_proration_date"] = proration_date
+    req.store.keep_preview(copy.deepcopy(invoice))
     return render(req.store, "invoice", invoice)
