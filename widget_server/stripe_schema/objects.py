@@ -18,6 +18,7 @@ from typing import Any, Union
 
 import stripe
 from stripe._object_classes import OBJECT_CLASSES
+from stripe._stripe_object import UntypedStripeObject
 
 from widget_server.stripe_schema.spec_facts import includable_fields
 
@@ -65,14 +66,22 @@ def resource_classes() -> dict[str, type]:
 def classes_in(annotation: Any) -> list[type]:
     """The StripeObject classes an annotation may hold (through Optional, List, Union)."""
     found: list[type] = []
-    if isinstance(annotation, type) and issubclass(annotation, stripe.StripeObject):
+    if _typed_object(annotation):
         found.append(annotation)
     origin = typing.get_origin(annotation)
-    if isinstance(origin, type) and issubclass(origin, stripe.StripeObject):
+    if origin is UntypedStripeObject:
+        return found  # a map keyed by the caller (currency_options): values are not fields
+    if _typed_object(origin):
         found.append(origin)
     for arg in typing.get_args(annotation):
         found += classes_in(arg)
     return found
+
+
+def _typed_object(annotation: Any) -> bool:
+    """A StripeObject class with declared fields (not metadata's free-form object)."""
+    return (isinstance(annotation, type) and issubclass(annotation, stripe.StripeObject)
+            and annotation is not UntypedStripeObject)
 
 
 def _union_args(annotation: Any) -> tuple[Any, ...]:
@@ -135,6 +144,10 @@ def check_object(value: dict[str, Any], cls: type, path: str = "") -> ShapeRepor
     report.undeclared += [f"{path}{k}" for k in value if k not in fields]
     report.missing += [f"{path}{k}" for k in fields
                        if k not in value and k not in maybe_absent]
+    # a null where the SDK declares a value is as wrong as a missing field
+    report.missing += [f"{path}{k} (null)" for k, annotation in fields.items()
+                       if k in value and value[k] is None and not is_optional(annotation)
+                       and annotation is not Any]
     for key, item in value.items():
         candidates = classes_in(fields.get(key))
         if not candidates:
