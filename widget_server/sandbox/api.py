@@ -26,6 +26,7 @@ from widget_server.sandbox.resources import (
     subscription_updates,
     subscriptions,
 )
+from widget_server.sandbox.resources.payment_methods import substitute_test_payment_methods
 from widget_server.sandbox.routing import ApiRequest, Route
 from widget_server.sandbox.shaping import conform_response
 from widget_server.sandbox.store import IdempotentResult, Store
@@ -149,7 +150,8 @@ def _make_view(route: Route) -> Callable[..., Response]:
             except StripeAPIError as error:
                 # a request refused before it ran is not saved under its idempotency key
                 return json_response(error.body(), error.status)
-            body, status = _run(store, route, params, publishable, path_args)
+            # handlers may rewrite their params (test payment methods): keep the request's
+            body, status = _run(store, route, copy.deepcopy(params), publishable, path_args)
             response = json_response(body, status)
             if key:
                 store.idempotency[key] = IdempotentResult(_fingerprint(params), status,
@@ -165,6 +167,7 @@ def _run(store: Store, route: Route, params: JSON, publishable: bool,
     saved = copy.deepcopy(store.tables) if route.method != "GET" else None
     try:
         run_due(store)
+        substitute_test_payment_methods(store, params, path_args)
         body = route.handler(ApiRequest(store, params, publishable), **path_args)
         paths = params.get("expand") or []
         if isinstance(paths, str):

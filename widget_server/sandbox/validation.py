@@ -52,6 +52,29 @@ class Implemented:
                    for p in self.patterns)
 
 
+def _unknown(value: Any, node: sdk.Shape, param: str) -> None:
+    """Refuse the first parameter, at any depth, that the SDK does not declare."""
+    if isinstance(node, sdk.OneOf):
+        kinds = [o for o in node.options if isinstance(o, sdk.Hash | sdk.ListOf)]
+        if isinstance(value, dict) and any(isinstance(o, sdk.Hash) for o in kinds):
+            hashes = [o for o in kinds if isinstance(o, sdk.Hash)]
+            hashes.sort(key=lambda o: -_fit(value, o))
+            _unknown(value, hashes[0], param)
+        elif isinstance(value, list):
+            for option in kinds:
+                if isinstance(option, sdk.ListOf):
+                    _unknown(value, option, param)
+    elif isinstance(node, sdk.Hash) and isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{param}[{key}]" if param else key
+            if key not in node.fields:
+                raise invalid(f"Received unknown parameter: {child}", child, "parameter_unknown")
+            _unknown(item, node.fields[key], child)
+    elif isinstance(node, sdk.ListOf) and isinstance(value, list):
+        for index, entry in enumerate(value):
+            _unknown(entry, node.item, f"{param}[{index}]")
+
+
 def _fit(value: JSON, node: sdk.Shape) -> int:
     if not isinstance(node, sdk.Hash):
         return 0
@@ -66,6 +89,7 @@ class Validator:
         self.spec_required = required_paths(endpoint_key)
 
     def check(self, params: JSON, shape: sdk.Hash) -> None:
+        _unknown(params, shape, "")  # an unknown name wins over every other complaint
         self._hash(params, shape, "", "")
 
     # --- one node per kind ------------------------------------------------------------------

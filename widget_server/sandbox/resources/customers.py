@@ -15,6 +15,7 @@ from widget_server.sandbox.params import (
 )
 from widget_server.sandbox.render import list_response, render
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
+from widget_server.sandbox.search import search
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -30,10 +31,8 @@ TAX_ID_FORMATS = {
     "us_ein": re.compile(r"^\d{2}-?\d{7}$"),
     "au_abn": re.compile(r"^\d{11}$"),
 }
-_SEARCH_CLAUSE = re.compile(
-    r"(-?)(email|name|phone|description|metadata\[['\"]([^'\"]+)['\"]\])\s*([:~])\s*"
-    r"(['\"])(.*?)\5"
-)
+# the fields Stripe's customer search supports (metadata['key'] is always allowed)
+SEARCH_FIELDS = {"created": "number", "email": "text", "name": "text", "phone": "text"}
 
 
 def address(value: Any, param: str = "address") -> JSON | None:
@@ -150,23 +149,11 @@ def list_customers(req: ApiRequest) -> JSON:
     return list_response(req.store, "customer", rows, req.params, "/v1/customers")
 
 
-def _clause_matches(customer: JSON, match: re.Match[str]) -> bool:
-    negate, field, meta_key, operator, _, value = match.groups()
-    actual = (customer.get("metadata") or {}).get(meta_key) if meta_key else customer.get(field)
-    actual_text, wanted = str(actual or "").casefold(), value.casefold()
-    hit = wanted in actual_text if operator == "~" else actual_text == wanted
-    return hit != bool(negate)
-
-
 @routes.get("/customers/search", "query", "limit", "page")
 def search_customers(req: ApiRequest) -> JSON:
     query = req_str(req.params, "query")
-    clauses = list(_SEARCH_CLAUSE.finditer(query))
-    if not clauses:
-        raise bad_request(f"Invalid query: {query}", param="query")
-    combine = any if re.search(r"\sOR\s", query, re.IGNORECASE) else all
-    rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")
-            and combine(_clause_matches(c, m) for m in clauses)]
+    rows = search([c for c in req.store.newest_first("customer") if not c.get("deleted")],
+                  query, SEARCH_FIELDS)
     limit = opt_int(req.params, "limit", 1) or 10
     if limit > 100:
         raise bad_request("This value must be less than or equal to 100.", param="limit")

@@ -82,6 +82,14 @@ def create_payment_method(req: ApiRequest) -> JSON:
     if opt_enum(params, "type", ("card",)) is None:
         raise bad_request("Missing required param: type.", param="type")
     card = opt_dict(params, "card") or {}
+    token = opt_str(card, "token")
+    if token is not None:
+        if token not in cards.TEST_TOKENS:
+            raise bad_request(f"No such token: '{token}'", param="card[token]",
+                              code="resource_missing")
+        # a test token stands for its card, valid until the end of next year
+        card = {"number": cards.TEST_TOKENS[token], "exp_month": "12",
+                "exp_year": str(time.gmtime(req.now).tm_year + 1)}
     number = req_str(card, "number") if "number" in card else ""
     if not number:
         raise card_error("incorrect_number", None, "Your card number is incorrect.",
@@ -208,6 +216,34 @@ def create_setup_intent(req: ApiRequest) -> JSON:
     }
     apply_metadata(seti, params.get("metadata"))
     return render(req.store, "setup_intent", req.store.insert("setup_intent", seti))
+
+
+_PM_PARAMS = frozenset({"payment_method", "default_payment_method"})
+
+
+def substitute_test_payment_methods(store: Store, params: JSON, path_args: dict[str, str]
+                                    ) -> None:
+    """Replace Stripe's test PaymentMethod ids (`pm_card_visa`) with a new card each, as
+    Stripe does, in the params that take a payment method and in a `pm_id` path."""
+    def fresh(name: str) -> str:
+        year = time.gmtime(store.now()).tm_year + 1
+        pm = new_card(store, cards.TEST_PAYMENT_METHODS[name], 12, year)
+        return str(store.insert("payment_method", pm)["id"])
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for entry in node:
+                walk(entry)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _PM_PARAMS and value in cards.TEST_PAYMENT_METHODS:
+                    node[key] = fresh(value)
+                else:
+                    walk(value)
+
+    walk(params)
+    if path_args.get("pm_id") in cards.TEST_PAYMENT_METHODS:
+        path_args["pm_id"] = fresh(path_args["pm_id"])
 
 
 def _card_only(params: JSON) -> list[str]:

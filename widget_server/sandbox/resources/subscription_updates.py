@@ -44,6 +44,12 @@ def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
     if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {
             "cancellation_details", "metadata", "expand"}:
         raise bad_request(CANCELED_MESSAGE)
+    if sub.get("schedule") and {"cancel_at_period_end", "cancel_at"} & set(params):
+        raise bad_request(
+            f"The subscription is managed by the subscription schedule `{sub['schedule']}`, "
+            "and updating any cancelation behavior directly is not allowed. Please update "
+            "the schedule instead.", param="cancel_at_period_end" if "cancel_at_period_end"
+            in params else "cancel_at")
     customer = store.require("customer", sub["customer"])
     _cancellation_details(sub, params.get("cancellation_details"))
     apply_metadata(sub, params.get("metadata"))

@@ -80,7 +80,23 @@ def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
         quantity = opt_int(item, "quantity", 0)
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
+    check_item_limits([p["id"] for p, _ in checked])
     return checked
+
+
+MAX_ITEMS = 20
+
+
+def check_item_limits(price_ids: list[str]) -> None:
+    """Stripe's limits: at most 20 items, and never two items with the same price."""
+    if len(price_ids) > MAX_ITEMS:
+        raise bad_request(f"A subscription can have at most {MAX_ITEMS} items.", param="items")
+    seen: set[str] = set()
+    for price_id in price_ids:
+        if price_id in seen:
+            raise bad_request(f"Cannot add multiple subscription items with the same price: "
+                              f"{price_id}.", param="items")
+        seen.add(price_id)
 
 
 def _same_cadence(prices: list[JSON]) -> None:
@@ -257,6 +273,7 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
                  not in kept] + [c["new_price"] for c in changes if c["new_price"]]
     if remaining:
         _same_cadence(remaining)
+        check_item_limits([p["id"] for p in remaining])
     return changes
 
 
