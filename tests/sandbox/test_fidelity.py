@@ -208,11 +208,32 @@ SCENARIOS: dict[str, Callable[[Api], Call]] = {
         f"/subscription_schedules/{_schedule(a, _subscription(a))}", {}),
     "GET /subscription_schedules": lambda a: ("/subscription_schedules", {}),
     "POST /subscription_schedules/<sched_id>": lambda a: _schedule_update(a),
+    "GET /events/<event_id>": lambda a: ("/events/" + _event(a), {}),
+    "GET /events": lambda a: ("/events", {"type": "customer.updated",
+                                          "created": {"gte": 0}}),
+    "POST /webhook_endpoints": lambda a: ("/webhook_endpoints", {
+        "url": "http://127.0.0.1:9/hook", "enabled_events": ["invoice.paid"]}),
+    "GET /webhook_endpoints/<endpoint_id>": lambda a: (f"/webhook_endpoints/{_hook(a)}", {}),
+    "GET /webhook_endpoints": lambda a: ("/webhook_endpoints", {"limit": 2}),
+    "POST /webhook_endpoints/<endpoint_id>": lambda a: (f"/webhook_endpoints/{_hook(a)}", {
+        "enabled_events": ["*"], "metadata": {"a": "b"}}),
+    "DELETE /webhook_endpoints/<endpoint_id>": lambda a: (f"/webhook_endpoints/{_hook(a)}",
+                                                          {}),
     "POST /subscription_schedules/<sched_id>/release": lambda a: (
         f"/subscription_schedules/{_schedule(a, _subscription(a))}/release", {}),
     "POST /subscription_schedules/<sched_id>/cancel": lambda a: (
         f"/subscription_schedules/{_schedule(a, _subscription(a))}/cancel", {}),
 }
+
+
+def _event(api: Api) -> str:
+    api.ok("POST", "/customers/cus_demo_ana", {"name": "Evt"})
+    return str(api.ok("GET", "/events", {"limit": 1})["data"][0]["id"])
+
+
+def _hook(api: Api) -> str:
+    return str(api.ok("POST", "/webhook_endpoints", {
+        "url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]})["id"])
 
 
 def _schedule_update(api: Api) -> Call:

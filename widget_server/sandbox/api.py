@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from widget_server.sandbox import events
 from widget_server.sandbox.errors import StripeAPIError, unauthorized
-from widget_server.sandbox.lifecycle import run_due
+from widget_server.sandbox.lifecycle import anything_due, run_due
 from widget_server.sandbox.params import parse_pairs
 from widget_server.sandbox.render import expand
 from widget_server.sandbox.resources import (
@@ -25,6 +26,7 @@ from widget_server.sandbox.resources import (
     schedules,
     subscription_updates,
     subscriptions,
+    webhooks,
 )
 from widget_server.sandbox.resources.payment_methods import substitute_test_payment_methods
 from widget_server.sandbox.routing import ApiRequest, Route
@@ -38,7 +40,7 @@ JSON = dict[str, Any]
 API_VERSION = "2026-10-28.endive"
 _TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
            subscriptions.routes, subscription_updates.routes, invoices.routes,
-           schedules.routes)
+           schedules.routes, webhooks.routes)
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
            "YOUR_SECRET_KEY').")
@@ -164,19 +166,27 @@ def _make_view(route: Route) -> Callable[..., Response]:
 
 def _run(store: Store, route: Route, params: JSON, publishable: bool,
          path_args: dict[str, str]) -> tuple[JSON, int]:
+    origin = {"id": "req_" + secrets.token_hex(7),
+              "idempotency_key": request.headers.get("Idempotency-Key")}
+    if anything_due(store):
+        with events.tracked(store, {"id": None, "idempotency_key": None}):
+            run_due(store)
     saved = copy.deepcopy(store.tables) if route.method != "GET" else None
     try:
-        run_due(store)
         substitute_test_payment_methods(store, params, path_args)
         body = route.handler(ApiRequest(store, params, publishable), **path_args)
         paths = params.get("expand") or []
         if isinstance(paths, str):
             paths = [paths]
         expanded = expand(store, body, [str(p) for p in paths])
+        if saved is not None:
+            events.record(store, saved, origin)
         return conform_response(expanded, [str(p) for p in paths]), 200
     except StripeAPIError as error:
         if saved is not None and not error.persist:
             store.tables = saved
+        elif saved is not None:  # a decline that leaves a trace (attempt_count) is an event
+            events.record(store, saved, origin)
         return error.body(), error.status
     except Exception:
         # a handler bug must not leave a half-done write behind either

@@ -29,6 +29,8 @@ LABELS: dict[str, str] = {
     "setup_intent": "setupintent",
     "tax_id": "tax_id",
     "subscription_schedule": "subscription schedule",
+    "webhook_endpoint": "webhook endpoint",
+    "event": "event",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -45,6 +47,8 @@ PREFIXES: list[tuple[str, str]] = [
     ("di_", "discount"),
     ("pm_", "payment_method"),
     ("txi_", "tax_id"),
+    ("we_", "webhook_endpoint"),
+    ("evt_", "event"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits
@@ -93,6 +97,10 @@ class Store:
     reserved_ids: dict[str, list[str]] = field(default_factory=dict)
     # recent invoice previews (never stored as invoices), so their lines can be paged
     previews: dict[str, JSON] = field(default_factory=dict)
+    # events (newest last) and the webhook delivery log; kept out of `tables` so a write's
+    # rollback snapshot stays small
+    events: dict[str, JSON] = field(default_factory=dict)
+    webhook_log: list[JSON] = field(default_factory=list)
     _seq: int = 0
 
     def now(self) -> int:
@@ -134,6 +142,8 @@ class Store:
             self.previews.pop(next(iter(self.previews)))
 
     def wipe(self) -> None:
+        self.events.clear()
+        self.webhook_log.clear()
         self.previews.clear()
         self.tables.clear()
         self.idempotency.clear()
