@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from widget_server.sandbox import events
+from widget_server.sandbox import events, permissions
 from widget_server.sandbox.errors import StripeAPIError, unauthorized
 from widget_server.sandbox.lifecycle import anything_due, run_due
 from widget_server.sandbox.params import parse_pairs
@@ -84,6 +84,9 @@ def authenticate(publishable_ok: bool) -> bool:
     if not key:
         raise unauthorized(_NO_KEY)
     if key.startswith(("sk_test_", "rk_test_")):
+        grants = store_of_app().restricted_keys.get(key)
+        if grants is not None:
+            permissions.check(grants, key, request.method, request.path)
         return False
     if key.startswith("pk_test_"):
         if publishable_ok:

@@ -101,6 +101,8 @@ class Store:
     # rollback snapshot stays small
     events: dict[str, JSON] = field(default_factory=dict)
     webhook_log: list[JSON] = field(default_factory=list)
+    # rk_test_ key -> {resource: "read"|"write"} (see permissions.py)
+    restricted_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     _seq: int = 0
 
     def now(self) -> int:
@@ -142,6 +144,7 @@ class Store:
             self.previews.pop(next(iter(self.previews)))
 
     def wipe(self) -> None:
+        self.restricted_keys.clear()
         self.events.clear()
         self.webhook_log.clear()
         self.previews.clear()

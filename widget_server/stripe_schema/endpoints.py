@@ -89,3 +89,21 @@ def endpoints() -> dict[str, Endpoint]:
 
 def endpoint_for(method: str, path: str) -> Endpoint | None:
     return endpoints().get(f"{method.upper()} {normalise_path(path)}")
+
+
+def match_path(method: str, path: str) -> Endpoint | None:
+    """The endpoint a concrete request path calls (`/v1/customers/cus_123` ->
+    `GET /v1/customers/{}`); literal segments win over placeholders (`/customers/search`)."""
+    parts = path.rstrip("/").split("/")
+    best: tuple[int, Endpoint] | None = None
+    for endpoint in endpoints().values():
+        if endpoint.method != method.upper():
+            continue
+        template = endpoint.path.split("/")
+        if len(template) != len(parts):
+            continue
+        if all(t == "{}" or t == p for t, p in zip(template, parts, strict=True)):
+            literal = sum(1 for t in template if t != "{}")
+            if best is None or literal > best[0]:
+                best = (literal, endpoint)
+    return best[1] if best else None
