@@ -265,3 +265,14 @@ def test_invoice_lines_are_paged_at_ten(client, customer_with_card):
     preview = client.v1.invoices.create_preview({"subscription": sub.id})
     assert preview.lines.has_more
     assert len(list(client.v1.invoices.line_items.list(preview.id).auto_paging_iter())) == 12
+
+
+def test_client_secret_is_accepted_only_from_stripe_js(raw):
+    seti = raw("POST", "/v1/setup_intents", data={"customer": "cus_demo_ana"}).json()
+    # the server-side SDK declares no client_secret: a secret key sending it is refused
+    refused = raw("GET", f"/v1/setup_intents/{seti['id']}",
+                  params={"client_secret": seti["client_secret"]})
+    assert refused.json()["error"]["code"] == "parameter_unknown"
+    allowed = raw("GET", f"/v1/setup_intents/{seti['id']}", key="pk_test_js",
+                  params={"client_secret": seti["client_secret"]})
+    assert allowed.status_code == 200

@@ -52,9 +52,10 @@ class RecordingHttpClient(stripe.RequestsClient):
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
 
-    def request(self, method: str, url: str, headers: Any, post_data: Any = None
-                ) -> tuple[bytes, int, Any]:
-        content, status, response_headers = super().request(method, url, headers, post_data)
+    def request(self, method: str, url: str, headers: Any, post_data: Any = None,
+                *args: Any, **kwargs: Any) -> Any:
+        content, status, response_headers = super().request(method, url, headers, post_data,
+                                                            *args, **kwargs)
         try:
             body = json.loads(content)
         except ValueError:

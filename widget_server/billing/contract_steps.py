@@ -24,6 +24,10 @@ def _require(value: Any, what: str) -> Any:
     return value
 
 
+def _archiver(c: ContractCheck, price_id: str) -> Callable[[], object]:
+    return lambda: c.client.v1.prices.update(price_id, {"active": False})
+
+
 def setup_catalog(c: ContractCheck) -> None:
     product = c.client.v1.products.create({"name": f"stripe check {c.run_id}",
                                            "metadata": c.mark})
@@ -34,8 +38,7 @@ def setup_catalog(c: ContractCheck) -> None:
         price = c.client.v1.prices.create({
             "product": product.id, "currency": "usd", "unit_amount": amount,
             "recurring": {"interval": "month"}, "metadata": c.mark})
-        c.on_cleanup(f"archive price {amount}", lambda p=price.id: c.client.v1.prices.update(
-            p, {"active": False}))
+        c.on_cleanup(f"archive price {amount}", _archiver(c, price.id))
         prices.append(price.id)
     c.state.update(product=product.id, prices=prices)
 

@@ -151,7 +151,10 @@ def _make_view(route: Route) -> Callable[..., Response]:
                 if previous is not None:
                     return _replay(previous, key, _fingerprint(params))
             try:
-                check_params(params)
+                # Stripe.js sends client_secret with a publishable key; the server-side SDK
+                # types (what the portal's own calls must match) do not declare it
+                check_params({k: v for k, v in params.items()
+                              if not (publishable and k == "client_secret")})
             except StripeAPIError as error:
                 # a request refused before it ran is not saved under its idempotency key
                 return json_response(error.body(), error.status)
