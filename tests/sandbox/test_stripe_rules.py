@@ -269,10 +269,13 @@ def test_invoice_lines_are_paged_at_ten(client, customer_with_card):
 
 def test_client_secret_is_accepted_only_from_stripe_js(raw):
     seti = raw("POST", "/v1/setup_intents", data={"customer": "cus_demo_ana"}).json()
-    # the server-side SDK declares no client_secret: a secret key sending it is refused
-    refused = raw("GET", f"/v1/setup_intents/{seti['id']}",
-                  params={"client_secret": seti["client_secret"]})
+    pm = raw("POST", "/v1/payment_methods", key="pk_test_js", data={
+        "type": "card", "card[token]": "tok_visa"}).json()
+    body = {"payment_method": pm["id"], "client_secret": seti["client_secret"]}
+    # the server-side SDK's confirm declares no client_secret: a secret key sending it is
+    # refused, Stripe.js (a publishable key) must send it
+    refused = raw("POST", f"/v1/setup_intents/{seti['id']}/confirm", data=body)
     assert refused.json()["error"]["code"] == "parameter_unknown"
-    allowed = raw("GET", f"/v1/setup_intents/{seti['id']}", key="pk_test_js",
-                  params={"client_secret": seti["client_secret"]})
-    assert allowed.status_code == 200
+    allowed = raw("POST", f"/v1/setup_intents/{seti['id']}/confirm", key="pk_test_js",
+                  data=body)
+    assert allowed.json()["status"] == "succeeded"
