@@ -104,12 +104,18 @@ def is_optional(annotation: Any) -> bool:
     return type(None) in _union_args(annotation)
 
 
+def literal_values(annotation: Any) -> list[str]:
+    """The strings of a `Literal[...]`, also inside the SDK's open `Literal[...] | str`."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(v) for v in typing.get_args(annotation)]
+    return [v for arg in _union_args(annotation) for v in literal_values(arg)]
+
+
 @functools.cache
 def type_specific_fields(cls: type) -> frozenset[str]:
     """Fields named after a value of the object's `type` (a card payment method has `card`
     and none of the 50 other kinds' hashes)."""
-    kind = declared_fields(cls).get("type")
-    values = {str(v) for v in typing.get_args(kind)} if kind is not None else set()
+    values = set(literal_values(declared_fields(cls).get("type")))
     return frozenset(name for name in declared_fields(cls) if name in values)
 
 

@@ -132,5 +132,12 @@ def required_paths(endpoint_key: str) -> tuple[str, ...]:
     return tuple(facts()["required"].get(endpoint_key, ()))
 
 
+# Includable fields added after the 2023 spec, which the files above cannot know. Source:
+# Stripe's changelog for 2025-03-31.basil, whose guides expand them explicitly
+# (`expand[]=latest_invoice.confirmation_secret`, `expand[]=payments` on invoices).
+NEWER_INCLUDABLE: dict[str, tuple[str, ...]] = {"invoice": ("confirmation_secret", "payments")}
+
+
 def includable_fields(object_name: str) -> frozenset[str]:
-    return frozenset(facts()["includable"].get(object_name, ()))
+    return frozenset(facts()["includable"].get(object_name, ())) | frozenset(
+        NEWER_INCLUDABLE.get(object_name, ()))
