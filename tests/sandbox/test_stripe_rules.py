@@ -279,3 +279,22 @@ def test_client_secret_is_accepted_only_from_stripe_js(raw):
     allowed = raw("POST", f"/v1/setup_intents/{seti['id']}/confirm", key="pk_test_js",
                   data=body)
     assert allowed.json()["status"] == "succeeded"
+
+
+def test_customer_create_takes_locales_and_tax_ids(client):
+    customer = client.v1.customers.create({
+        "email": "locale@example.com", "preferred_locales": ["de", "en"],
+        "tax_id_data": [{"type": "eu_vat", "value": "DE123456789"}],
+        "expand": ["tax_ids"]})
+    assert customer.preferred_locales == ["de", "en"]
+    assert [t.value for t in customer.tax_ids.data] == ["DE123456789"]
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.customers.create({"tax_id_data": [{"type": "eu_vat", "value": "nope"}]})
+    assert error.value.error.param == "tax_id_data[0][value]"
+
+
+def test_a_trial_end_date_on_update_is_refused_by_name(client):
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.subscriptions.update("sub_demo_ben", {"trial_end": 1_900_000_000})
+    assert (error.value.code, error.value.error.param) == ("parameter_not_emulated",
+                                                           "trial_end")

@@ -10,6 +10,7 @@ from widget_server.sandbox.params import (
     apply_metadata,
     opt_dict,
     opt_int,
+    opt_list,
     opt_str,
     req_str,
 )
@@ -73,6 +74,9 @@ def _apply(req: ApiRequest, customer: JSON) -> None:
                     param="invoice_settings[default_payment_method]",
                 )
         customer["invoice_settings"]["default_payment_method"] = pm_id
+    if "preferred_locales" in params:
+        customer["preferred_locales"] = [str(v) for v in opt_list(params,
+                                                                  "preferred_locales") or []]
     apply_metadata(customer, params.get("metadata"))
 
 
@@ -114,6 +118,9 @@ def create_customer(req: ApiRequest) -> JSON:
         attach(req.store, req.store.require("payment_method", pm_id, "payment_method"),
                customer)
     _apply(req, customer)
+    for index, entry in enumerate(opt_list(req.params, "tax_id_data") or []):
+        add_tax_id(req.store, customer, str(entry["type"]), str(entry["value"]),
+                   f"tax_id_data[{index}]")
     return render(req.store, "customer", customer)
 
 
@@ -179,17 +186,24 @@ def _tax_country(kind: str, value: str) -> str:
 def create_tax_id(req: ApiRequest, customer_id: str) -> JSON:
     customer = get_customer(req.store, customer_id)
     kind, value = req_str(req.params, "type"), req_str(req.params, "value")
+    return render(req.store, "tax_id", add_tax_id(req.store, customer, kind, value))
+
+
+def add_tax_id(store: Store, customer: JSON, kind: str, value: str, param: str = "") -> JSON:
+    """Check a tax id's type and format and store it (`param`: where it came from)."""
     if kind not in TAX_ID_FORMATS:
         raise bad_request(f"Invalid type: must be one of {', '.join(TAX_ID_FORMATS)}",
-                          param="type")
+                          param=f"{param}type" if not param else f"{param}[type]")
     normalised = re.sub(r"[\s.]", "", value).upper()
     if not TAX_ID_FORMATS[kind].match(normalised):
-        raise bad_request(f"Invalid value for {kind}.", param="value", code="tax_id_invalid")
+        raise bad_request(f"Invalid value for {kind}.", param="value" if not param else
+                          f"{param}[value]", code="tax_id_invalid")
+    now = store.now()
     tax_id = {
-        "id": req.store.new_id("txi_"),
+        "id": store.new_id("txi_"),
         "object": "tax_id",
         "country": _tax_country(kind, normalised),
-        "created": req.now,
+        "created": now,
         "customer": customer["id"],
         "livemode": False,
         "owner": {"type": "customer", "customer": customer["id"], "account": None,
@@ -199,7 +213,7 @@ def create_tax_id(req: ApiRequest, customer_id: str) -> JSON:
         "verification": {"status": "pending" if kind in ("eu_vat", "gb_vat") else
                          "unavailable", "verified_address": None, "verified_name": None},
     }
-    return render(req.store, "tax_id", req.store.insert("tax_id", tax_id))
+    return store.insert("tax_id", tax_id)
 
 
 def _tax_id(store: Store, customer_id: str, tax_id: str) -> JSON:

@@ -214,6 +214,10 @@ def create_setup_intent(req: ApiRequest) -> JSON:
         "status": "requires_payment_method",
         "usage": opt_enum(params, "usage", ("on_session", "off_session")) or "off_session",
     }
+    pm_id = opt_str(params, "payment_method")
+    if pm_id:
+        req.store.require("payment_method", pm_id, "payment_method")
+        seti.update(payment_method=pm_id, status="requires_confirmation")
     apply_metadata(seti, params.get("metadata"))
     return render(req.store, "setup_intent", req.store.insert("setup_intent", seti))
 

@@ -67,6 +67,10 @@ def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
                                            billing.items_subtotal(store, sub))
     if "items" in params:
         _change_items(req, sub)
+    if "trial_end" in params and params["trial_end"] != "now":
+        raise bad_request("The sandbox does not emulate moving a trial's end to a date; "
+                          "only trial_end=now is emulated.", param="trial_end",
+                          code="parameter_not_emulated")
     if params.get("trial_end") == "now" and sub["status"] == "trialing":
         sub["trial_end"] = req.now
         billing.renew(store, sub, req.now)
