@@ -4,9 +4,10 @@ For each route the sandbox serves (all the portal uses, and the few its tests ne
 - a valid call whose response must carry exactly the fields the SDK declares for the
   endpoint's result type (no missing and no undeclared field, at every depth);
 - an unknown top-level parameter, refused with 400 `parameter_unknown`;
-- an unknown parameter inside a declared hash the route emulates (`items[0][zzz_unknown]`),
-  refused the same way with Stripe's bracket spelling. A route whose SDK params declare no
-  hash (retrieve calls: only `expand`) is probed with an unknown hash instead.
+- an unknown parameter inside a hash the SDK declares for the endpoint (one the route
+  emulates when there is one: `items[0][zzz_unknown]`), refused the same way with Stripe's
+  bracket spelling. A route whose SDK params declare no hash at all (retrieve calls: only
+  `expand`) is probed with an unknown hash instead.
 A route without a scenario below fails the coverage test, so the walk stays at 100 %.
 """
 
@@ -282,8 +283,10 @@ def nested_probe(route_key: str) -> str | None:
     if endpoint.params is None:
         return None
     fields = sdk.shape(endpoint.params).fields
-    for pattern in route.implements:
-        name = pattern.split("[", 1)[0]
+    # a hash the route emulates first, else any hash the SDK declares: an unknown name is
+    # refused before "not emulated"
+    names = [p.split("[", 1)[0] for p in route.implements] + sorted(fields)
+    for name in names:
         node = fields.get(name)
         options = node.options if isinstance(node, sdk.OneOf) else (node,)
         for option in options:
@@ -291,6 +294,8 @@ def nested_probe(route_key: str) -> str | None:
                 return f"{name}[zzz_unknown]"
             if isinstance(option, sdk.ListOf) and isinstance(option.item, sdk.Hash):
                 return f"{name}[0][zzz_unknown]"
+            if isinstance(option, sdk.Map) and isinstance(option.value, sdk.Hash):
+                return f"{name}[usd][zzz_unknown]"
     return None
 
 

@@ -55,11 +55,15 @@ class Implemented:
 def _unknown(value: Any, node: sdk.Shape, param: str) -> None:
     """Refuse the first parameter, at any depth, that the SDK does not declare."""
     if isinstance(node, sdk.OneOf):
-        kinds = [o for o in node.options if isinstance(o, sdk.Hash | sdk.ListOf)]
+        kinds = [o for o in node.options if isinstance(o, sdk.Hash | sdk.ListOf | sdk.Map)]
         if isinstance(value, dict) and any(isinstance(o, sdk.Hash) for o in kinds):
             hashes = [o for o in kinds if isinstance(o, sdk.Hash)]
             hashes.sort(key=lambda o: -_fit(value, o))
             _unknown(value, hashes[0], param)
+        elif isinstance(value, dict):
+            for option in kinds:
+                if isinstance(option, sdk.Map):
+                    _unknown(value, option, param)
         elif isinstance(value, list):
             for option in kinds:
                 if isinstance(option, sdk.ListOf):
@@ -73,6 +77,9 @@ def _unknown(value: Any, node: sdk.Shape, param: str) -> None:
     elif isinstance(node, sdk.ListOf) and isinstance(value, list):
         for index, entry in enumerate(value):
             _unknown(entry, node.item, f"{param}[{index}]")
+    elif isinstance(node, sdk.Map) and node.value is not None and isinstance(value, dict):
+        for key, item in value.items():
+            _unknown(item, node.value, f"{param}[{key}]")
 
 
 def _fit(value: JSON, node: sdk.Shape) -> int:
@@ -108,6 +115,11 @@ class Validator:
                 raise invalid(f"Invalid array: {param} must be an array.", param)
             for index, entry in enumerate(value):
                 self._value(entry, node.item, f"{param}[{index}]", f"{pattern}[]")
+        elif isinstance(node, sdk.Map) and node.value is not None:
+            if not isinstance(value, dict):
+                raise invalid(f"Invalid object: {param} must be a hash.", param)
+            for key, item in value.items():
+                self._value(item, node.value, f"{param}[{key}]", f"{pattern}[{key}]")
         elif isinstance(node, sdk.Map):
             self._map(value, param)
         elif isinstance(node, sdk.Enum):

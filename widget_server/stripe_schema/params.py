@@ -42,7 +42,10 @@ class ListOf:
 
 @dataclass(frozen=True)
 class Map:
-    """A free-form hash such as metadata: any keys, string values."""
+    """A hash with keys of the caller's choosing: metadata (string values), or a map such as
+    `currency_options` whose values have a shape of their own."""
+
+    value: Shape | None = None
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,11 @@ def _convert(annotation: Any, namespace: dict[str, Any]) -> Shape:
     if origin is list:
         return ListOf(_convert(args[0], namespace))
     if origin is dict:
-        return Map()
+        value = _convert(args[1], namespace) if len(args) == 2 else Scalar("string")
+        return Map(None if value == Scalar("string") else value)
     if isinstance(origin, type) and issubclass(origin, stripe.StripeObject):
-        return Map()
+        value = _convert(args[0], namespace) if args else Scalar("string")
+        return Map(None if value == Scalar("string") else value)
     if origin in (Union, types.UnionType):
         options = [_convert(a, namespace) for a in args if a is not type(None)]
         if any(isinstance(o, Enum) and o.values != ("",) for o in options):
