@@ -21,6 +21,7 @@ from typing import Any
 import stripe
 
 from widget_server.billing.catalog import Catalog, MemoryCatalogStore
+from widget_server.billing.contract_steps import STEPS, CheckFailed
 from widget_server.billing.errors import BillingError
 from widget_server.billing.gateway import StripeGateway
 from widget_server.billing.writes import StripeWriter
@@ -151,7 +152,7 @@ class ContractCheck:
         start = len(self.http.exchanges)
         try:
             yield
-        except (BillingError, stripe.StripeError, LookupError, AssertionError) as exc:
+        except (BillingError, stripe.StripeError, LookupError, CheckFailed) as exc:
             self.report.failed_steps.append((name, _why(exc)))
         finally:
             for exchange in self.http.since(start):
@@ -167,8 +168,6 @@ class ContractCheck:
         self.cleanups.append((name, undo))
 
     def run(self) -> Report:
-        from widget_server.billing.contract_steps import STEPS
-
         try:
             for name, action in STEPS:
                 with self.step(name):
