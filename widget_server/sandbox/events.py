@@ -32,6 +32,7 @@ from widget_server.stripe_schema.objects import declared_fields
 
 JSON = dict[str, Any]
 DELIVERY_TIMEOUT_SECONDS = 5
+MAX_EVENTS = 10_000
 # stored kind -> event type prefix (objects the portal changes, and the catalog)
 PREFIX = {
     "customer": "customer", "subscription": "customer.subscription",
@@ -155,6 +156,8 @@ def _emit(store: Store, event_type: str, obj: JSON, previous: JSON | None,
         "request": request or {"id": None, "idempotency_key": None}, "type": event_type,
     }
     store.events[event_id] = event
+    while len(store.events) > MAX_EVENTS:  # a long demo run keeps the newest only
+        store.events.pop(next(iter(store.events)))
     payload = json.dumps(event, indent=2)
     for endpoint in endpoints:
         deliveries(store).put(Delivery(event_id, endpoint["id"], endpoint["url"],
