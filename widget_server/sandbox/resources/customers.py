@@ -193,7 +193,7 @@ def add_tax_id(store: Store, customer: JSON, kind: str, value: str, param: str =
     """Check a tax id's type and format and store it (`param`: where it came from)."""
     if kind not in TAX_ID_FORMATS:
         raise bad_request(f"Invalid type: must be one of {', '.join(TAX_ID_FORMATS)}",
-                          param=f"{param}type" if not param else f"{param}[type]")
+                          param=f"{param}[type]" if param else "type")
     normalised = re.sub(r"[\s.]", "", value).upper()
     if not TAX_ID_FORMATS[kind].match(normalised):
         raise bad_request(f"Invalid value for {kind}.", param="value" if not param else
