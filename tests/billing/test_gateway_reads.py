@@ -151,11 +151,23 @@ def test_snapshot_call_budget(
 ) -> None:
     gateway.snapshot([customer_id])
     cold = sorted(r["path"] for r in stripe_calls())
-    assert cold == sorted(["/v1/prices", f"/v1/customers/{customer_id}",
-                           f"/v1/customers/{customer_id}/tax_ids", "/v1/subscriptions"])
+    # tax ids come with the customer (expand[]=tax_ids), not from a call of their own
+    assert cold == sorted(["/v1/prices", f"/v1/customers/{customer_id}", "/v1/subscriptions"])
     gateway.snapshot([customer_id])
     warm = [r["path"] for r in stripe_calls()][len(cold):]
-    assert "/v1/prices" not in warm and len(warm) == 3
+    assert "/v1/prices" not in warm and len(warm) == 2
+
+
+def test_more_than_ten_tax_ids_are_listed_whole(
+    gateway: StripeGateway, stripe_calls: Callable[[], list[dict[str, Any]]]
+) -> None:
+    for n in range(11):
+        gateway.client.v1.customers.tax_ids.create(
+            "cus_demo_ben", {"type": "au_abn", "value": f"{n:011d}"})
+    stripe_calls()
+    snapshot = gateway.snapshot(["cus_demo_ben"])
+    assert len(snapshot.customers[0].tax_ids) == 11
+    assert "/v1/customers/cus_demo_ben/tax_ids" in [r["path"] for r in stripe_calls()]
 
 
 def test_products_outside_the_catalog_are_fetched_once_batched(

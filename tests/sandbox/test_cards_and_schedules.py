@@ -79,7 +79,12 @@ def test_downgrade_at_period_end_via_schedule(client, sandbox):
     client.v1.subscription_schedules.update(schedule.id, {"end_behavior": "release", "phases": [
         {"items": [{"price": "price_pro_monthly"}], "start_date": phase.start_date,
          "end_date": phase.end_date},
-        {"items": [{"price": "price_starter_monthly"}], "iterations": 1}]})
+        {"items": [{"price": "price_starter_monthly"}],
+         "duration": {"interval": "month", "interval_count": 1}}]})
+    updated = client.v1.subscription_schedules.retrieve(schedule.id)
+    second = updated.phases[1]
+    # duration sets the phase's end, so the schedule ends (it stayed open-ended when ignored)
+    assert second.end_date is not None and second.end_date > second.start_date
     now = requests.get(f"{sandbox.url}/_sandbox/clock", timeout=5).json()["now"]
     requests.post(f"{sandbox.url}/_sandbox/clock",
                   json={"advance_seconds": phase.end_date - now + 1}, timeout=5)
@@ -87,6 +92,21 @@ def test_downgrade_at_period_end_via_schedule(client, sandbox):
     assert after["items"].data[0].price.id == "price_starter_monthly"
     assert after.latest_invoice.total == 900
     assert after.status == "active"
+    requests.post(f"{sandbox.url}/_sandbox/clock",
+                  json={"advance_seconds": second.end_date - phase.end_date + 1}, timeout=5)
+    assert client.v1.subscription_schedules.retrieve(schedule.id).status == "released"
+    assert client.v1.subscriptions.retrieve(sub.id).schedule is None
+
+
+def test_phase_duration_and_end_date_are_exclusive(client):
+    schedule = client.v1.subscription_schedules.create({"from_subscription": "sub_demo_grace"})
+    phase = schedule.phases[0]
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        client.v1.subscription_schedules.update(schedule.id, {"phases": [
+            {"items": [{"price": "price_team_monthly", "quantity": 5}],
+             "start_date": phase.start_date, "end_date": phase.end_date,
+             "duration": {"interval": "month"}}]})
+    assert error.value.error.param == "phases[0][duration]"
 
 
 def test_stripe_js_is_served_with_cors(sandbox):

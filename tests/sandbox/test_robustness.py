@@ -55,7 +55,7 @@ def _schedule(client: Any) -> str:
                             "billing_scheme": "tiered", "tiers_mode": "volume",
                             "tiers[0]": "x"}, "tiers[0]"),
     ("POST", "SCHEDULE", {"phases[0][items][0][price]": "price_pro_monthly",
-                          "phases[0][start_date]": "soon"}, "start_date"),
+                          "phases[0][start_date]": "soon"}, "phases[0][start_date]"),
     ("POST", "SCHEDULE", {"phases[0][items][0]": "x"}, "phases[0][items][0]"),
 ])
 def test_bad_input_is_a_400_naming_the_param(seeded, method, path, data, param):

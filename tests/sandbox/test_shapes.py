@@ -90,7 +90,8 @@ def test_catalog(c):
     tiered = assert_shape(c.v1.prices.create({
         "product": product["id"], "currency": "usd", "billing_scheme": "tiered",
         "tiers_mode": "graduated", "recurring": {"interval": "month"},
-        "tiers": [{"up_to": 5, "unit_amount": 1000}, {"up_to": "inf", "unit_amount": 800}]}))
+        "tiers": [{"up_to": 5, "unit_amount": 1000}, {"up_to": "inf", "unit_amount": 800}],
+        "expand": ["tiers"]}))
     assert tiered["tiers"][1]["up_to"] is None
     assert_shape(c.v1.products.retrieve(product["id"]))
     assert_shape(c.v1.products.update(product["id"], {"description": "d"}))
@@ -193,7 +194,7 @@ def test_pay_invoice_shape(c):
 def test_setup_intents(c):
     seti = assert_shape(c.v1.setup_intents.create({"customer": "cus_demo_ana",
                                                    "usage": "off_session",
-                                                   "payment_method_types": ["card"]}))
+                                                   "allowed_payment_method_types": ["card"]}))
     assert seti["client_secret"].startswith(seti["id"] + "_secret_")
     assert seti["status"] == "requires_payment_method"
     pm = c.v1.payment_methods.create({"type": "card", "card": {

@@ -45,6 +45,9 @@ T = TypeVar("T")
 # (item products come from the cached catalog: Stripe expands four levels at most).
 SUBSCRIPTION_EXPAND = SINGLE_SUBSCRIPTION_EXPAND
 PRICE_EXPAND = ["product"]
+# a coupon's applies_to is includable (left out unless expanded), so every coupon read asks
+COUPON_EXPAND = ["applies_to"]
+PROMOTION_EXPAND = ["data.promotion.coupon", "data.promotion.coupon.applies_to"]
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
 
 
@@ -190,18 +193,20 @@ class StripeWriter:
         return _tax_id(found) if owner_id == customer_id else None
 
     def coupon(self, coupon_id: str) -> Coupon | None:
-        found = self._maybe(lambda: self.v1.coupons.retrieve(coupon_id))
+        # applies_to is includable: Stripe returns it only when expanded
+        found = self._maybe(lambda: self.v1.coupons.retrieve(
+            coupon_id, {"expand": COUPON_EXPAND}))
         return _coupon(found) if found is not None else None
 
     def find_promotion_code(self, code: str) -> PromotionCode | None:
         """The promotion code a user typed: an active one first, else any with that code."""
         with stripe_errors():
             rows = list(self.v1.promotion_codes.list(
-                {"code": code, "active": True, "limit": 10, "expand": ["data.promotion.coupon"]}
+                {"code": code, "active": True, "limit": 10, "expand": PROMOTION_EXPAND}
             ).data)
             if not rows:
                 rows = list(self.v1.promotion_codes.list(
-                    {"code": code, "limit": 10, "expand": ["data.promotion.coupon"]}
+                    {"code": code, "limit": 10, "expand": PROMOTION_EXPAND}
                 ).data)
         if not rows:
             return None
@@ -271,7 +276,7 @@ class StripeWriter:
                 amount=int(line.amount),
                 proration=_is_proration(line),
             )
-            for line in preview.lines.data
+            for line in all_lines(self.client, preview)
         )
         prorations = sum(line.amount for line in lines if line.proration)
         return ChangePreview(
@@ -440,7 +445,7 @@ class StripeWriter:
             intent = self.v1.setup_intents.create(cast(Any, {
                 "customer": customer_id,
                 "usage": "off_session",
-                "payment_method_types": ["card"],
+                "allowed_payment_method_types": ["card"],
             }), cast(Any, options))
         return SetupIntentSecret(intent.id, str(intent.client_secret), customer_id)
 
@@ -481,6 +486,16 @@ class StripeWriter:
     def delete_tax_id(self, customer_id: str, tax_id: str) -> None:
         with stripe_errors():
             self.v1.customers.tax_ids.delete(customer_id, tax_id)
+
+
+def all_lines(client: stripe.StripeClient, invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
+    """Every line of an invoice or preview: Stripe embeds only the first 10, so a preview with
+    more lines (many items, prorations on each) must be paged, or its sums come out short."""
+    if not invoice.lines.has_more:
+        return list(invoice.lines.data)
+    with stripe_errors():
+        page = client.v1.invoices.line_items.list(invoice.id, {"limit": 100})
+        return list(page.auto_paging_iter())
 
 
 def _is_proration(line: stripe.InvoiceLineItem) -> bool:

@@ -12,8 +12,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
+from widget_server.sandbox import events, permissions
 from widget_server.sandbox.errors import StripeAPIError, unauthorized
-from widget_server.sandbox.lifecycle import run_due
+from widget_server.sandbox.lifecycle import anything_due, run_due
 from widget_server.sandbox.params import parse_pairs
 from widget_server.sandbox.render import expand
 from widget_server.sandbox.resources import (
@@ -25,20 +26,27 @@ from widget_server.sandbox.resources import (
     schedules,
     subscription_updates,
     subscriptions,
+    webhooks,
 )
+from widget_server.sandbox.resources.payment_methods import substitute_test_payment_methods
 from widget_server.sandbox.routing import ApiRequest, Route
+from widget_server.sandbox.shaping import conform_response
 from widget_server.sandbox.store import IdempotentResult, Store
+from widget_server.sandbox.validation import Implemented, Validator, invalid
+from widget_server.stripe_schema.endpoints import endpoint_for
+from widget_server.stripe_schema.params import shape
 
 JSON = dict[str, Any]
 API_VERSION = "2026-10-28.endive"
 _TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
            subscriptions.routes, subscription_updates.routes, invoices.routes,
-           schedules.routes)
+           schedules.routes, webhooks.routes)
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
            "YOUR_SECRET_KEY').")
 _PUBLISHABLE = ("This API call cannot be made with a publishable API key. Please use a "
                 "secret API key.")
+IDEMPOTENCY_KEY_MAX = 255
 
 
 def store_of_app() -> Store:
@@ -76,6 +84,9 @@ def authenticate(publishable_ok: bool) -> bool:
     if not key:
         raise unauthorized(_NO_KEY)
     if key.startswith(("sk_test_", "rk_test_")):
+        grants = store_of_app().restricted_keys.get(key)
+        if grants is not None:
+            permissions.check(grants, key, request.method, request.path)
         return False
     if key.startswith("pk_test_"):
         if publishable_ok:
@@ -96,21 +107,59 @@ def _fingerprint(params: JSON) -> str:
     return f"{request.method} {request.path} {json.dumps(params, sort_keys=True)}"
 
 
+def _validator(route: Route) -> Callable[[JSON], None]:
+    """The route's SDK endpoint and its params checker (a route the SDK lacks is a bug)."""
+    endpoint = endpoint_for(route.method, "/v1" + route.rule)
+    if endpoint is None:
+        raise LookupError(f"no stripe-python method calls {route.method} /v1{route.rule}")
+    validator = Validator(endpoint.key, Implemented(route.implements))
+    params_shape = shape(endpoint.params) if endpoint.params is not None else None
+
+    def check(params: JSON) -> None:
+        if params_shape is None:
+            for key in params:
+                raise invalid(f"Received unknown parameter: {key}", key, "parameter_unknown")
+            return
+        validator.check(params, params_shape)
+
+    return check
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+    if key is not None and len(key) > IDEMPOTENCY_KEY_MAX:
+        raise StripeAPIError(400, "Idempotency-Key values must be at most "
+                                  f"{IDEMPOTENCY_KEY_MAX} characters long.",
+                             type="idempotency_error")
+    return key or None
+
+
 def _make_view(route: Route) -> Callable[..., Response]:
+    check_params = _validator(route)
+
     def view(**path_args: str) -> Response:
         store = store_of_app()
         try:
             publishable = authenticate(route.publishable)
             params = request_params()
+            key = _idempotency_key()
         except StripeAPIError as error:
             return json_response(error.body(), error.status)
-        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
         with store.lock:
             if key:
                 previous = store.idempotency.get(key)
                 if previous is not None:
                     return _replay(previous, key, _fingerprint(params))
-            body, status = _run(store, route, params, publishable, path_args)
+            try:
+                # Stripe.js sends client_secret with a publishable key; the server-side SDK
+                # types (what the portal's own calls must match) do not declare it
+                check_params({k: v for k, v in params.items()
+                              if not (publishable and k == "client_secret")})
+            except StripeAPIError as error:
+                # a request refused before it ran is not saved under its idempotency key
+                return json_response(error.body(), error.status)
+            # handlers may rewrite their params (test payment methods): keep the request's
+            body, status = _run(store, route, copy.deepcopy(params), publishable, path_args)
             response = json_response(body, status)
             if key:
                 store.idempotency[key] = IdempotentResult(_fingerprint(params), status,
@@ -123,17 +172,27 @@ def _make_view(route: Route) -> Callable[..., Response]:
 
 def _run(store: Store, route: Route, params: JSON, publishable: bool,
          path_args: dict[str, str]) -> tuple[JSON, int]:
+    origin = {"id": "req_" + secrets.token_hex(7),
+              "idempotency_key": request.headers.get("Idempotency-Key")}
+    if anything_due(store):
+        with events.tracked(store, {"id": None, "idempotency_key": None}):
+            run_due(store)
     saved = copy.deepcopy(store.tables) if route.method != "GET" else None
     try:
-        run_due(store)
+        substitute_test_payment_methods(store, params, path_args)
         body = route.handler(ApiRequest(store, params, publishable), **path_args)
         paths = params.get("expand") or []
         if isinstance(paths, str):
             paths = [paths]
-        return expand(store, body, [str(p) for p in paths]), 200
+        expanded = expand(store, body, [str(p) for p in paths])
+        if saved is not None:
+            events.record(store, saved, origin)
+        return conform_response(expanded, [str(p) for p in paths]), 200
     except StripeAPIError as error:
         if saved is not None and not error.persist:
             store.tables = saved
+        elif saved is not None:  # a decline that leaves a trace (attempt_count) is an event
+            events.record(store, saved, origin)
         return error.body(), error.status
     except Exception:
         # a handler bug must not leave a half-done write behind either

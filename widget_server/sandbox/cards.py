@@ -26,6 +26,31 @@ TEST_CARDS: dict[str, TestCard] = {
     "4000002500003155": TestCard("visa", requires_action=True),
 }
 
+# Stripe's test PaymentMethods (usable wherever a payment method id is taken: each use makes a
+# new card payment method) and test tokens (`card[token]`), by the card number they stand for
+TEST_PAYMENT_METHODS: dict[str, str] = {
+    "pm_card_visa": "4242424242424242",
+    "pm_card_mastercard": "5555555555554444",
+    "pm_card_amex": "378282246310005",
+    "pm_card_discover": "6011111111111117",
+    "pm_card_visa_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
+    "pm_card_chargeCustomerFail": "4000000000000341",
+    "pm_card_authenticationRequired": "4000002500003155",
+    "pm_card_threeDSecure2Required": "4000002500003155",
+}
+TEST_TOKENS: dict[str, str] = {
+    "tok_visa": "4242424242424242",
+    "tok_mastercard": "5555555555554444",
+    "tok_amex": "378282246310005",
+    "tok_discover": "6011111111111117",
+    "tok_chargeDeclined": "4000000000000002",
+    "tok_chargeDeclinedInsufficientFunds": "4000000000009995",
+    "tok_chargeCustomerFail": "4000000000000341",
+    "tok_threeDSecure2Required": "4000002500003155",
+}
+
 DECLINE_MESSAGES = {
     "generic_decline": "Your card was declined.",
     "insufficient_funds": "Your card has insufficient funds.",

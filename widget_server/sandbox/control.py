@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from widget_server.sandbox import lifecycle
+from widget_server.sandbox import events, lifecycle, permissions
 from widget_server.sandbox.api import json_response, store_of_app
 from widget_server.sandbox.errors import StripeAPIError, api_error, bad_request, rate_limited
 from widget_server.sandbox.resources.payment_methods import complete_authentication
@@ -153,9 +153,31 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
             error = bad_request("advance_seconds must be a non-negative integer.",
                                 param="advance_seconds")
             return json_response(error.body(), 400)
-        with store.lock:
+        with store.lock, events.tracked(store):
             now = lifecycle.advance(store, seconds)
             return json_response({"now": now, "offset_seconds": store.clock_offset})
+
+    @blueprint.post("/restricted_keys")
+    def add_restricted_key() -> Response:
+        """Register `{"key": "rk_test_…", "permissions": {"customer": "read", …}}`."""
+        store = store_of_app()
+        body = request.get_json(silent=True) or {}
+        key, grants = body.get("key"), body.get("permissions")
+        if not (isinstance(key, str) and key.startswith("rk_test_") and isinstance(grants, dict)
+                and all(v in permissions.LEVELS for v in grants.values())):
+            error = bad_request("Send {key: rk_test_…, permissions: {resource: none|read|"
+                                "write}}.")
+            return json_response(error.body(), 400)
+        with store.lock:
+            store.restricted_keys[key] = {str(k): str(v) for k, v in grants.items()}
+        return json_response({"key": key, "permissions": grants})
+
+    @blueprint.get("/webhooks")
+    def webhook_log() -> Response:
+        """Every webhook delivery attempt: event, endpoint, url, HTTP status (0: failed)."""
+        store = store_of_app()
+        with store.lock:
+            return json_response({"deliveries": list(store.webhook_log)})
 
     @blueprint.get("/state")
     def state() -> Response:
@@ -168,7 +190,7 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
         """Where the Stripe.js stand-in reports the 3-D Secure dialog's outcome."""
         store = store_of_app()
         body = request.get_json(silent=True) or {}
-        with store.lock:
+        with store.lock, events.tracked(store):
             try:
                 result = complete_authentication(store, seti_id, str(body.get("client_secret")),
                                                  body.get("outcome") == "complete")

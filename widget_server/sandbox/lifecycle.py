@@ -23,6 +23,12 @@ def advance(store: Store, seconds: int) -> int:
     return store.now()
 
 
+def anything_due(store: Store) -> bool:
+    now = store.now()
+    return any((event := next_event(store, sub)) is not None and event[0] <= now
+               for sub in store.table("subscription").values())
+
+
 def run_due(store: Store) -> None:
     """Run every due event at its own moment, so the invoices and charges it creates carry
     that time (a renewal a month ago is dated a month ago), then restore the clock."""

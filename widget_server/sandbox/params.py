@@ -52,14 +52,6 @@ def _normalise(node: Any) -> Any:
     return {k: _normalise(v) for k, v in node.items()}
 
 
-def check_known(params: JSON, allowed: Iterable[str]) -> None:
-    """Refuse parameters the endpoint does not know, like Stripe does."""
-    known = set(allowed) | {"expand"}
-    for key in params:
-        if key not in known:
-            raise bad_request(f"Received unknown parameter: {key}", param=key)
-
-
 def opt_str(params: JSON, name: str) -> str | None:
     value = params.get(name)
     if value is None:

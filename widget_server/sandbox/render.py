@@ -13,6 +13,8 @@ from widget_server.sandbox.store import Store, kind_of, strip_internal
 
 JSON = dict[str, Any]
 MAX_EXPAND_DEPTH = 4
+INVOICE_LINES_EMBEDDED = 10
+INCLUDED_LIST_SIZE = 10
 
 # fields whose ids are not prefixed (owner-chosen coupon ids) or are always expandable
 _FIELD_KINDS = {"coupon": "coupon"}
@@ -29,8 +31,14 @@ def base_url() -> str:
     return "http://127.0.0.1"
 
 
+# Only classic billing is emulated (flexible billing mode changes proration rules).
+CLASSIC_BILLING = {"flexible": None, "type": "classic", "updated_at": None}
+
+
 def _render_subscription(store: Store, sub: JSON) -> JSON:
     out: JSON = strip_internal(sub)
+    out.setdefault("billing_mode", dict(CLASSIC_BILLING))
+    out.setdefault("billing_schedules", [])
     items = [render(store, "subscription_item", i) for i in subscription_items(store, sub["id"])]
     out["items"] = {
         "object": "list",
@@ -43,26 +51,98 @@ def _render_subscription(store: Store, sub: JSON) -> JSON:
 
 def _render_item(store: Store, item: JSON) -> JSON:
     out: JSON = strip_internal(item)
-    out["price"] = render(store, "price", store.require("price", item["price"]))
+    price = store.require("price", item["price"])
+    out["price"] = render(store, "price", price)
+    out["plan"] = plan_of(price)
     return out
+
+
+def plan_of(price: JSON) -> JSON:
+    """The legacy `plan` Stripe still returns beside a recurring item's price."""
+    recurring = price.get("recurring") or {}
+    return {
+        "id": price["id"], "object": "plan", "active": price["active"],
+        "amount": price.get("unit_amount"),
+        "amount_decimal": price.get("unit_amount_decimal"),
+        "billing_scheme": price.get("billing_scheme", "per_unit"),
+        "created": price["created"], "currency": price["currency"],
+        "interval": recurring.get("interval", "month"),
+        "interval_count": recurring.get("interval_count", 1), "livemode": False,
+        "metadata": dict(price.get("metadata") or {}), "meter": None,
+        "nickname": price.get("nickname"), "product": price["product"],
+        "tiers_mode": price.get("tiers_mode"), "transform_usage": None,
+        "trial_period_days": recurring.get("trial_period_days"),
+        "usage_type": recurring.get("usage_type", "licensed"),
+    }
 
 
 def _render_invoice(store: Store, invoice: JSON) -> JSON:
     out: JSON = strip_internal(invoice)
     lines = out.pop("lines", [])
+    # Stripe embeds the first 10 lines; the rest are paged at /v1/invoices/{id}/lines
     out["lines"] = {
         "object": "list",
-        "data": lines,
-        "has_more": False,
+        "data": lines[:INVOICE_LINES_EMBEDDED],
+        "has_more": len(lines) > INVOICE_LINES_EMBEDDED,
         "url": f"/v1/invoices/{invoice['id']}/lines",
     }
+    out.setdefault("default_tax_rates", [])
+    out.setdefault("issuer", {"account": None, "type": "self"})
+    out.setdefault("payment_settings", {"default_mandate": None,
+                                        "payment_method_options": None,
+                                        "payment_method_types": None})
+    out.setdefault("post_payment_credit_notes_amount", 0)
+    out.setdefault("pre_payment_credit_notes_amount", 0)
     if invoice.get("status") != "draft" and not invoice["id"].startswith("upcoming_"):
         out["hosted_invoice_url"] = f"{base_url()}/invoices/{invoice['id']}"
         out["invoice_pdf"] = f"{base_url()}/invoices/{invoice['id']}/pdf"
     return out
 
 
+def _render_customer(store: Store, customer: JSON) -> JSON:
+    """A customer with its includable lists (removed again unless `expand[]` names them)."""
+    out: JSON = strip_internal(customer)
+    if customer.get("deleted"):
+        return out
+    tax_ids = [t for t in store.newest_first("tax_id") if t["customer"] == customer["id"]]
+    subscriptions = [s for s in store.newest_first("subscription")
+                     if s["customer"] == customer["id"]
+                     and s["status"] not in ("canceled", "incomplete_expired")]
+    out["tax_ids"] = _included(store, "tax_id", tax_ids,
+                               f"/v1/customers/{customer['id']}/tax_ids")
+    out["subscriptions"] = _included(store, "subscription", subscriptions,
+                                     f"/v1/customers/{customer['id']}/subscriptions")
+    out["sources"] = _included(store, "source", [],
+                               f"/v1/customers/{customer['id']}/sources")
+    return out
+
+
+def _included(store: Store, kind: str, rows: list[JSON], url: str) -> JSON:
+    return {"object": "list", "data": [render(store, kind, r) for r in rows[:INCLUDED_LIST_SIZE]],
+            "has_more": len(rows) > INCLUDED_LIST_SIZE, "url": url}
+
+
+def _render_price(store: Store, price: JSON) -> JSON:
+    out: JSON = strip_internal(price)
+    out.setdefault("tiers", None)  # includable: kept only when expand[] names it
+    return out
+
+
+def _render_schedule(store: Store, schedule: JSON) -> JSON:
+    out: JSON = strip_internal(schedule)
+    out.setdefault("billing_mode", dict(CLASSIC_BILLING))
+    out.setdefault("pause_schedules", [])
+    settings = out.get("default_settings")
+    if isinstance(settings, dict) and settings.get("invoice_settings") is None:
+        settings["invoice_settings"] = {"account_tax_ids": None, "days_until_due": None,
+                                        "issuer": {"account": None, "type": "self"}}
+    return out
+
+
 _RENDERERS: dict[str, Callable[[Store, JSON], JSON]] = {
+    "customer": _render_customer,
+    "subscription_schedule": _render_schedule,
+    "price": _render_price,
     "subscription": _render_subscription,
     "subscription_item": _render_item,
     "invoice": _render_invoice,

@@ -33,24 +33,34 @@ class Route:
     rule: str
     handler: Handler
     publishable: bool  # Stripe.js may call it with a pk_test_ key
+    # the parameters the handler emulates, as bracket patterns (`items[][price]`; a pattern
+    # covers everything below it); any other parameter the SDK declares is refused by name
+    implements: tuple[str, ...] = ()
 
 
 @dataclass
 class RouteTable:
     routes: list[Route] = field(default_factory=list)
 
-    def _add(self, method: str, rule: str, publishable: bool) -> Callable[[Handler], Handler]:
+    def _add(self, method: str, rule: str, publishable: bool, implements: tuple[str, ...]
+             ) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            self.routes.append(Route(method, rule, handler, publishable))
+            self.routes.append(Route(method, rule, handler, publishable, implements))
             return handler
 
         return decorate
 
-    def get(self, rule: str, publishable: bool = False) -> Callable[[Handler], Handler]:
-        return self._add("GET", rule, publishable)
+    def get(self, rule: str, *implements: str, publishable: bool = False
+            ) -> Callable[[Handler], Handler]:
+        return self._add("GET", rule, publishable, implements)
 
-    def post(self, rule: str, publishable: bool = False) -> Callable[[Handler], Handler]:
-        return self._add("POST", rule, publishable)
+    def post(self, rule: str, *implements: str, publishable: bool = False
+             ) -> Callable[[Handler], Handler]:
+        return self._add("POST", rule, publishable, implements)
 
-    def delete(self, rule: str) -> Callable[[Handler], Handler]:
-        return self._add("DELETE", rule, False)
+    def delete(self, rule: str, *implements: str) -> Callable[[Handler], Handler]:
+        return self._add("DELETE", rule, False, implements)
+
+
+# the pagination parameters every list endpoint emulates
+PAGING = ("limit", "starting_after", "ending_before")

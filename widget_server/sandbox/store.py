@@ -29,6 +29,8 @@ LABELS: dict[str, str] = {
     "setup_intent": "setupintent",
     "tax_id": "tax_id",
     "subscription_schedule": "subscription schedule",
+    "webhook_endpoint": "webhook endpoint",
+    "event": "event",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -45,9 +47,12 @@ PREFIXES: list[tuple[str, str]] = [
     ("di_", "discount"),
     ("pm_", "payment_method"),
     ("txi_", "tax_id"),
+    ("we_", "webhook_endpoint"),
+    ("evt_", "event"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits
+MAX_PREVIEWS = 200
 
 
 @dataclass
@@ -90,6 +95,14 @@ class Store:
     requests: list[JSON] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
     reserved_ids: dict[str, list[str]] = field(default_factory=dict)
+    # recent invoice previews (never stored as invoices), so their lines can be paged
+    previews: dict[str, JSON] = field(default_factory=dict)
+    # events (newest last) and the webhook delivery log; kept out of `tables` so a write's
+    # rollback snapshot stays small
+    events: dict[str, JSON] = field(default_factory=dict)
+    webhook_log: list[JSON] = field(default_factory=list)
+    # rk_test_ key -> {resource: "read"|"write"} (see permissions.py)
+    restricted_keys: dict[str, dict[str, str]] = field(default_factory=dict)
     _seq: int = 0
 
     def now(self) -> int:
@@ -125,7 +138,16 @@ class Store:
         rows.sort(key=lambda o: (o.get("created", 0), o["_seq"]), reverse=True)
         return rows
 
+    def keep_preview(self, invoice: JSON) -> None:
+        self.previews[invoice["id"]] = invoice
+        while len(self.previews) > MAX_PREVIEWS:
+            self.previews.pop(next(iter(self.previews)))
+
     def wipe(self) -> None:
+        self.restricted_keys.clear()
+        self.events.clear()
+        self.webhook_log.clear()
+        self.previews.clear()
         self.tables.clear()
         self.idempotency.clear()
         self.clock_offset = 0

@@ -7,7 +7,6 @@ from typing import Any
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_bool,
     opt_dict,
     opt_enum,
@@ -17,14 +16,17 @@ from widget_server.sandbox.params import (
     req_str,
 )
 from widget_server.sandbox.render import list_response, render
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
 routes = RouteTable()
 _PRODUCT_FIELDS = ("id", "name", "description", "unit_label", "metadata", "active", "images")
-_PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring", "nickname", "lookup_key",
-                 "active", "metadata", "billing_scheme", "tiers", "tiers_mode")
+_PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring[interval]",
+                 "recurring[interval_count]", "recurring[trial_period_days]",
+                 "recurring[usage_type]", "nickname", "lookup_key", "active", "metadata",
+                 "billing_scheme", "tiers[][up_to]", "tiers[][unit_amount]",
+                 "tiers[][flat_amount]", "tiers_mode")
 
 
 def new_product(store: Store, name: str, product_id: str | None = None) -> JSON:
@@ -68,9 +70,8 @@ def _apply_product(req: ApiRequest, product: JSON) -> None:
     product["updated"] = req.now
 
 
-@routes.post("/products")
+@routes.post("/products", *_PRODUCT_FIELDS)
 def create_product(req: ApiRequest) -> JSON:
-    check_known(req.params, _PRODUCT_FIELDS)
     product_id = opt_str(req.params, "id")
     if product_id and req.store.get("product", product_id):
         raise bad_request("Product already exists.", param="id", code="resource_already_exists")
@@ -79,9 +80,8 @@ def create_product(req: ApiRequest) -> JSON:
     return render(req.store, "product", req.store.insert("product", product))
 
 
-@routes.post("/products/<product_id>")
+@routes.post("/products/<product_id>", *_PRODUCT_FIELDS[1:])
 def update_product(req: ApiRequest, product_id: str) -> JSON:
-    check_known(req.params, _PRODUCT_FIELDS[1:])
     product = req.store.require("product", product_id)
     _apply_product(req, product)
     return render(req.store, "product", product)
@@ -92,7 +92,7 @@ def retrieve_product(req: ApiRequest, product_id: str) -> JSON:
     return render(req.store, "product", req.store.require("product", product_id))
 
 
-@routes.get("/products")
+@routes.get("/products", "active", "ids", *PAGING)
 def list_products(req: ApiRequest) -> JSON:
     active = opt_bool(req.params, "active")
     ids = opt_list(req.params, "ids")
@@ -121,9 +121,8 @@ def _tiers(value: list[Any] | None) -> list[JSON] | None:
     return tiers
 
 
-@routes.post("/prices")
+@routes.post("/prices", *_PRICE_FIELDS)
 def create_price(req: ApiRequest) -> JSON:
-    check_known(req.params, _PRICE_FIELDS)
     params = req.params
     product = req.store.require("product", req_str(params, "product"), "product")
     scheme = opt_enum(params, "billing_scheme", ("per_unit", "tiered")) or "per_unit"
@@ -173,9 +172,8 @@ def create_price(req: ApiRequest) -> JSON:
     return render(req.store, "price", req.store.insert("price", price))
 
 
-@routes.post("/prices/<price_id>")
+@routes.post("/prices/<price_id>", "active", "nickname", "lookup_key", "metadata")
 def update_price(req: ApiRequest, price_id: str) -> JSON:
-    check_known(req.params, ("active", "nickname", "lookup_key", "metadata"))
     price = req.store.require("price", price_id)
     active = opt_bool(req.params, "active")
     if active is not None:
@@ -192,7 +190,7 @@ def retrieve_price(req: ApiRequest, price_id: str) -> JSON:
     return render(req.store, "price", req.store.require("price", price_id))
 
 
-@routes.get("/prices")
+@routes.get("/prices", "active", "product", "type", "currency", "lookup_keys", *PAGING)
 def list_prices(req: ApiRequest) -> JSON:
     params = req.params
     active = opt_bool(params, "active")

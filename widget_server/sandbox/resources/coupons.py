@@ -8,7 +8,6 @@ from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_bool,
     opt_dict,
     opt_enum,
@@ -17,7 +16,7 @@ from widget_server.sandbox.params import (
     opt_str,
 )
 from widget_server.sandbox.render import list_response, render
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -45,12 +44,11 @@ def _percent_off(params: JSON) -> float | None:
     return percent
 
 
-@routes.post("/coupons")
+@routes.post("/coupons", "id", "name", "percent_off", "amount_off", "currency", "duration",
+              "duration_in_months", "applies_to[products]", "max_redemptions", "redeem_by",
+              "metadata")
 def create_coupon(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("id", "name", "percent_off", "amount_off", "currency", "duration",
-                         "duration_in_months", "applies_to", "max_redemptions", "redeem_by",
-                         "metadata"))
     coupon_id = opt_str(params, "id") or req.store.new_id("", 8)
     if req.store.get("coupon", coupon_id):
         raise bad_request("Coupon already exists.", param="id", code="resource_already_exists")
@@ -109,7 +107,7 @@ def delete_coupon(req: ApiRequest, coupon_id: str) -> JSON:
     return {"id": coupon_id, "object": "coupon", "deleted": True}
 
 
-@routes.get("/coupons")
+@routes.get("/coupons", *PAGING)
 def list_coupons(req: ApiRequest) -> JSON:
     page = list_response(req.store, "coupon", req.store.newest_first("coupon"), req.params,
                          "/v1/coupons")
@@ -118,11 +116,11 @@ def list_coupons(req: ApiRequest) -> JSON:
     return page
 
 
-@routes.post("/promotion_codes")
+@routes.post("/promotion_codes", "active", "code", "customer", "expires_at",
+              "max_redemptions", "metadata", "promotion", "restrictions[first_time_transaction]",
+              "restrictions[minimum_amount]", "restrictions[minimum_amount_currency]")
 def create_promotion_code(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("active", "code", "customer", "expires_at", "max_redemptions",
-                         "metadata", "promotion", "restrictions"))
     promotion = opt_dict(params, "promotion") or {}
     if promotion.get("type") != "coupon" or not promotion.get("coupon"):
         raise bad_request("Missing required param: promotion[coupon].",
@@ -161,9 +159,8 @@ def create_promotion_code(req: ApiRequest) -> JSON:
     return render(req.store, "promotion_code", req.store.insert("promotion_code", promo))
 
 
-@routes.post("/promotion_codes/<promo_id>")
+@routes.post("/promotion_codes/<promo_id>", "active", "metadata")
 def update_promotion_code(req: ApiRequest, promo_id: str) -> JSON:
-    check_known(req.params, ("active", "metadata"))
     promo = req.store.require("promotion_code", promo_id)
     active = opt_bool(req.params, "active")
     if active is not None:
@@ -177,7 +174,7 @@ def retrieve_promotion_code(req: ApiRequest, promo_id: str) -> JSON:
     return render(req.store, "promotion_code", req.store.require("promotion_code", promo_id))
 
 
-@routes.get("/promotion_codes")
+@routes.get("/promotion_codes", "code", "active", "coupon", "customer", *PAGING)
 def list_promotion_codes(req: ApiRequest) -> JSON:
     params = req.params
     code, active = opt_str(params, "code"), opt_bool(params, "active")

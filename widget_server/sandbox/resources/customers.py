@@ -8,22 +8,23 @@ from typing import Any
 from widget_server.sandbox.errors import bad_request, missing
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_dict,
     opt_int,
+    opt_list,
     opt_str,
     req_str,
 )
 from widget_server.sandbox.render import list_response, render
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
+from widget_server.sandbox.search import search
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
 routes = RouteTable()
 
 ADDRESS_FIELDS = ("city", "country", "line1", "line2", "postal_code", "state")
-_WRITABLE = ("email", "name", "phone", "description", "address", "metadata",
-             "invoice_settings", "preferred_locales", "payment_method", "tax_id_data")
+_CUSTOMER_FIELDS = ("email", "name", "phone", "description", "address", "metadata",
+                    "invoice_settings[default_payment_method]", "preferred_locales")
 TAX_ID_FORMATS = {
     "eu_vat": re.compile(r"^(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|"
                          r"PL|PT|RO|SE|SI|SK|XI)[0-9A-Z]{8,12}$"),
@@ -31,10 +32,8 @@ TAX_ID_FORMATS = {
     "us_ein": re.compile(r"^\d{2}-?\d{7}$"),
     "au_abn": re.compile(r"^\d{11}$"),
 }
-_SEARCH_CLAUSE = re.compile(
-    r"(-?)(email|name|phone|description|metadata\[['\"]([^'\"]+)['\"]\])\s*([:~])\s*"
-    r"(['\"])(.*?)\5"
-)
+# the fields Stripe's customer search supports (metadata['key'] is always allowed)
+SEARCH_FIELDS = {"created": "number", "email": "text", "name": "text", "phone": "text"}
 
 
 def address(value: Any, param: str = "address") -> JSON | None:
@@ -75,6 +74,9 @@ def _apply(req: ApiRequest, customer: JSON) -> None:
                     param="invoice_settings[default_payment_method]",
                 )
         customer["invoice_settings"]["default_payment_method"] = pm_id
+    if "preferred_locales" in params:
+        customer["preferred_locales"] = [str(v) for v in opt_list(params,
+                                                                  "preferred_locales") or []]
     apply_metadata(customer, params.get("metadata"))
 
 
@@ -106,9 +108,8 @@ def new_customer(store: Store, customer_id: str | None = None) -> JSON:
     }
 
 
-@routes.post("/customers")
+@routes.post("/customers", *_CUSTOMER_FIELDS, "payment_method", "tax_id_data")
 def create_customer(req: ApiRequest) -> JSON:
-    check_known(req.params, _WRITABLE)
     customer = req.store.insert("customer", new_customer(req.store))
     pm_id = opt_str(req.params, "payment_method")
     if pm_id:
@@ -117,6 +118,9 @@ def create_customer(req: ApiRequest) -> JSON:
         attach(req.store, req.store.require("payment_method", pm_id, "payment_method"),
                customer)
     _apply(req, customer)
+    for index, entry in enumerate(opt_list(req.params, "tax_id_data") or []):
+        add_tax_id(req.store, customer, str(entry["type"]), str(entry["value"]),
+                   f"tax_id_data[{index}]")
     return render(req.store, "customer", customer)
 
 
@@ -125,9 +129,8 @@ def retrieve_customer(req: ApiRequest, customer_id: str) -> JSON:
     return render(req.store, "customer", req.store.require("customer", customer_id))
 
 
-@routes.post("/customers/<customer_id>")
+@routes.post("/customers/<customer_id>", *_CUSTOMER_FIELDS)
 def update_customer(req: ApiRequest, customer_id: str) -> JSON:
-    check_known(req.params, _WRITABLE)
     customer = get_customer(req.store, customer_id)
     _apply(req, customer)
     return render(req.store, "customer", customer)
@@ -144,9 +147,8 @@ def delete_customer(req: ApiRequest, customer_id: str) -> JSON:
     return deleted
 
 
-@routes.get("/customers")
+@routes.get("/customers", "email", *PAGING)
 def list_customers(req: ApiRequest) -> JSON:
-    check_known(req.params, ("email", "limit", "starting_after", "ending_before", "created"))
     email = opt_str(req.params, "email")
     rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")]
     if email is not None:
@@ -154,24 +156,11 @@ def list_customers(req: ApiRequest) -> JSON:
     return list_response(req.store, "customer", rows, req.params, "/v1/customers")
 
 
-def _clause_matches(customer: JSON, match: re.Match[str]) -> bool:
-    negate, field, meta_key, operator, _, value = match.groups()
-    actual = (customer.get("metadata") or {}).get(meta_key) if meta_key else customer.get(field)
-    actual_text, wanted = str(actual or "").casefold(), value.casefold()
-    hit = wanted in actual_text if operator == "~" else actual_text == wanted
-    return hit != bool(negate)
-
-
-@routes.get("/customers/search")
+@routes.get("/customers/search", "query", "limit", "page")
 def search_customers(req: ApiRequest) -> JSON:
-    check_known(req.params, ("query", "limit", "page"))
     query = req_str(req.params, "query")
-    clauses = list(_SEARCH_CLAUSE.finditer(query))
-    if not clauses:
-        raise bad_request(f"Invalid query: {query}", param="query")
-    combine = any if re.search(r"\sOR\s", query, re.IGNORECASE) else all
-    rows = [c for c in req.store.newest_first("customer") if not c.get("deleted")
-            and combine(_clause_matches(c, m) for m in clauses)]
+    rows = search([c for c in req.store.newest_first("customer") if not c.get("deleted")],
+                  query, SEARCH_FIELDS)
     limit = opt_int(req.params, "limit", 1) or 10
     if limit > 100:
         raise bad_request("This value must be less than or equal to 100.", param="limit")
@@ -193,22 +182,28 @@ def _tax_country(kind: str, value: str) -> str:
     return {"gb_vat": "GB", "us_ein": "US", "au_abn": "AU"}[kind]
 
 
-@routes.post("/customers/<customer_id>/tax_ids")
+@routes.post("/customers/<customer_id>/tax_ids", "type", "value")
 def create_tax_id(req: ApiRequest, customer_id: str) -> JSON:
-    check_known(req.params, ("type", "value"))
     customer = get_customer(req.store, customer_id)
     kind, value = req_str(req.params, "type"), req_str(req.params, "value")
+    return render(req.store, "tax_id", add_tax_id(req.store, customer, kind, value))
+
+
+def add_tax_id(store: Store, customer: JSON, kind: str, value: str, param: str = "") -> JSON:
+    """Check a tax id's type and format and store it (`param`: where it came from)."""
     if kind not in TAX_ID_FORMATS:
         raise bad_request(f"Invalid type: must be one of {', '.join(TAX_ID_FORMATS)}",
-                          param="type")
+                          param=f"{param}[type]" if param else "type")
     normalised = re.sub(r"[\s.]", "", value).upper()
     if not TAX_ID_FORMATS[kind].match(normalised):
-        raise bad_request(f"Invalid value for {kind}.", param="value", code="tax_id_invalid")
+        raise bad_request(f"Invalid value for {kind}.", param="value" if not param else
+                          f"{param}[value]", code="tax_id_invalid")
+    now = store.now()
     tax_id = {
-        "id": req.store.new_id("txi_"),
+        "id": store.new_id("txi_"),
         "object": "tax_id",
         "country": _tax_country(kind, normalised),
-        "created": req.now,
+        "created": now,
         "customer": customer["id"],
         "livemode": False,
         "owner": {"type": "customer", "customer": customer["id"], "account": None,
@@ -218,7 +213,7 @@ def create_tax_id(req: ApiRequest, customer_id: str) -> JSON:
         "verification": {"status": "pending" if kind in ("eu_vat", "gb_vat") else
                          "unavailable", "verified_address": None, "verified_name": None},
     }
-    return render(req.store, "tax_id", req.store.insert("tax_id", tax_id))
+    return store.insert("tax_id", tax_id)
 
 
 def _tax_id(store: Store, customer_id: str, tax_id: str) -> JSON:
@@ -228,7 +223,7 @@ def _tax_id(store: Store, customer_id: str, tax_id: str) -> JSON:
     return found
 
 
-@routes.get("/customers/<customer_id>/tax_ids")
+@routes.get("/customers/<customer_id>/tax_ids", *PAGING)
 def list_tax_ids(req: ApiRequest, customer_id: str) -> JSON:
     get_customer(req.store, customer_id)
     rows = [t for t in req.store.newest_first("tax_id") if t["customer"] == customer_id]
@@ -248,7 +243,7 @@ def delete_tax_id(req: ApiRequest, customer_id: str, tax_id: str) -> JSON:
     return {"id": tax_id, "object": "tax_id", "deleted": True}
 
 
-@routes.get("/customers/<customer_id>/payment_methods")
+@routes.get("/customers/<customer_id>/payment_methods", "type", *PAGING)
 def list_customer_payment_methods(req: ApiRequest, customer_id: str) -> JSON:
     get_customer(req.store, customer_id)
     kind = opt_str(req.params, "type")

@@ -15,7 +15,7 @@ from widget_server.sandbox.invoicing import (
     payment_method_for,
 )
 from widget_server.sandbox.money import add_interval
-from widget_server.sandbox.params import check_known, opt_bool, opt_dict, opt_int, opt_str
+from widget_server.sandbox.params import opt_bool, opt_dict, opt_int, opt_str
 from widget_server.sandbox.render import list_response, render, subscription_items
 from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
@@ -25,7 +25,7 @@ from widget_server.sandbox.resources.subscriptions import (
     item_changes,
     resets_cycle,
 )
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 
 JSON = dict[str, Any]
 routes = RouteTable()
@@ -41,11 +41,18 @@ def retrieve_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(req.store, "invoice", req.store.require("invoice", invoice_id))
 
 
-@routes.get("/invoices")
+@routes.get("/invoices/<invoice_id>/lines", *PAGING)
+def list_invoice_lines(req: ApiRequest, invoice_id: str) -> JSON:
+    """Every line of an invoice or of a recent preview (`upcoming_in_…`), paged."""
+    invoice = req.store.previews.get(invoice_id) or req.store.require("invoice", invoice_id,
+                                                                      "invoice")
+    return list_response(req.store, "line_item", list(invoice["lines"]), req.params,
+                         f"/v1/invoices/{invoice_id}/lines")
+
+
+@routes.get("/invoices", "customer", "subscription", "status", *PAGING)
 def list_invoices(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("customer", "subscription", "status", "limit", "starting_after",
-                         "ending_before", "created", "collection_method", "due_date"))
     customer, sub = opt_str(params, "customer"), opt_str(params, "subscription")
     status = opt_str(params, "status")
     rows = [
@@ -57,10 +64,9 @@ def list_invoices(req: ApiRequest) -> JSON:
     return list_response(req.store, "invoice", rows, params, "/v1/invoices")
 
 
-@routes.post("/invoices/<invoice_id>/pay")
+@routes.post("/invoices/<invoice_id>/pay", "payment_method", "paid_out_of_band")
 def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     store = req.store
-    check_known(req.params, ("payment_method", "off_session", "paid_out_of_band", "source"))
     invoice = store.require("invoice", invoice_id)
     if invoice["status"] == "paid":
         raise bad_request("Invoice is already paid", code="invoice_already_paid")
@@ -94,7 +100,12 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(store, "invoice", invoice)
 
 
-@routes.post("/invoices/create_preview")
+@routes.post("/invoices/create_preview", "customer", "subscription",
+              "subscription_details[items][][id]", "subscription_details[items][][price]",
+              "subscription_details[items][][quantity]", "subscription_details[items][][deleted]",
+              "subscription_details[proration_behavior]", "subscription_details[proration_date]",
+              "subscription_details[cancel_at_period_end]", "discounts[][coupon]",
+              "discounts[][promotion_code]", "discounts[][discount]")
 def create_preview(req: ApiRequest) -> JSON:
     """Preview without writing: the changes run against the store, then it is restored."""
     saved = copy.deepcopy(req.store.tables)
@@ -106,8 +117,6 @@ def create_preview(req: ApiRequest) -> JSON:
 
 def _preview(req: ApiRequest) -> JSON:
     store, params = req.store, req.params
-    check_known(params, ("customer", "subscription", "subscription_details", "discounts",
-                         "automatic_tax", "currency", "preview_mode", "schedule"))
     details = opt_dict(params, "subscription_details") or {}
     sub_id = opt_str(params, "subscription")
     if sub_id is None:
@@ -173,6 +182,7 @@ def _preview_new(req: ApiRequest, customer: JSON, details: JSON) -> JSON:
                           billing_reason="subscription_create", period=period,
                           discount_ids=discount_ids, preview=True)
     invoice["next_payment_attempt"] = req.now
+    store.keep_preview(copy.deepcopy(invoice))
     return render(store, "invoice", invoice)
 
 
@@ -187,4 +197,5 @@ def _render(req: ApiRequest, customer: JSON, sub: JSON, lines: list[JSON],
                              "proration_date")
     if proration_date:
         details["subscription_proration_date"] = proration_date
+    req.store.keep_preview(copy.deepcopy(invoice))
     return render(req.store, "invoice", invoice)

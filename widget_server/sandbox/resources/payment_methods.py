@@ -11,7 +11,6 @@ from widget_server.sandbox import cards
 from widget_server.sandbox.errors import StripeAPIError, bad_request, card_error
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_dict,
     opt_enum,
     opt_int,
@@ -20,7 +19,7 @@ from widget_server.sandbox.params import (
     req_str,
 )
 from widget_server.sandbox.render import base_url, list_response, render
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -76,14 +75,21 @@ def new_card(store: Store, number: str, exp_month: int, exp_year: int,
     }
 
 
-@routes.post("/payment_methods", publishable=True)
+@routes.post("/payment_methods", "type", "card[number]", "card[exp_month]", "card[exp_year]",
+              "card[cvc]", "card[token]", "billing_details", "metadata", publishable=True)
 def create_payment_method(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("type", "card", "billing_details", "metadata", "allow_redisplay",
-                         "client_secret"))
     if opt_enum(params, "type", ("card",)) is None:
         raise bad_request("Missing required param: type.", param="type")
     card = opt_dict(params, "card") or {}
+    token = opt_str(card, "token")
+    if token is not None:
+        if token not in cards.TEST_TOKENS:
+            raise bad_request(f"No such token: '{token}'", param="card[token]",
+                              code="resource_missing")
+        # a test token stands for its card, valid until the end of next year
+        card = {"number": cards.TEST_TOKENS[token], "exp_month": "12",
+                "exp_year": str(time.gmtime(req.now).tm_year + 1)}
     number = req_str(card, "number") if "number" in card else ""
     if not number:
         raise card_error("incorrect_number", None, "Your card number is incorrect.",
@@ -112,9 +118,9 @@ def retrieve_payment_method(req: ApiRequest, pm_id: str) -> JSON:
     return render(req.store, "payment_method", req.store.require("payment_method", pm_id))
 
 
-@routes.post("/payment_methods/<pm_id>")
+@routes.post("/payment_methods/<pm_id>", "billing_details", "metadata", "card[exp_month]",
+              "card[exp_year]")
 def update_payment_method(req: ApiRequest, pm_id: str) -> JSON:
-    check_known(req.params, ("billing_details", "metadata", "card"))
     pm = req.store.require("payment_method", pm_id)
     if "billing_details" in req.params:
         pm["billing_details"] = _billing_details(opt_dict(req.params, "billing_details"))
@@ -136,9 +142,8 @@ def attach(store: Store, pm: JSON, customer: JSON) -> None:
     pm["customer"] = customer["id"]
 
 
-@routes.post("/payment_methods/<pm_id>/attach")
+@routes.post("/payment_methods/<pm_id>/attach", "customer")
 def attach_payment_method(req: ApiRequest, pm_id: str) -> JSON:
-    check_known(req.params, ("customer",))
     from widget_server.sandbox.resources.customers import get_customer
 
     pm = req.store.require("payment_method", pm_id)
@@ -160,7 +165,7 @@ def detach_payment_method(req: ApiRequest, pm_id: str) -> JSON:
     return render(req.store, "payment_method", pm)
 
 
-@routes.get("/payment_methods")
+@routes.get("/payment_methods", "customer", "type", *PAGING)
 def list_payment_methods(req: ApiRequest) -> JSON:
     customer, kind = opt_str(req.params, "customer"), opt_str(req.params, "type")
     if customer:
@@ -171,11 +176,10 @@ def list_payment_methods(req: ApiRequest) -> JSON:
     return list_response(req.store, "payment_method", rows, req.params, "/v1/payment_methods")
 
 
-@routes.post("/setup_intents")
+@routes.post("/setup_intents", "customer", "usage", "allowed_payment_method_types",
+              "metadata", "description", "payment_method")
 def create_setup_intent(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("customer", "usage", "payment_method_types", "metadata",
-                         "description", "payment_method"))
     customer = opt_str(params, "customer")
     if customer:
         req.store.require("customer", customer, "customer")
@@ -202,14 +206,57 @@ def create_setup_intent(req: ApiRequest) -> JSON:
         "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"mandate_options": None, "network": None,
                                             "request_three_d_secure": "automatic"}},
-        "payment_method_types": [str(t) for t in opt_list(params, "payment_method_types")
-                                 or ["card"]],
+        # API 2026-10-28 names the request parameter allowed_payment_method_types; the object
+        # still reports payment_method_types. Only cards are emulated.
+        "allowed_payment_method_types": _card_only(params),
+        "payment_method_types": _card_only(params),
         "single_use_mandate": None,
         "status": "requires_payment_method",
         "usage": opt_enum(params, "usage", ("on_session", "off_session")) or "off_session",
     }
+    pm_id = opt_str(params, "payment_method")
+    if pm_id:
+        req.store.require("payment_method", pm_id, "payment_method")
+        seti.update(payment_method=pm_id, status="requires_confirmation")
     apply_metadata(seti, params.get("metadata"))
     return render(req.store, "setup_intent", req.store.insert("setup_intent", seti))
+
+
+_PM_PARAMS = frozenset({"payment_method", "default_payment_method"})
+
+
+def substitute_test_payment_methods(store: Store, params: JSON, path_args: dict[str, str]
+                                    ) -> None:
+    """Replace Stripe's test PaymentMethod ids (`pm_card_visa`) with a new card each, as
+    Stripe does, in the params that take a payment method and in a `pm_id` path."""
+    def fresh(name: str) -> str:
+        year = time.gmtime(store.now()).tm_year + 1
+        pm = new_card(store, cards.TEST_PAYMENT_METHODS[name], 12, year)
+        return str(store.insert("payment_method", pm)["id"])
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for entry in node:
+                walk(entry)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _PM_PARAMS and value in cards.TEST_PAYMENT_METHODS:
+                    node[key] = fresh(value)
+                else:
+                    walk(value)
+
+    walk(params)
+    if path_args.get("pm_id") in cards.TEST_PAYMENT_METHODS:
+        path_args["pm_id"] = fresh(path_args["pm_id"])
+
+
+def _card_only(params: JSON) -> list[str]:
+    kinds = [str(t) for t in opt_list(params, "allowed_payment_method_types") or ["card"]]
+    for index, kind in enumerate(kinds):
+        if kind != "card":
+            raise bad_request(f"The sandbox emulates card payment methods only, not {kind}.",
+                              param=f"allowed_payment_method_types[{index}]")
+    return kinds
 
 
 def _setup_intent(req: ApiRequest, seti_id: str) -> JSON:
@@ -220,15 +267,14 @@ def _setup_intent(req: ApiRequest, seti_id: str) -> JSON:
     return seti
 
 
-@routes.get("/setup_intents/<seti_id>", publishable=True)
+@routes.get("/setup_intents/<seti_id>", "client_secret", publishable=True)
 def retrieve_setup_intent(req: ApiRequest, seti_id: str) -> JSON:
     return render(req.store, "setup_intent", _setup_intent(req, seti_id))
 
 
-@routes.post("/setup_intents/<seti_id>/confirm", publishable=True)
+@routes.post("/setup_intents/<seti_id>/confirm", "payment_method", "client_secret",
+              "return_url", "use_stripe_sdk", publishable=True)
 def confirm_setup_intent(req: ApiRequest, seti_id: str) -> JSON:
-    check_known(req.params, ("payment_method", "client_secret", "return_url",
-                             "use_stripe_sdk", "expected_payment_method_type"))
     seti = _setup_intent(req, seti_id)
     if seti["status"] not in ("requires_payment_method", "requires_confirmation",
                               "requires_action"):

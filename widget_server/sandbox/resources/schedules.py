@@ -6,16 +6,16 @@ from typing import Any
 
 from widget_server.sandbox import billing
 from widget_server.sandbox.errors import bad_request
+from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_enum,
     opt_int,
     opt_list,
     opt_str,
 )
 from widget_server.sandbox.render import list_response, render, subscription_items
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -39,10 +39,9 @@ def _phase_item(price: str, quantity: int) -> JSON:
             "price": price, "quantity": quantity, "tax_rates": []}
 
 
-@routes.post("/subscription_schedules")
+@routes.post("/subscription_schedules", "from_subscription", "metadata", "end_behavior")
 def create_schedule(req: ApiRequest) -> JSON:
     store = req.store
-    check_known(req.params, ("from_subscription", "metadata", "end_behavior"))
     sub_id = opt_str(req.params, "from_subscription")
     if not sub_id:
         raise bad_request("Missing required param: from_subscription.",
@@ -94,7 +93,7 @@ def retrieve_schedule(req: ApiRequest, sched_id: str) -> JSON:
                   req.store.require("subscription_schedule", sched_id))
 
 
-@routes.get("/subscription_schedules")
+@routes.get("/subscription_schedules", "customer", *PAGING)
 def list_schedules(req: ApiRequest) -> JSON:
     customer = opt_str(req.params, "customer")
     rows = [s for s in req.store.newest_first("subscription_schedule")
@@ -111,10 +110,12 @@ def _active(store: Store, sched_id: str) -> JSON:
     return schedule
 
 
-@routes.post("/subscription_schedules/<sched_id>")
+@routes.post("/subscription_schedules/<sched_id>", "phases[][items][][price]",
+              "phases[][items][][quantity]", "phases[][start_date]", "phases[][end_date]",
+              "phases[][duration]", "phases[][proration_behavior]", "end_behavior", "metadata",
+              "proration_behavior")
 def update_schedule(req: ApiRequest, sched_id: str) -> JSON:
     store = req.store
-    check_known(req.params, ("phases", "end_behavior", "metadata", "proration_behavior"))
     schedule = _active(store, sched_id)
     behavior = opt_enum(req.params, "end_behavior", ("release", "cancel"))
     if behavior:
@@ -149,7 +150,14 @@ def _phases(store: Store, schedule: JSON, phases_in: list[Any]) -> list[JSON]:
         phase_start = None if raw.get("start_date") == "now" else opt_int(raw, "start_date")
         begin = start if phase_start is None else phase_start
         end = opt_int(raw, "end_date")
-        if end is None and (opt_int(raw, "iterations", 1) or n < len(phases_in) - 1):
+        duration = raw.get("duration")
+        if end is not None and duration:
+            raise bad_request("You may only specify one of these parameters: duration, "
+                              "end_date.", param=f"phases[{n}][duration]")
+        if isinstance(duration, dict):
+            end = add_interval(begin, str(duration["interval"]),
+                               int(duration.get("interval_count") or 1))
+        elif end is None and n < len(phases_in) - 1:
             price = store.require("price", items[0]["price"])
             end = billing.next_period_end(price, begin)
         if end is not None and end <= begin:

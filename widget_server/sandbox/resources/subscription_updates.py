@@ -10,7 +10,6 @@ from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_bool,
     opt_dict,
     opt_enum,
@@ -30,7 +29,7 @@ from widget_server.sandbox.resources.subscriptions import (
     item_changes,
     resets_cycle,
 )
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 
 JSON = dict[str, Any]
 routes = RouteTable()
@@ -38,14 +37,19 @@ CANCELED_MESSAGE = ("A canceled subscription can only update its cancellation_de
                     "metadata.")
 
 
-@routes.post("/subscriptions/<sub_id>")
+@routes.post("/subscriptions/<sub_id>", *_UPDATE)
 def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
     store, params = req.store, req.params
-    check_known(params, _UPDATE)
     sub = store.require("subscription", sub_id)
     if sub["status"] in ("canceled", "incomplete_expired") and set(params) - {
             "cancellation_details", "metadata", "expand"}:
         raise bad_request(CANCELED_MESSAGE)
+    if sub.get("schedule") and {"cancel_at_period_end", "cancel_at"} & set(params):
+        raise bad_request(
+            f"The subscription is managed by the subscription schedule `{sub['schedule']}`, "
+            "and updating any cancelation behavior directly is not allowed. Please update "
+            "the schedule instead.", param="cancel_at_period_end" if "cancel_at_period_end"
+            in params else "cancel_at")
     customer = store.require("customer", sub["customer"])
     _cancellation_details(sub, params.get("cancellation_details"))
     apply_metadata(sub, params.get("metadata"))
@@ -63,6 +67,10 @@ def update_subscription(req: ApiRequest, sub_id: str) -> JSON:
                                            billing.items_subtotal(store, sub))
     if "items" in params:
         _change_items(req, sub)
+    if "trial_end" in params and params["trial_end"] != "now":
+        raise bad_request("The sandbox does not emulate moving a trial's end to a date; "
+                          "only trial_end=now is emulated.", param="trial_end",
+                          code="parameter_not_emulated")
     if params.get("trial_end") == "now" and sub["status"] == "trialing":
         sub["trial_end"] = req.now
         billing.renew(store, sub, req.now)
@@ -118,9 +126,9 @@ def _invoice_now(store: Any, sub: JSON, lines: list[JSON], payment_behavior: str
         sub["status"] = "past_due"
 
 
-@routes.delete("/subscriptions/<sub_id>")
+@routes.delete("/subscriptions/<sub_id>", "cancellation_details[feedback]",
+                "cancellation_details[comment]", "invoice_now", "prorate")
 def cancel_subscription(req: ApiRequest, sub_id: str) -> JSON:
-    check_known(req.params, ("cancellation_details", "invoice_now", "prorate"))
     sub = req.store.require("subscription", sub_id)
     if sub["status"] in ("canceled", "incomplete_expired"):
         raise bad_request(f"This subscription has already been canceled: '{sub_id}'.")
@@ -130,7 +138,7 @@ def cancel_subscription(req: ApiRequest, sub_id: str) -> JSON:
     return render(req.store, "subscription", sub)
 
 
-@routes.get("/subscription_items")
+@routes.get("/subscription_items", "subscription", *PAGING)
 def list_subscription_items(req: ApiRequest) -> JSON:
     sub_id = req_str(req.params, "subscription")
     req.store.require("subscription", sub_id, "subscription")
@@ -145,10 +153,9 @@ def retrieve_subscription_item(req: ApiRequest, item_id: str) -> JSON:
     return render(req.store, "subscription_item", item)
 
 
-@routes.post("/subscription_items/<item_id>")
+@routes.post("/subscription_items/<item_id>", "price", "quantity", "proration_behavior",
+              "proration_date", "payment_behavior", "metadata")
 def update_subscription_item(req: ApiRequest, item_id: str) -> JSON:
-    check_known(req.params, ("price", "quantity", "proration_behavior", "proration_date",
-                             "payment_behavior", "metadata"))
     item = req.store.require("subscription_item", item_id)
     sub = req.store.require("subscription", item["subscription"])
     if sub["status"] == "canceled":

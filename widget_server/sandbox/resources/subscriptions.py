@@ -10,7 +10,6 @@ from widget_server.sandbox.invoicing import finalize, finalize_and_charge, new_i
 from widget_server.sandbox.money import price_amount
 from widget_server.sandbox.params import (
     apply_metadata,
-    check_known,
     opt_bool,
     opt_enum,
     opt_int,
@@ -20,7 +19,7 @@ from widget_server.sandbox.params import (
 from widget_server.sandbox.render import list_response, render, subscription_items
 from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
-from widget_server.sandbox.routing import ApiRequest, RouteTable
+from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -30,14 +29,16 @@ FEEDBACK = ("customer_service", "low_quality", "missing_features", "other", "swi
 PRORATION = ("create_prorations", "none", "always_invoice")
 PAYMENT_BEHAVIOR = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
                     "pending_if_incomplete")
-_CREATE = ("customer", "items", "discounts", "default_payment_method", "metadata",
-           "trial_period_days", "trial_end", "payment_behavior", "proration_behavior",
-           "description", "cancel_at_period_end", "cancel_at", "collection_method",
-           "off_session", "payment_settings")
-_UPDATE = ("items", "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
-           "cancellation_details", "discounts", "pause_collection", "default_payment_method",
-           "metadata", "payment_behavior", "description", "trial_end", "off_session",
-           "billing_cycle_anchor", "collection_method", "payment_settings")
+_DISCOUNT = ("discounts[][coupon]", "discounts[][promotion_code]", "discounts[][discount]")
+_CREATE = ("customer", "items[][price]", "items[][quantity]", *_DISCOUNT,
+           "default_payment_method", "metadata", "trial_period_days", "trial_end",
+           "payment_behavior", "description", "cancel_at_period_end", "cancel_at")
+_UPDATE = ("items[][id]", "items[][price]", "items[][quantity]", "items[][deleted]",
+           "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
+           "cancellation_details[feedback]", "cancellation_details[comment]", *_DISCOUNT,
+           "pause_collection[behavior]", "pause_collection[resumes_at]",
+           "default_payment_method", "metadata", "payment_behavior", "description",
+           "trial_end")
 
 
 def _payment_method(store: Store, customer: JSON, value: Any) -> str | None:
@@ -79,7 +80,23 @@ def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
         quantity = opt_int(item, "quantity", 0)
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
+    check_item_limits([p["id"] for p, _ in checked])
     return checked
+
+
+MAX_ITEMS = 20
+
+
+def check_item_limits(price_ids: list[str]) -> None:
+    """Stripe's limits: at most 20 items, and never two items with the same price."""
+    if len(price_ids) > MAX_ITEMS:
+        raise bad_request(f"A subscription can have at most {MAX_ITEMS} items.", param="items")
+    seen: set[str] = set()
+    for price_id in price_ids:
+        if price_id in seen:
+            raise bad_request(f"Cannot add multiple subscription items with the same price: "
+                              f"{price_id}.", param="items")
+        seen.add(price_id)
 
 
 def _same_cadence(prices: list[JSON]) -> None:
@@ -92,10 +109,9 @@ def _same_cadence(prices: list[JSON]) -> None:
                               "this subscription.", param="items")
 
 
-@routes.post("/subscriptions")
+@routes.post("/subscriptions", *_CREATE)
 def create_subscription(req: ApiRequest) -> JSON:
     store, params = req.store, req.params
-    check_known(params, _CREATE)
     customer = get_customer(store, str(params.get("customer") or ""), "customer")
     items = _check_items(store, opt_list(params, "items") or [])
     behavior = opt_enum(params, "payment_behavior", PAYMENT_BEHAVIOR) or "allow_incomplete"
@@ -201,11 +217,9 @@ def retrieve_subscription(req: ApiRequest, sub_id: str) -> JSON:
     return render(req.store, "subscription", req.store.require("subscription", sub_id))
 
 
-@routes.get("/subscriptions")
+@routes.get("/subscriptions", "customer", "status", "price", *PAGING)
 def list_subscriptions(req: ApiRequest) -> JSON:
     params = req.params
-    check_known(params, ("customer", "status", "price", "limit", "starting_after",
-                         "ending_before", "created", "collection_method"))
     customer, price = opt_str(params, "customer"), opt_str(params, "price")
     status = opt_str(params, "status")
     rows = req.store.newest_first("subscription")
@@ -259,6 +273,7 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
                  not in kept] + [c["new_price"] for c in changes if c["new_price"]]
     if remaining:
         _same_cadence(remaining)
+        check_item_limits([p["id"] for p in remaining])
     return changes
 
 
