@@ -87,6 +87,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLIC_URL", "WIDGET_SERVER_PUBLIC_URL", None,
             "The service's public base URL, used in snippets and hosted-portal links. "
             "Default: taken from each request."),
+    Setting("HSTS_SECONDS", "WIDGET_SERVER_HSTS_SECONDS", 0,
+            "When above 0, every response carries `Strict-Transport-Security: max-age=N; "
+            "includeSubDomains` (only behind HTTPS; try a small value first).", parse=_to_int),
     Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
             "Locale used when neither the page nor the browser asks for a supported one."),
     Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
