@@ -22,6 +22,34 @@ MAX_IDENTIFIER_LENGTH = 512
 # Used to spend the same HMAC work when there is no account, so timing does not tell an
 # unknown account from a known one.
 _DUMMY_SECRET = "widget-server.identity.no-such-account"
+# The two identifier fields have disjoint shapes, so a hash signed for one can never be used as
+# the other: a customer id is `cus_` + letters, digits, underscores; an email has an `@`.
+_CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9_]{1,250}\Z")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+IDENTIFIER_KINDS = ("email", "customer_id")
+
+
+def identifier_fits_field(kind: str, identifier: str) -> bool:
+    """Whether `identifier` has the shape of its field (`email` or `customer_id`)."""
+    if kind == "customer_id":
+        return bool(_CUSTOMER_ID.match(identifier))
+    if kind == "email":
+        return "@" in identifier and not identifier.startswith("cus_")
+    return False
+
+
+def ascii_lower(text: str) -> str:
+    """Lowercase A-Z only: no Unicode case mapping (``"K"`` stays, ``"ß"`` stays)."""
+    return text.translate(_ASCII_LOWER)
+
+
+def same_email(stored: str | None, signed: str) -> bool:
+    """Stripe's stored email equals the signed one, ASCII letters compared case-insensitively.
+
+    No trimming and no Unicode folding: ``casefold`` maps ``"ß"`` to ``"ss"`` and the Kelvin
+    sign to ``"k"``, so a hash of one address would open another customer.
+    """
+    return stored is not None and ascii_lower(stored) == ascii_lower(signed)
 
 
 def compute_identity_hash(secret: str, identifier: str) -> str:

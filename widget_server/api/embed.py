@@ -33,6 +33,7 @@ from widget_server.identity import (
     check_identity,
     describe_malformed_hash,
     hash_required,
+    identifier_fits_field,
     issue_portal_token,
 )
 from widget_server.limits import limiter
@@ -188,6 +189,11 @@ def create_embed_session() -> Response:
         raise _reject(account, req, "identifier_not_accepted",
                       f"this account identifies users by {wanted}, but {req.kind} was sent",
                       debug=debug)
+    if not identifier_fits_field(req.kind, req.identifier):
+        shape = "an email (with an @)" if req.kind == "email" else "a customer id (cus_…)"
+        raise _reject(account, req, "identifier_wrong_field",
+                      f"the {req.kind} field must hold {shape}; a hash is valid only for the "
+                      "field it was computed for", debug=debug)
     if hash_required(live_mode=account.live_mode, require_hash_setting=settings["require_hash"]) \
             or req.hash is not None:
         verdict = check_identity(service.identity_secrets(account), req.identifier, req.hash)
