@@ -136,6 +136,7 @@ class PortalToken:
     mode: str  # "embed" | "hosted"
     locale: str | None
     expires_at: int
+    issued_at_ms: int = 0  # 0: a token from before issue times were recorded
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -162,9 +163,11 @@ def issue_portal_token(
         raise ValueError("a portal token needs a positive lifetime")
     if not account_id or not customer_ids or not all(customer_ids):
         raise ValueError("a portal token is bound to an account and at least one customer")
-    issued = int(time.time() if now is None else now)
+    moment = time.time() if now is None else now
+    issued = int(moment)
     expires_at = issued + ttl_seconds
-    payload = {"a": account_id, "c": list(customer_ids), "m": mode, "l": locale, "e": expires_at}
+    payload = {"a": account_id, "c": list(customer_ids), "m": mode, "l": locale, "e": expires_at,
+               "i": int(moment * 1000)}
     return str(_serializer(secret_key).dumps(payload)), expires_at
 
 
@@ -194,6 +197,7 @@ def read_portal_token(
             mode=str(payload["m"]),
             locale=None if locale is None else str(locale),
             expires_at=int(payload["e"]),
+            issued_at_ms=int(payload.get("i") or 0),
         )
     except (AttributeError, KeyError, TypeError, ValueError):
         raise InvalidPortalToken("malformed payload") from None

@@ -22,6 +22,21 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def check_shared_store(app: Flask) -> str | None:
+    """None when REDIS_URL is unset or answers; else a one-line reason."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    try:
+        import redis
+
+        redis.Redis.from_url(str(url), socket_connect_timeout=3).ping()
+    except Exception as exc:  # any client or network error: say it in one line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"cannot reach REDIS_URL: {first}"
+    return None
+
+
 def serve_gunicorn(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
