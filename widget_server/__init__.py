@@ -22,7 +22,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _fill_development_secrets(settings)
     app.config.update(settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig(level=settings["LOG_LEVEL"])
@@ -40,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_billing(app)
     register_error_handlers(app)
     _register_blueprints(app)
+    from widget_server.dashboard.isolation import init_app as isolate_dashboard
+
+    isolate_dashboard(app)
     csp.init_app(app)
     return app
 

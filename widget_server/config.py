@@ -111,6 +111,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("HSTS_SECONDS", "WIDGET_SERVER_HSTS_SECONDS", 0,
             "When above 0, every response carries `Strict-Transport-Security: max-age=N; "
             "includeSubDomains` (only behind HTTPS; try a small value first).", parse=_to_int),
+    Setting("DASHBOARD_URL", "WIDGET_SERVER_DASHBOARD_URL", None,
+            "Serve the owner dashboard on its own origin (`https://admin.example.com`, routed "
+            "to this service): it then answers only there and the portal pages never do. "
+            "Recommended, since every tenant's portal shares the service's origin."),
     Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
             "Locale used when neither the page nor the browser asks for a supported one."),
     Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
@@ -169,11 +173,12 @@ def check_settings(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{SETTINGS_BY_KEY[key].env} is invalid: {config[key]!r} is not a rate limit "
                 "like '30 per minute'") from None
-    public = config.get("PUBLIC_URL")
-    if public and not _PUBLIC_URL.match(str(public)):
-        raise ConfigError(
-            f"WIDGET_SERVER_PUBLIC_URL is invalid: {public!r} is not a URL like "
-            "https://portal.example.com")
+    for key in ("PUBLIC_URL", "DASHBOARD_URL"):
+        value = config.get(key)
+        if value and not _PUBLIC_URL.match(str(value)):
+            raise ConfigError(
+                f"{SETTINGS_BY_KEY[key].env} is invalid: {value!r} is not a URL like "
+                "https://portal.example.com")
     if int(config.get("HSTS_SECONDS") or 0) < 0:
         raise ConfigError("WIDGET_SERVER_HSTS_SECONDS must be 0 or more")
 
