@@ -24,9 +24,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=settings["LOG_LEVEL"])
 
-    from widget_server import csp, db, i18n, limits
+    from widget_server import csp, db, i18n, limits, logs
+
+    logs.init_app(app)
     from widget_server.accounts import EXTENSION_BOX
     from widget_server.billing.registry import init_app as init_billing
     from widget_server.crypto import SecretBox

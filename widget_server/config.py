@@ -118,6 +118,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
             "Locale used when neither the page nor the browser asks for a supported one."),
     Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
+    Setting("LOG_FORMAT", "WIDGET_SERVER_LOG_FORMAT", "json",
+            "`json` (one object per line, with the request id) or `text`. Secrets, one-time "
+            "codes, client secrets and card numbers are redacted and emails masked in both."),
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
@@ -179,6 +182,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{SETTINGS_BY_KEY[key].env} is invalid: {value!r} is not a URL like "
                 "https://portal.example.com")
+    if config.get("LOG_FORMAT") not in {"json", "text"}:
+        raise ConfigError("WIDGET_SERVER_LOG_FORMAT must be json or text")
     if int(config.get("HSTS_SECONDS") or 0) < 0:
         raise ConfigError("WIDGET_SERVER_HSTS_SECONDS must be 0 or more")
 
