@@ -17,15 +17,7 @@ import pytest
 import requests
 import stripe
 
-from tests.browser.conftest import (  # noqa: F401 (fixtures)
-    CHROMIUM,
-    HostSite,
-    LivePortal,
-    browser_page,
-    chromium,
-    host_site,
-    live_portal,
-)
+from tests.browser.conftest import CHROMIUM, HostSite, LivePortal
 from tests.conftest import create_account
 from tests.dashboard.helpers import PASSWORD, create_owner
 from tests.security.conftest import IMG, QUOTE, SCRIPT, api_key_for, update_account
@@ -48,7 +40,8 @@ FIND = """() => {
   const roots = [document];
   document.querySelectorAll('*').forEach(n => n.shadowRoot && roots.push(n.shadowRoot));
   let bad = 0;
-  roots.forEach(r => bad += r.querySelectorAll('img[src="x"], svg[onload], script:not([src]):not([type]):not([data-host])').length);
+  const planted = 'img[src="x"], svg[onload], script:not([src]):not([type]):not([data-host])';
+  roots.forEach(r => bad += r.querySelectorAll(planted).length);
   return {xss: window.__xss || 0, bad: bad, csp: window.__csp || [],
           text: roots.map(r => (r.body || r).textContent || '').join(' ')};
 }"""
@@ -169,7 +162,8 @@ def test_dashboard_pages_render_payloads_as_text(live_portal: LivePortal,
     browser_page.fill("textarea[name=origins]", "https://ok.example\n" + SCRIPT)
     browser_page.click("#origins button[type=submit]")
     _check(browser_page, "origins error")
-    browser_page.goto(live_portal.url + f"/dashboard/accounts/{planted['account']}/backend-snippets")
+    browser_page.goto(
+        live_portal.url + f"/dashboard/accounts/{planted['account']}/backend-snippets")
     _check(browser_page, "snippets")
     if os.environ.get("WIDGET_SERVER_PAYLOAD_SCREENSHOT"):
         browser_page.screenshot(path=os.environ["WIDGET_SERVER_PAYLOAD_SCREENSHOT"])
