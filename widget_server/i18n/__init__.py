@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import io
-import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -35,7 +34,6 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 EXTENSION = "widget_server.i18n"
 # `%(name)s` / `%(name)d` placeholders and `%%`; any other `%` (an owner's "20% off") is text.
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
-log = logging.getLogger(__name__)
 
 
 def N_(message: str) -> str:
