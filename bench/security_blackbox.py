@@ -333,6 +333,7 @@ def main() -> int:
         (folder / "limited").mkdir()
         svc = Service(sandbox, folder)
         capture = make_handler("json", buffer)
+        capture.set_name("blackbox.capture")  # not replaced when another app configures logs
         root.addHandler(capture)
         try:
             identity(svc, sandbox)
