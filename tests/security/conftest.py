@@ -9,8 +9,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-# The browser fixtures (live service, host site, Chromium) for the payload-planting test.
-from tests.browser.conftest import browser_page, chromium, host_site, live_portal  # noqa: F401
 from tests.conftest import create_account
 from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
