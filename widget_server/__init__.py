@@ -21,6 +21,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_production_ready(settings)
     _fill_development_secrets(settings)
     app.config.update(settings)
+    proxies = int(settings["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -102,6 +102,11 @@ SETTINGS: tuple[Setting, ...] = (
             "10 per 15 minutes",
             "Failed dashboard sign-ins per owner email; then sign-ins for it are refused until "
             "the window passes (on top of the per-IP limit)."),
+    Setting("TRUSTED_PROXIES", "WIDGET_SERVER_TRUSTED_PROXIES", 0,
+            "How many reverse proxies in front of the service to believe about the client "
+            "(`X-Forwarded-For`, `-Proto`, `-Host`). Behind one load balancer: 1, or every "
+            "client shares the balancer's address and its per-IP limits. 0: the connection's "
+            "address.", parse=_to_int),
     Setting("RATELIMIT_ENABLED", "WIDGET_SERVER_RATELIMIT_ENABLED", True,
             "Turn rate limiting off (tests and local development only).", parse=_to_bool),
     Setting("PUBLIC_URL", "WIDGET_SERVER_PUBLIC_URL", None,
@@ -182,6 +187,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 f"{SETTINGS_BY_KEY[key].env} is invalid: {value!r} is not a URL like "
                 "https://portal.example.com")
+    if int(config.get("TRUSTED_PROXIES") or 0) < 0:
+        raise ConfigError("WIDGET_SERVER_TRUSTED_PROXIES must be 0 or more")
     if config.get("LOG_FORMAT") not in {"json", "text"}:
         raise ConfigError("WIDGET_SERVER_LOG_FORMAT must be json or text")
     if int(config.get("HSTS_SECONDS") or 0) < 0:

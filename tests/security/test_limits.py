@@ -104,3 +104,19 @@ def test_sign_in_failures_are_limited_per_owner_across_ips(limited: Flask) -> No
     codes = [login("wrong password", f"192.0.2.{i}") for i in range(11)]
     assert codes[:10] == [401] * 10 and codes[10] == 429
     assert login(PASSWORD, "192.0.2.200") == 429
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_per_ip_limits_see_the_client_behind_a_trusted_proxy(
+        tmp_path: Path, sandbox: SandboxServer, proxies: int) -> None:
+    app = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True,
+                        TRUSTED_PROXIES=proxies)
+    created = create_account(app)
+    client = app.test_client()
+    codes = [client.post("/v1/embed/session", json={
+        "account": created.account.public_id, "email": f"u{i}@example.com", "hash": "0" * 64},
+        headers={"X-Forwarded-For": f"198.18.0.{i}"}).status_code for i in range(12)]
+    # Trusted: twelve clients, none over its limit. Untrusted: the header is ignored (anyone
+    # could send it), so the one connection address reaches its limit.
+    assert (429 in codes) is (proxies == 0)
+    db.get_database(app).engine.dispose()
