@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from tests.conftest import make_test_app
 from tests.dashboard.helpers import PASSWORD, create_owner, csrf_from, give_account, login
 from tests.security.conftest import HOST_ORIGIN
-from widget_server import db
+from widget_server import create_app, db
 from widget_server.identity import compute_identity_hash
 from widget_server.models import Owner
 from widget_server.sandbox import SandboxServer
@@ -40,8 +40,10 @@ def test_owners_create_passwd_disable(cli_env: str, sandbox: SandboxServer) -> N
     created = _cli("owners", "create", "ops@example.com", stdin=f"{STRONG}\n{STRONG}\n")
     assert created.exit_code == 0, created.output
     assert STRONG not in created.output
-    app = make_test_app(Path(cli_env.removeprefix("sqlite:///")).parent, sandbox.url,
-                        DATABASE_URL=cli_env)
+    # The CLI's own SQLite database (not the suite's, which may be PostgreSQL).
+    app = create_app({"ENV": "development", "TESTING": True, "DATABASE_URL": cli_env,
+                      "SECRET_KEY": "k" * 40, "STRIPE_API_BASE": sandbox.url,
+                      "RATELIMIT_ENABLED": False})
     client = app.test_client()
     login(client, "ops@example.com", STRONG)
     assert client.get("/dashboard/").status_code == 200
