@@ -25,5 +25,6 @@ def test_unknown_v1_path_uses_the_error_shape(client):
 
 def test_pages_cannot_be_framed_by_default(client):
     response = client.get("/healthz")
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    policy = response.headers["Content-Security-Policy"]
+    assert policy == "default-src 'none'; frame-ancestors 'none'"
     assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -60,7 +60,7 @@ def test_production_refuses_to_start_without_encryption_key():
 def test_production_starts_with_both_secrets(tmp_path):
     app = create_app({
         "ENV": "production", "SECRET_KEY": "k" * 40, "ENCRYPTION_KEYS": [generate_key()],
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}", "PUBLIC_URL": "https://portal.example.com",
     })
     assert app.config["ENV"] == "production"
 

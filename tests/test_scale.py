@@ -73,6 +73,7 @@ def cluster_env(database_url: str, sandbox) -> dict[str, str]:
         "REDIS_URL": REDIS_URL,
         "WIDGET_SERVER_STRIPE_API_BASE": sandbox.url,
         "WIDGET_SERVER_RATELIMIT_SESSION": "6 per minute",
+        "WIDGET_SERVER_PUBLIC_URL": "http://127.0.0.1:8000",
         "WIDGET_SERVER_LOG_LEVEL": "WARNING",
     })
     return env

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 
 from widget_server.config import ConfigError, check_production_ready, load_config
 
@@ -21,13 +21,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_production_ready(settings)
     _fill_development_secrets(settings)
     app.config.update(settings)
+    proxies = int(settings["TRUSTED_PROXIES"] or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=settings["LOG_LEVEL"])
 
-    from widget_server import db, i18n, limits
+    from widget_server import csp, db, i18n, limits, logs
+
+    logs.init_app(app)
     from widget_server.accounts import EXTENSION_BOX
     from widget_server.billing.registry import init_app as init_billing
     from widget_server.crypto import SecretBox
@@ -40,7 +46,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_billing(app)
     register_error_handlers(app)
     _register_blueprints(app)
-    app.after_request(_security_headers)
+    from widget_server.dashboard.isolation import init_app as isolate_dashboard
+
+    isolate_dashboard(app)
+    csp.init_app(app)
     return app
 
 
@@ -72,12 +81,3 @@ def _register_blueprints(app: Flask) -> None:
         from widget_server.demo import bp as demo_bp
 
         app.register_blueprint(demo_bp)
-
-
-def _security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    # Pages that may be framed (the portal) set their own frame-ancestors; nothing else may be.
-    headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    return response

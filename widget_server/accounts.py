@@ -132,10 +132,17 @@ class AccountService:
         return found
 
     def rotate_secret(
-        self, account: Account, *, overlap_seconds: int, now: datetime | None = None
+        self, account: Account, *, overlap_seconds: int, now: datetime | None = None,
+        revoke_tokens: bool = False,
     ) -> str:
-        """Make a new current secret; the old one keeps working for `overlap_seconds`."""
+        """Make a new current secret; the old one keeps working for `overlap_seconds`.
+
+        With `revoke_tokens`, every portal token issued until now is refused from now on (the
+        open portals ask their page for a new session, signed with whichever secret it has).
+        """
         now = now or utcnow()
+        if revoke_tokens:
+            account.tokens_valid_after = now
         secret = new_hmac_secret()
         account.previous_hmac_secret_encrypted = account.hmac_secret_encrypted
         account.previous_secret_expires_at = now + timedelta(seconds=max(0, overlap_seconds))

@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from widget_server import create_app, db
 from widget_server.accounts import AccountError, AccountService, secret_box
@@ -20,13 +22,19 @@ from widget_server.models import Account
 
 
 def _app(*, migrate: bool = True) -> Flask:
-    """Build the app from the environment; bring the schema up to date unless told not to."""
+    """Build the app from the environment; bring the schema up to date unless told not to.
+
+    A bad setting or an unreachable database is one line on stderr, not a traceback.
+    """
     try:
         app = create_app()
     except (ConfigError, SecretBoxError) as exc:
         raise click.ClickException(str(exc)) from None
     if migrate:
-        db.upgrade(app)
+        try:
+            db.upgrade(app)
+        except SQLAlchemyError as exc:
+            raise click.ClickException(db.describe_failure(app, exc)) from None
     return app
 
 
@@ -49,13 +57,30 @@ def demo(port: int, sandbox_port: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
-@click.option("--threads", default=4, show_default=True, help="Threads per worker.")
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the app with gunicorn (configuration from WIDGET_SERVER_* variables)."""
-    from widget_server.server import serve_gunicorn
+@click.option("--workers", type=int, default=None,
+              help="gunicorn worker processes [default: 2 with REDIS_URL, else 1].")
+@click.option("--threads", default=8, show_default=True, help="Threads per worker.")
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app with gunicorn (configuration from WIDGET_SERVER_* variables).
+
+    Rate limits must be shared by every worker: without REDIS_URL they live in the process, so
+    the service runs one worker with threads, and refuses --workers above 1.
+    """
+    from widget_server.server import check_shared_store, serve_gunicorn
 
     app = _app()
+    shared = bool(app.config.get("REDIS_URL"))
+    if workers is None:
+        workers = 2 if shared else 1
+    if workers < 1 or threads < 1:
+        raise click.ClickException("--workers and --threads must be at least 1")
+    if workers > 1 and not shared:
+        raise click.ClickException(
+            f"--workers {workers} needs REDIS_URL: without a shared store each worker would "
+            "keep its own rate limits; use one worker with more --threads, or set REDIS_URL")
+    problem = check_shared_store(app)
+    if problem:
+        raise click.ClickException(problem)
     serve_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
 
 
@@ -207,9 +232,86 @@ def accounts_rotate(account_id: str, overlap: int | None) -> None:
     """Issue a new HMAC secret; the old one works until the overlap window ends."""
     with _account(account_id) as (app, service, account):
         window = app.config["SECRET_ROTATION_OVERLAP"] if overlap is None else overlap
-        secret = service.rotate_secret(account, overlap_seconds=window)
+        secret = service.rotate_secret(account, overlap_seconds=window,
+                                       revoke_tokens=bool(app.config["REVOKE_TOKENS_ON_ROTATION"]))
     click.echo(f"new hmac secret: {secret}")
     click.echo(f"the previous secret keeps working for {window} seconds")
+
+
+@main.group()
+def owners() -> None:
+    """Dashboard owners: create, change a password, disable."""
+
+
+def _new_password(email: str) -> str:
+    from widget_server.owners import password_problem
+
+    for _attempt in range(3):
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password, email)
+        if problem is None:
+            return str(password)
+        click.echo(f"refused: {problem}", err=True)
+    raise click.ClickException("no acceptable password given")
+
+
+@contextmanager
+def _owner_service() -> Iterator[Any]:
+    from widget_server.owners import OwnerError, OwnerService
+
+    app = _app()
+    try:
+        with db.session_scope(app) as session:
+            yield OwnerService(session)
+    except OwnerError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@owners.command("create")
+@click.argument("email")
+@click.option("--account", "account_ids", multiple=True,
+              help="An account this owner manages in the dashboard (repeatable).")
+def owners_create(email: str, account_ids: tuple[str, ...]) -> None:
+    """Create a dashboard owner; asks for the password (or reads it from standard input)."""
+    password = _new_password(email)
+    with _owner_service() as service:
+        owner = service.create(email, password)
+        for account_id in account_ids:
+            account = service.session.scalar(
+                select(Account).where(Account.public_id == account_id))
+            if account is None:
+                raise click.ClickException(f"no account {account_id!r}")
+            account.owner_id = owner.id
+    click.echo(f"owner {email} created" + (f", owns {', '.join(account_ids)}" if account_ids
+                                            else ""))
+
+
+@owners.command("passwd")
+@click.argument("email")
+def owners_passwd(email: str) -> None:
+    """Set a new password; every session of the owner ends."""
+    with _owner_service() as service:
+        owner = service.find(email)
+        if owner is None:
+            raise click.ClickException(f"no owner {email!r}")
+        service.set_password(owner, _new_password(owner.email))
+    click.echo(f"password of {email} changed; its sessions have ended")
+
+
+@owners.command("disable")
+@click.argument("email")
+@click.option("--enable", is_flag=True, help="Enable a disabled owner again.")
+def owners_disable(email: str, enable: bool) -> None:
+    """Disable an owner: sign-in refused, every session ended (or --enable again)."""
+    with _owner_service() as service:
+        owner = service.find(email)
+        if owner is None:
+            raise click.ClickException(f"no owner {email!r}")
+        if enable:
+            service.enable(owner)
+        else:
+            service.disable(owner)
+    click.echo(f"owner {email} {'enabled' if enable else 'disabled; its sessions have ended'}")
 
 
 @main.command("hash")

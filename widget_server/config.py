@@ -8,6 +8,7 @@ this declaration by a test, so a setting cannot go undocumented.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,18 +79,53 @@ SETTINGS: tuple[Setting, ...] = (
             "Lifetime in seconds of a one-time hosted portal URL.", parse=_to_int),
     Setting("SECRET_ROTATION_OVERLAP", "WIDGET_SERVER_SECRET_ROTATION_OVERLAP", 86400,
             "Seconds the previous HMAC secret keeps working after a rotation.", parse=_to_int),
+    Setting("REVOKE_TOKENS_ON_ROTATION", "WIDGET_SERVER_REVOKE_TOKENS_ON_ROTATION", False,
+            "When true, rotating an account's identity secret also ends every portal token "
+            "issued before (open portals then need a new session from the page).",
+            parse=_to_bool),
     Setting("RATELIMIT_DEFAULT", "WIDGET_SERVER_RATELIMIT_DEFAULT", "300 per minute",
             "Default rate limit per client IP (Flask-Limiter syntax)."),
     Setting("RATELIMIT_SESSION", "WIDGET_SERVER_RATELIMIT_SESSION", "30 per minute",
             "Rate limit per IP for identity checks (`POST /v1/embed/session`)."),
+    Setting("RATELIMIT_IDENTITY_FAILURES_IP", "WIDGET_SERVER_RATELIMIT_IDENTITY_FAILURES_IP",
+            "10 per minute",
+            "Failed identity checks one IP may make; then its identity checks are refused."),
+    Setting("RATELIMIT_IDENTITY_FAILURES", "WIDGET_SERVER_RATELIMIT_IDENTITY_FAILURES",
+            "5 per minute",
+            "Failed identity checks per (account, identifier); then further failures for it "
+            "answer 429. A correct hash still works, so nobody can lock a user out."),
+    Setting("RATELIMIT_IDENTITY_VERIFIED", "WIDGET_SERVER_RATELIMIT_IDENTITY_VERIFIED",
+            "60 per minute",
+            "Verified identity checks per (account, identifier): bounds the Stripe calls one "
+            "identity's hash can cause."),
+    Setting("RATELIMIT_LOGIN_FAILURES", "WIDGET_SERVER_RATELIMIT_LOGIN_FAILURES",
+            "10 per 15 minutes",
+            "Failed dashboard sign-ins per owner email; then sign-ins for it are refused until "
+            "the window passes (on top of the per-IP limit)."),
+    Setting("TRUSTED_PROXIES", "WIDGET_SERVER_TRUSTED_PROXIES", 0,
+            "How many reverse proxies in front of the service to believe about the client "
+            "(`X-Forwarded-For`, `-Proto`, `-Host`). Behind one load balancer: 1, or every "
+            "client shares the balancer's address and its per-IP limits. 0: the connection's "
+            "address.", parse=_to_int),
     Setting("RATELIMIT_ENABLED", "WIDGET_SERVER_RATELIMIT_ENABLED", True,
             "Turn rate limiting off (tests and local development only).", parse=_to_bool),
     Setting("PUBLIC_URL", "WIDGET_SERVER_PUBLIC_URL", None,
-            "The service's public base URL, used in snippets and hosted-portal links. "
-            "Default: taken from each request."),
+            "The service's public base URL (`https://portal.example.com`), used in hosted-portal "
+            "links and snippets. Required in production, so no link is ever built from a "
+            "request's Host header; development and demo fall back to the request."),
+    Setting("HSTS_SECONDS", "WIDGET_SERVER_HSTS_SECONDS", 0,
+            "When above 0, every response carries `Strict-Transport-Security: max-age=N; "
+            "includeSubDomains` (only behind HTTPS; try a small value first).", parse=_to_int),
+    Setting("DASHBOARD_URL", "WIDGET_SERVER_DASHBOARD_URL", None,
+            "Serve the owner dashboard on its own origin (`https://admin.example.com`, routed "
+            "to this service): it then answers only there and the portal pages never do. "
+            "Recommended, since every tenant's portal shares the service's origin."),
     Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
             "Locale used when neither the page nor the browser asks for a supported one."),
     Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
+    Setting("LOG_FORMAT", "WIDGET_SERVER_LOG_FORMAT", "json",
+            "`json` (one object per line, with the request id) or `text`. Secrets, one-time "
+            "codes, client secrets and card numbers are redacted and emails masked in both."),
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
@@ -128,10 +164,42 @@ _FLASK_PASSTHROUGH = {
 }
 
 
+_PUBLIC_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?\Z")
+_LIMIT_KEYS = ("RATELIMIT_DEFAULT", "RATELIMIT_SESSION", "RATELIMIT_IDENTITY_FAILURES_IP",
+               "RATELIMIT_IDENTITY_FAILURES", "RATELIMIT_IDENTITY_VERIFIED",
+               "RATELIMIT_LOGIN_FAILURES")
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse malformed values now, in one line, rather than at the first request."""
+    from limits import parse_many
+
+    for key in _LIMIT_KEYS:
+        try:
+            parse_many(str(config[key]))
+        except ValueError:
+            raise ConfigError(
+                f"{SETTINGS_BY_KEY[key].env} is invalid: {config[key]!r} is not a rate limit "
+                "like '30 per minute'") from None
+    for key in ("PUBLIC_URL", "DASHBOARD_URL"):
+        value = config.get(key)
+        if value and not _PUBLIC_URL.match(str(value)):
+            raise ConfigError(
+                f"{SETTINGS_BY_KEY[key].env} is invalid: {value!r} is not a URL like "
+                "https://portal.example.com")
+    if int(config.get("TRUSTED_PROXIES") or 0) < 0:
+        raise ConfigError("WIDGET_SERVER_TRUSTED_PROXIES must be 0 or more")
+    if config.get("LOG_FORMAT") not in {"json", "text"}:
+        raise ConfigError("WIDGET_SERVER_LOG_FORMAT must be json or text")
+    if int(config.get("HSTS_SECONDS") or 0) < 0:
+        raise ConfigError("WIDGET_SERVER_HSTS_SECONDS must be 0 or more")
+
+
 def check_production_ready(config: Mapping[str, Any]) -> None:
-    """Refuse to run in production with missing or weak secrets."""
+    """Refuse to run with malformed settings, or in production with missing or weak ones."""
     if config["ENV"] not in {"production", "development", "demo"}:
         raise ConfigError("WIDGET_SERVER_ENV must be production, development or demo")
+    check_settings(config)
     if config["ENV"] != "production":
         return
     key = config.get("SECRET_KEY")
@@ -146,6 +214,11 @@ def check_production_ready(config: Mapping[str, Any]) -> None:
             "WIDGET_SERVER_ENCRYPTION_KEYS must be set in production "
             "(generate one: widget-server keys generate)"
         )
+    if not config.get("PUBLIC_URL"):
+        raise ConfigError(
+            "WIDGET_SERVER_PUBLIC_URL must be set in production (e.g. "
+            "https://portal.example.com): hosted-portal links are never built from a request's "
+            "Host header")
 
 
 def settings_markdown_table() -> str:

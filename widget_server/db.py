@@ -11,7 +11,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -109,3 +109,11 @@ def is_reachable(app: Flask) -> bool:
     except Exception:  # any driver error means "not ready"
         return False
     return True
+
+
+def describe_failure(app: Flask, exc: BaseException) -> str:
+    """One line for an operator: where the database is and the driver's first line."""
+    where = make_url(database_url(app)).render_as_string(hide_password=True)
+    original = getattr(exc, "orig", None) or exc
+    first = (str(original).strip().splitlines() or [type(original).__name__])[0]
+    return f"cannot use the database at {where}: {first}"

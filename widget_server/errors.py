@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,30 @@ class UpstreamError(ApiError):
     default_message = "The billing service is unavailable. Please try again in a moment."
 
 
+class ServiceUnavailable(ApiError):
+    """A dependency of ours (the database) is down; retrying shortly may work."""
+
+    status, code = 503, "service_unavailable"
+    retry_after = 30
+
+
+def _unavailable_page() -> Response:
+    from flask import g
+
+    from widget_server.i18n import _, negotiate_locale
+    from widget_server.portal.pages import render_error_page
+
+    if not g.get("locale"):
+        g.locale = negotiate_locale(explicit=request.args.get("locale"),
+                                    accept_language=request.headers.get("Accept-Language"))
+    g.custom_strings = {}  # the account's own strings are in the database we cannot reach
+    response = render_error_page(
+        503, _("The billing portal is temporarily unavailable"),
+        _("Please try again in a minute. Nothing was changed."))
+    response.headers["Retry-After"] = str(ServiceUnavailable.retry_after)
+    return response
+
+
 def wants_json() -> bool:
     return request.path.startswith("/v1/") or request.accept_mimetypes.best == "application/json"
 
@@ -78,6 +104,9 @@ def wants_json() -> bool:
 def error_response(error: ApiError) -> Response:
     response = jsonify(error.to_dict())
     response.status_code = error.status
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None or error.status in {429, 503}:
+        response.headers["Retry-After"] = str(retry_after or 1)
     return response
 
 
@@ -97,6 +126,21 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
             response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
         return response
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_down(error: Exception) -> Response:
+        """The database is unreachable: 503 and a clear word; the next request tries again."""
+        from widget_server.i18n import _
+
+        log.error("database unavailable on %s %s: %s", request.method, request.path,
+                  type(getattr(error, "orig", None) or error).__name__)
+        api_error = ServiceUnavailable(
+            _("The service is temporarily unavailable. Please try again in a minute."))
+        if wants_json():
+            return error_response(api_error)
+        return _unavailable_page()
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response | tuple[str, int]:

@@ -96,6 +96,9 @@ FEATURES: tuple[Feature, ...] = (
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 _COLOR = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
+# A CSS font-family list and nothing else: names, quotes, commas, spaces, hyphens. No
+# parentheses, semicolons or braces, so it can never carry url(), another property or a rule.
+_FONT_FAMILY = re.compile(r"\A[\w \-,'\".]{0,200}\Z")
 _MAX_STR = 2000
 
 
@@ -131,6 +134,10 @@ def validate_value(feature: Feature, value: Any) -> Any:
             raise FeatureError(f"setting {name!r} must be a colour like #4f46e5, not {value!r}")
         if kind == "url" and value and not value.startswith(("https://", "http://")):
             raise FeatureError(f"setting {name!r} must be an http(s) URL")
+        if name == "font_family" and not _FONT_FAMILY.match(value):
+            raise FeatureError(
+                f"setting {name!r} must be a list of font names like \"Inter, sans-serif\""
+            )
     elif kind == "str_list":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise FeatureError(f"setting {name!r} must be a list of non-empty strings")

@@ -22,6 +22,34 @@ MAX_IDENTIFIER_LENGTH = 512
 # Used to spend the same HMAC work when there is no account, so timing does not tell an
 # unknown account from a known one.
 _DUMMY_SECRET = "widget-server.identity.no-such-account"
+# The two identifier fields have disjoint shapes, so a hash signed for one can never be used as
+# the other: a customer id is `cus_` + letters, digits, underscores; an email has an `@`.
+_CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9_]{1,250}\Z")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+IDENTIFIER_KINDS = ("email", "customer_id")
+
+
+def identifier_fits_field(kind: str, identifier: str) -> bool:
+    """Whether `identifier` has the shape of its field (`email` or `customer_id`)."""
+    if kind == "customer_id":
+        return bool(_CUSTOMER_ID.match(identifier))
+    if kind == "email":
+        return "@" in identifier and not identifier.startswith("cus_")
+    return False
+
+
+def ascii_lower(text: str) -> str:
+    """Lowercase A-Z only: no Unicode case mapping (``"K"`` stays, ``"ß"`` stays)."""
+    return text.translate(_ASCII_LOWER)
+
+
+def same_email(stored: str | None, signed: str) -> bool:
+    """Stripe's stored email equals the signed one, ASCII letters compared case-insensitively.
+
+    No trimming and no Unicode folding: ``casefold`` maps ``"ß"`` to ``"ss"`` and the Kelvin
+    sign to ``"k"``, so a hash of one address would open another customer.
+    """
+    return stored is not None and ascii_lower(stored) == ascii_lower(signed)
 
 
 def compute_identity_hash(secret: str, identifier: str) -> str:
@@ -108,6 +136,7 @@ class PortalToken:
     mode: str  # "embed" | "hosted"
     locale: str | None
     expires_at: int
+    issued_at_ms: int = 0  # 0: a token from before issue times were recorded
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -134,9 +163,11 @@ def issue_portal_token(
         raise ValueError("a portal token needs a positive lifetime")
     if not account_id or not customer_ids or not all(customer_ids):
         raise ValueError("a portal token is bound to an account and at least one customer")
-    issued = int(time.time() if now is None else now)
+    moment = time.time() if now is None else now
+    issued = int(moment)
     expires_at = issued + ttl_seconds
-    payload = {"a": account_id, "c": list(customer_ids), "m": mode, "l": locale, "e": expires_at}
+    payload = {"a": account_id, "c": list(customer_ids), "m": mode, "l": locale, "e": expires_at,
+               "i": int(moment * 1000)}
     return str(_serializer(secret_key).dumps(payload)), expires_at
 
 
@@ -166,6 +197,7 @@ def read_portal_token(
             mode=str(payload["m"]),
             locale=None if locale is None else str(locale),
             expires_at=int(payload["e"]),
+            issued_at_ms=int(payload.get("i") or 0),
         )
     except (AttributeError, KeyError, TypeError, ValueError):
         raise InvalidPortalToken("malformed payload") from None

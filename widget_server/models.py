@@ -26,6 +26,10 @@ class Owner(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Bumped at sign-out and password change: every session cookie carrying an older value,
+    # copies included, stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     accounts: Mapped[list[Account]] = relationship(back_populates="owner")
 
@@ -47,6 +51,11 @@ class Account(Base):
         DateTime(timezone=True), default=None
     )
     allowed_origins: Mapped[list[str]] = mapped_column(default=list)
+    # Portal tokens issued before this moment are refused (set by a secret rotation when
+    # REVOKE_TOKENS_ON_ROTATION is on).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(

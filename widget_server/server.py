@@ -6,6 +6,26 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from widget_server.logs import redact
+
+
+class RedactingAccessLogger(Logger):  # type: ignore[misc]
+    """gunicorn's logger, with every access and error line redacted like our own logs (a hosted
+    portal URL carries its one-time code in the path)."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        environ = dict(environ)
+        for key in ("RAW_URI", "PATH_INFO", "QUERY_STRING", "HTTP_REFERER"):
+            if environ.get(key):
+                environ[key] = redact(str(environ[key]))
+        req.uri, req.path = redact(str(req.uri)), redact(str(req.path))
+        req.query = redact(str(req.query or ""))
+        super().access(resp, req, environ, request_time)
+
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        super().error(redact(msg % args if args else msg), **kwargs)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -22,6 +42,21 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return self.application
 
 
+def check_shared_store(app: Flask) -> str | None:
+    """None when REDIS_URL is unset or answers; else a one-line reason."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return None
+    try:
+        import redis
+
+        redis.Redis.from_url(str(url), socket_connect_timeout=3).ping()
+    except Exception as exc:  # any client or network error: say it in one line
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return f"cannot reach REDIS_URL: {first}"
+    return None
+
+
 def serve_gunicorn(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
@@ -29,5 +64,8 @@ def serve_gunicorn(app: Flask, *, host: str, port: int, workers: int, threads: i
         "threads": threads,
         "worker_class": "gthread",
         "accesslog": "-",
+        "logger_class": RedactingAccessLogger,
+        "access_log_format": '{"access": "%(r)s", "status": %(s)s, "bytes": "%(b)s", '
+                             '"ms": %(M)s, "request_id": "%({x-request-id}o)s"}',
         "timeout": 60,
     }).run()

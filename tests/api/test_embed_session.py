@@ -196,10 +196,10 @@ def test_rate_limit_per_ip_when_enabled(tmp_path: Path, sandbox: SandboxServer) 
         db.get_database(limited).engine.dispose()
 
 
-def test_rate_limit_per_account(tmp_path: Path, sandbox: SandboxServer,
-                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("widget_server.api.embed.ACCOUNT_SESSION_LIMIT", "2 per minute")
-    limited = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True)
+def test_failures_are_limited_per_identity_not_per_account(
+        tmp_path: Path, sandbox: SandboxServer) -> None:
+    limited = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True,
+                            RATELIMIT_IDENTITY_FAILURES="2 per minute")
     try:
         created = create_account(limited)
         client = limited.test_client()
@@ -209,6 +209,9 @@ def test_rate_limit_per_account(tmp_path: Path, sandbox: SandboxServer,
                              environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
                  for i in range(3)]
         assert codes == [401, 401, 429]
+        assert post_session(client, created).status_code == 200  # Ana's own hash still works
+        other = post_session(client, created, identifier="cus_demo_ben", kind="customer_id")
+        assert other.status_code == 200
     finally:
         db.get_database(limited).engine.dispose()
 

@@ -57,10 +57,10 @@ def test_login_starts_a_fresh_session_with_a_new_csrf_token(
     client: FlaskClient, ana: OwnerWithAccount
 ) -> None:
     before = csrf_from(client.get("/dashboard/login").get_data(as_text=True))
-    with client.session_transaction() as session:
+    with client.session_transaction("/dashboard/") as session:
         session["planted"] = "by an attacker"
     login(client, ana.email)
-    with client.session_transaction() as session:
+    with client.session_transaction("/dashboard/") as session:
         assert "planted" not in session
         assert session["csrf_token"] != before
 
@@ -148,4 +148,4 @@ def test_dashboard_pages_are_not_cached_or_framed(
     for path in ("/dashboard/login", "/dashboard/", f"/dashboard/accounts/{ana.public_id}"):
         response = signed_in.get(path)
         assert response.headers["Cache-Control"] == "no-store"
-        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")

@@ -18,7 +18,6 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 from flask_limiter.util import get_remote_address
-from limits import parse as parse_limit
 
 import widget_server
 from widget_server import audit
@@ -33,9 +32,10 @@ from widget_server.identity import (
     check_identity,
     describe_malformed_hash,
     hash_required,
+    identifier_fits_field,
     issue_portal_token,
 )
-from widget_server.limits import limiter
+from widget_server.limits import Throttle, private_key
 from widget_server.models import Account
 from widget_server.portal.embed_headers import (
     account_origins,
@@ -46,9 +46,8 @@ from widget_server.portal.embed_headers import (
 
 log = logging.getLogger(__name__)
 
-# Per account, on top of RATELIMIT_SESSION per IP: bounds what one account's page can cost
-# in Stripe calls even when the requests come from many addresses.
-ACCOUNT_SESSION_LIMIT = "600 per minute"
+# There is deliberately no limit per account: anyone could fill it from many addresses and lock
+# every user of the account out. Failures are counted per IP and per (account, identifier).
 MAX_BROWSER_LOCALES = 10
 
 bp.after_app_request(apply_embed_headers)
@@ -72,6 +71,10 @@ class IdentityRejected(Unauthorized):
 
 class RateLimited(ApiError):
     status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,22 @@ def _parse_body() -> SessionRequest:
     )
 
 
-def _hit_rate_limit(limit: str, scope: str, key: str) -> None:
-    extension = limiter()
-    if not extension.enabled:
-        return
-    if not extension.limiter.hit(parse_limit(limit), scope, key):
-        raise RateLimited(_("Too many attempts. Please wait a minute and try again."))
+def _throttles() -> tuple[Throttle, Throttle, Throttle, Throttle]:
+    """(all attempts per IP, failures per IP, failures per identity, verified per identity)."""
+    config = current_app.config
+    return (Throttle("embed-session-ip", config["RATELIMIT_SESSION"]),
+            Throttle("identity-fail-ip", config["RATELIMIT_IDENTITY_FAILURES_IP"]),
+            Throttle("identity-fail-id", config["RATELIMIT_IDENTITY_FAILURES"]),
+            Throttle("identity-ok-id", config["RATELIMIT_IDENTITY_VERIFIED"]))
+
+
+def _too_many(throttle: Throttle, *keys: str) -> RateLimited:
+    return RateLimited(_("Too many attempts. Please wait a minute and try again."),
+                       retry_after=throttle.retry_after(*keys))
+
+
+def _identity_key(req: SessionRequest) -> str:
+    return private_key(f"{req.account}\n{req.kind}\n{req.identifier}")
 
 
 def _public_locale(req: SessionRequest) -> str:
@@ -132,8 +145,17 @@ def _public_locale(req: SessionRequest) -> str:
 
 def _reject(
     account: Account | None, req: SessionRequest, reason: str, explanation: str, *, debug: bool
-) -> IdentityRejected:
-    """Log and audit the precise reason; return the public error to raise."""
+) -> ApiError:
+    """Count the failure, log and audit the precise reason; return the public error to raise.
+
+    Once an identity's failures are used up, further failures answer 429 and write no audit
+    row (so nobody can flood the log); a correct hash for it still works, so an attacker cannot
+    lock its real user out (DESIGN §5).
+    """
+    _all, per_ip, per_identity, _ok = _throttles()
+    per_ip.hit(get_remote_address())
+    if not per_identity.hit(_identity_key(req)):
+        return _too_many(per_identity, _identity_key(req))
     origin = request.headers.get("Origin", "")
     log.warning("embed session refused (%s): %s [origin %s]", reason, explanation, origin or "-")
     audit.record(
@@ -159,11 +181,14 @@ def _identifier_accepted(identify_by: str, kind: str) -> bool:
 @bp.post("/v1/embed/session")
 def create_embed_session() -> Response:
     """Verify the identity hash and return a short-lived portal token."""
-    _hit_rate_limit(current_app.config["RATELIMIT_SESSION"], "embed-session-ip",
-                    get_remote_address())
+    every_attempt, failures_ip, _per_identity, verified = _throttles()
+    ip = get_remote_address()
+    if not every_attempt.hit(ip):
+        raise _too_many(every_attempt, ip)
+    if failures_ip.exhausted(ip):
+        raise _too_many(failures_ip, ip)
     req = _parse_body()
     g.locale = _public_locale(req)
-    _hit_rate_limit(ACCOUNT_SESSION_LIMIT, "embed-session-account", req.account)
 
     service = AccountService(get_session(), secret_box())
     account = service.get(req.account)
@@ -188,6 +213,11 @@ def create_embed_session() -> Response:
         raise _reject(account, req, "identifier_not_accepted",
                       f"this account identifies users by {wanted}, but {req.kind} was sent",
                       debug=debug)
+    if not identifier_fits_field(req.kind, req.identifier):
+        shape = "an email (with an @)" if req.kind == "email" else "a customer id (cus_…)"
+        raise _reject(account, req, "identifier_wrong_field",
+                      f"the {req.kind} field must hold {shape}; a hash is valid only for the "
+                      "field it was computed for", debug=debug)
     if hash_required(live_mode=account.live_mode, require_hash_setting=settings["require_hash"]) \
             or req.hash is not None:
         verdict = check_identity(service.identity_secrets(account), req.identifier, req.hash)
@@ -203,6 +233,11 @@ def create_embed_session() -> Response:
         if verdict is IdentityVerdict.PREVIOUS_SECRET:
             log.info("account %s: identity verified with the previous secret (rotation overlap)",
                      account.public_id)
+
+    # Verified (or a test account without hashes): bound what one identity can cost in Stripe
+    # calls. Only a holder of this identity's hash can fill this counter.
+    if not verified.hit(_identity_key(req)):
+        raise _too_many(verified, _identity_key(req))
 
     from widget_server.billing.gateway import gateway_for
 

@@ -22,7 +22,11 @@ from widget_server.api import bp
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
-from widget_server.identity import MAX_IDENTIFIER_LENGTH, issue_portal_token
+from widget_server.identity import (
+    MAX_IDENTIFIER_LENGTH,
+    identifier_fits_field,
+    issue_portal_token,
+)
 from widget_server.models import Account, HostedSession, utcnow
 from widget_server.portal.pages import render_error_page
 
@@ -101,7 +105,9 @@ def create_portal_session() -> Response:
                          param="customer")
     kind = given[0]
     identifier = body[kind]
-    if not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH:
+    field = "customer_id" if kind == "customer" else "email"
+    if (not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH
+            or not identifier_fits_field(field, identifier)):
         raise BadRequest(_("The email or customer id is not valid."), param=kind)
     return_url = _validated_return_url(account, body.get("return_url"))
     locale = body.get("locale")
@@ -111,7 +117,7 @@ def create_portal_session() -> Response:
     from widget_server.billing.gateway import gateway_for
 
     gateway = gateway_for(service.stripe_key(account))
-    lookup = {"customer_id" if kind == "customer" else "email": identifier}
+    lookup = {field: identifier}
     customers = gateway.find_customers(**lookup)
     if not customers:
         audit.record(account, "api", identifier, "portal.hosted_session", account.public_id,

@@ -77,6 +77,15 @@ class Conflict(BillingError):
 class RateLimited(BillingError):
     status, code = 429, "rate_limited"
     default_message = N_("Too many requests right now. Please wait a moment and try again.")
+    retry_after = 2  # seconds; Stripe's own Retry-After when it sends one
+
+
+def _retry_after(exc: stripe.StripeError) -> int:
+    raw = (exc.headers or {}).get("Retry-After") or (exc.headers or {}).get("retry-after")
+    try:
+        return max(1, min(int(str(raw)), 300))
+    except (TypeError, ValueError):
+        return RateLimited.retry_after
 
 
 class BillingUnavailable(BillingError):
@@ -122,7 +131,9 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
         log.warning("Stripe rejected the account's key: %s", exc.user_message)
         return AuthenticationFailed(**kwargs)
     if isinstance(exc, stripe.RateLimitError) or code in {"rate_limit", "lock_timeout"}:
-        return RateLimited(**kwargs)
+        limited = RateLimited(**kwargs)
+        limited.retry_after = _retry_after(exc)
+        return limited
     if isinstance(exc, stripe.APIConnectionError):
         log.warning("Stripe unreachable: %s", exc.user_message)
         return BillingUnavailable(**kwargs)
@@ -136,7 +147,9 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
         return InvalidRequest(param=exc.param, **kwargs)
     status = exc.http_status or 500
     if status == 429:
-        return RateLimited(**kwargs)
+        limited = RateLimited(**kwargs)
+        limited.retry_after = _retry_after(exc)
+        return limited
     if status >= 500 or isinstance(exc, stripe.APIError):
         log.warning("Stripe error %s: %s", status, exc.user_message)
         return BillingUnavailable(**kwargs)

@@ -42,6 +42,7 @@ from widget_server.billing.errors import (
     translate_stripe_error,
 )
 from widget_server.billing.registry import registry
+from widget_server.identity import ascii_lower, identifier_fits_field, same_email
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -88,32 +89,33 @@ class StripeGateway:
     def find_customers(
         self, *, email: str | None = None, customer_id: str | None = None
     ) -> tuple[Customer, ...]:
-        """Customers for an identifier: by id (deleted: none), or by email, case-insensitively.
+        """The customers the identifier names exactly (DESIGN §5): by id byte-exact (deleted:
+        none); by email, Stripe's stored email equal with ASCII-only case-insensitivity.
 
         ``customers.list(email=)`` is case-sensitive, and search is eventually consistent (a
         customer created a second ago is not found yet), so both run concurrently: list with the
-        exact email (and the lowercased one when it differs) plus search. 2-3 calls, one
-        round trip.
+        exact email (and the ASCII-lowercased one when it differs) plus search; whatever they
+        return is then compared with ``identity.same_email``. No trimming, no Unicode folding.
         """
-        if customer_id:
+        if customer_id is not None:
+            if not identifier_fits_field("customer_id", customer_id):
+                return ()
             with stripe_errors():
                 found = self._maybe_customer(customer_id, expand=[])
-            return (found,) if found is not None else ()
-        if not email or not email.strip():
+            return (found,) if found is not None and found.id == customer_id else ()
+        if not email or not identifier_fits_field("email", email):
             return ()
-        email = email.strip()
-        variants = list(dict.fromkeys([email, email.lower()]))
+        variants = list(dict.fromkeys([email, ascii_lower(email)]))
         futures: list[Future[list[stripe.Customer]]] = [
             *(self._submit(self._list_by_email, v) for v in variants),
             self._submit(self._search_by_email, email),
         ]
-        wanted = email.casefold()
         unique: dict[str, Customer] = {}
         for raw in (c for f in futures for c in self._wait(f)):
             if convert.is_deleted(raw) or raw.id in unique:
                 continue
             customer = convert.customer_from_stripe(raw)
-            if (customer.email or "").casefold() == wanted:
+            if same_email(customer.email, email):
                 unique[customer.id] = customer
         return tuple(unique.values())
 

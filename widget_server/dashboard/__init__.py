@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-__all__ = ["auth", "bp", "csrf", "views"]
+__all__ = ["auth", "bp", "csrf", "isolation", "views"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -22,4 +22,4 @@ def _no_store(response: Response) -> Response:
 
 
 # Route modules register themselves on `bp` when imported.
-from widget_server.dashboard import auth, csrf, views  # noqa: E402
+from widget_server.dashboard import auth, csrf, isolation, views  # noqa: E402

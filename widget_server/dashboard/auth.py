@@ -9,6 +9,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from flask import (
     Flask,
+    current_app,
     flash,
     g,
     redirect,
@@ -27,8 +28,9 @@ from widget_server.dashboard import bp
 from widget_server.dashboard.csrf import csrf_token
 from widget_server.db import get_session
 from widget_server.i18n import _
-from widget_server.limits import limiter
+from widget_server.limits import Throttle, limiter, private_key
 from widget_server.models import Owner
+from widget_server.owners import OwnerService
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,6 +38,7 @@ R = TypeVar("R")
 LOGIN_LIMIT = "10 per minute"
 SESSION_OWNER = "owner_id"
 SESSION_FINGERPRINT = "owner_fp"
+SESSION_EPOCH = "owner_epoch"
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024
 
@@ -60,7 +63,9 @@ def current_owner() -> Owner | None:
     owner_id = session.get(SESSION_OWNER)
     if isinstance(owner_id, int):
         found = get_session().get(Owner, owner_id)
-        if found is not None and session.get(SESSION_FINGERPRINT) == _fingerprint(found):
+        if (found is not None and found.disabled_at is None
+                and session.get(SESSION_FINGERPRINT) == _fingerprint(found)
+                and session.get(SESSION_EPOCH) == found.session_epoch):
             owner = found
     g.owner = owner
     return owner
@@ -98,6 +103,18 @@ def _find_owner(email: str) -> Owner | None:
     )
 
 
+def _login_failures() -> Throttle:
+    return Throttle("login-fail-owner", str(current_app.config["RATELIMIT_LOGIN_FAILURES"]))
+
+
+def _too_many_attempts_page() -> ResponseReturnValue:
+    return render_template(
+        "dashboard/login.html",
+        error=_("Too many sign-in attempts. Please wait a minute and try again."),
+        next="",
+    ), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if request.method == "GET":
@@ -106,11 +123,16 @@ def login() -> ResponseReturnValue:
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "").strip()[:MAX_EMAIL]
     password = request.form.get("password", "")[:MAX_PASSWORD]
+    # Per owner email, on top of the per-IP limit: guesses spread over many addresses stop too.
+    owner_key = private_key(email.lower())
+    if _login_failures().exhausted(owner_key):
+        return _too_many_attempts_page()
     owner = _find_owner(email) if email else None
     valid = check_password_hash(
         owner.password_hash if owner else _dummy_password_hash(), password
     )
-    if owner is None or not valid or not password:
+    if owner is None or not valid or not password or owner.disabled_at is not None:
+        _login_failures().hit(owner_key)
         return render_template(
             "dashboard/login.html",
             error=_("The email or password is not correct."),
@@ -121,12 +143,18 @@ def login() -> ResponseReturnValue:
     session.clear()
     session[SESSION_OWNER] = owner.id
     session[SESSION_FINGERPRINT] = _fingerprint(owner)
+    session[SESSION_EPOCH] = owner.session_epoch
     csrf_token()
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    owner = current_owner()
+    if owner is not None:
+        # Server-side: this cookie, and any copy of it, stops working.
+        OwnerService(get_session()).end_sessions(owner)
+        get_session().commit()
     session.clear()
     flash(_("You are signed out."))
     return redirect(url_for("dashboard.login"))
@@ -134,11 +162,7 @@ def logout() -> ResponseReturnValue:
 
 @bp.errorhandler(TooManyRequests)
 def _too_many_attempts(_error: TooManyRequests) -> ResponseReturnValue:
-    return render_template(
-        "dashboard/login.html",
-        error=_("Too many sign-in attempts. Please wait a minute and try again."),
-        next="",
-    ), 429
+    return _too_many_attempts_page()
 
 
 @bp.record_once

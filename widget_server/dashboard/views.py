@@ -199,8 +199,11 @@ def rotate_secret(public_id: str) -> ResponseReturnValue:
     if request.form.get("confirm") != "yes":
         return _page(account, 400, rotate_error=_("Tick the box to confirm the rotation."))
     overlap = int(current_app.config["SECRET_ROTATION_OVERLAP"])
-    secret = _service().rotate_secret(account, overlap_seconds=overlap, now=utcnow())
-    _audit(account, "dashboard.secret.rotate", "ok", {"overlap_seconds": overlap})
+    revoke = bool(current_app.config["REVOKE_TOKENS_ON_ROTATION"])
+    secret = _service().rotate_secret(account, overlap_seconds=overlap, now=utcnow(),
+                                      revoke_tokens=revoke)
+    _audit(account, "dashboard.secret.rotate", "ok",
+           {"overlap_seconds": overlap, "tokens_revoked": revoke})
     get_session().commit()
     # Rendered directly, never redirected: the secret must not pass through the session cookie.
     return _page(account, new_secret=secret)

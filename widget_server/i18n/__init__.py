@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from babel.numbers import format_currency, get_currency_precision
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context
+from markupsafe import Markup, escape
 
 from widget_server.features import SUPPORTED_LOCALE_CODES
 
@@ -30,6 +32,8 @@ SUPPORTED_LOCALES: tuple[str, ...] = SUPPORTED_LOCALE_CODES
 RTL_LOCALES = frozenset({"ar", "he"})
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 EXTENSION = "widget_server.i18n"
+# `%(name)s` / `%(name)d` placeholders and `%%`; any other `%` (an owner's "20% off") is text.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
 
 
 def N_(message: str) -> str:
@@ -75,10 +79,12 @@ def _compile_catalogs(
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = load_catalogs()
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=gettext, ngettext=ngettext, newstyle=True
-    )
+    # Our own template callables, not jinja2.ext.i18n's: its "newstyle" gettext marks every
+    # translation safe (Markup), owners' custom strings included, and %-formats it (a lone % in
+    # a custom string raised). Here a translation is text: escaped, then interpolated with
+    # escaped values (STYLE: every string that is not a template literal is data).
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                                 ngettext=template_ngettext)
 
 
 def _normalize(tag: str) -> str | None:
@@ -148,21 +154,54 @@ def _catalog(locale: str) -> NullTranslations:
 
 
 def translate(message: str, locale: str, overrides: Mapping[str, str] | None = None) -> str:
-    if overrides and message in overrides:
+    if overrides and message in overrides and isinstance(overrides[message], str):
         return overrides[message]
     return _catalog(locale).gettext(message)
+
+
+def interpolate(text: str, variables: Mapping[str, object]) -> str:
+    """Fill ``%(name)s`` placeholders; never raises (unknown names and a lone % stay as text).
+
+    The same rule as the portal's JavaScript ``t()``: an owner's custom string is data, so a
+    typo in it cannot fail a page (a ``%`` used to raise and burn a one-time hosted link).
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "%"
+        return str(variables[name]) if name in variables else match.group(0)
+
+    return _PLACEHOLDER.sub(fill, text)
 
 
 def gettext(message: str, **variables: object) -> str:
     """Translate into the request's locale (with the account's overrides), then format."""
     overrides = g.get("custom_strings") if has_request_context() else None
     text = translate(message, current_locale(), overrides)
-    return text % variables if variables else text
+    return interpolate(text, variables) if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
     text = _catalog(current_locale()).ngettext(singular, plural, num)
-    return text % {"num": num, **variables}
+    return interpolate(text, {"num": num, **variables})
+
+
+def template_gettext(message: str, **variables: object) -> Markup:
+    """Templates' ``_()``: the translation escaped as text, values escaped, never raw HTML."""
+    overrides = g.get("custom_strings") if has_request_context() else None
+    text = translate(message, current_locale(), overrides)
+    return _escaped(text, variables)
+
+
+def template_ngettext(singular: str, plural: str, num: int, **variables: object) -> Markup:
+    text = _catalog(current_locale()).ngettext(singular, plural, num)
+    return _escaped(text, {"num": num, **variables})
+
+
+def _escaped(text: str, variables: Mapping[str, object]) -> Markup:
+    safe = {name: escape(value) for name, value in variables.items()}
+    return Markup(interpolate(str(escape(text)), safe))  # noqa: S704 (every part escaped)
 
 
 _ = gettext

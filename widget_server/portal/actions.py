@@ -11,16 +11,16 @@ The routes live in ``actions_subscription`` and ``actions_customer``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import request
 
 from widget_server import audit
 from widget_server.billing.domain import Invoice, Subscription
-from widget_server.billing.errors import BillingError
+from widget_server.billing.errors import BillingError, BillingUnavailable
 from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.writes import StripeWriter, writer_for
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
@@ -29,6 +29,7 @@ from widget_server.portal import rules, serialize
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.serialize import stripe_publishable_key
 
+T = TypeVar("T")
 _OBJECT_ID = re.compile(r"\A[A-Za-z0-9_]{3,255}\Z")
 
 
@@ -178,6 +179,37 @@ def require_action(ctx: PortalContext, sub: Subscription, action: str) -> None:
     403 ``action_not_allowed`` when the subscription's state does not allow the action."""
     ids = catalog_price_ids(ctx) if action == "change_plan" else None
     rules.require_action(ctx.settings, sub, action, catalog_price_ids=ids)
+
+
+# --- lost responses ----------------------------------------------------------------------
+
+class OutcomeUnknown(BillingError):
+    """A write's answer was lost and the object could not be read again to find out."""
+
+    status, code = 502, "outcome_unknown"
+
+
+def confirmed_write(write: Callable[[], T], reread: Callable[[], T | None],
+                    applied: Callable[[T], bool]) -> T:
+    """Run a subscription write; when its answer is lost (timeout, dropped connection, Stripe
+    5xx) re-read the subscription before telling the user anything (DESIGN §6.1).
+
+    Changed as asked: the write happened, so it is reported as done. Unchanged: the original
+    "try again" error, which is then true. Unreadable: a distinct error asking to reload first,
+    never a claim that nothing happened.
+    """
+    try:
+        return write()
+    except BillingUnavailable as lost:
+        try:
+            current = reread()
+        except BillingError:
+            raise OutcomeUnknown(
+                _("We couldn't confirm whether your change was saved. Reload the page to see "
+                  "your subscription before trying again.")) from lost
+        if current is not None and applied(current):
+            return current
+        raise
 
 
 # --- audit -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from widget_server.portal.actions import (
     Field,
     audited,
     chosen_customer,
+    confirmed_write,
     context,
     intent_nonce,
     money,
@@ -104,7 +105,9 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
                 raise Conflict(_("This invoice cannot be paid."), code="invoice_not_open")
         else:
             try:
-                paid = stripe.pay_invoice(invoice.id, key)
+                paid = confirmed_write(lambda: stripe.pay_invoice(invoice.id, key),
+                                       lambda: stripe.invoice(invoice.id),
+                                       lambda found: found.status == "paid")
             except CardDeclined as exc:
                 exc.message = _("Your card was declined, so the invoice is still open. "
                                 "Update your card and try again.")

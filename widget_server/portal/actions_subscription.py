@@ -19,6 +19,7 @@ from widget_server.portal import bp
 from widget_server.portal.actions import (
     Field,
     audited,
+    confirmed_write,
     context,
     date,
     intent_nonce,
@@ -206,9 +207,16 @@ def _apply(change: ItemChange, stripe: StripeWriter, proration_date: int | None,
     proration_date = checked_proration_date(change.item, proration_date)
     if change.sub.schedule_id:  # a pending downgrade is replaced by this change
         stripe.release_schedule(change.sub.schedule_id)
-    return stripe.change_item_now(
-        change.sub.id, change.item.id, price_id=change.price.id if price_changes else None,
-        quantity=change.quantity, proration_date=proration_date)
+    def applied(sub: Subscription) -> bool:
+        item = next((i for i in sub.items if i.id == change.item.id), None)
+        return (item is not None and item.quantity == change.quantity
+                and (not price_changes or item.price.id == change.price.id))
+
+    return confirmed_write(
+        lambda: stripe.change_item_now(
+            change.sub.id, change.item.id, price_id=change.price.id if price_changes else None,
+            quantity=change.quantity, proration_date=proration_date),
+        lambda: stripe.subscription(change.sub.id), applied)
 
 
 @bp.post("/v1/portal/subscriptions/<sub_id>/change_plan/preview")
@@ -296,11 +304,16 @@ def cancel(sub_id: str) -> dict[str, Any]:
         if sub.schedule_id:  # a pending plan change no longer matters
             stripe.release_schedule(sub.schedule_id)
         if at_period_end:
-            updated = stripe.set_cancel_at_period_end(sub.id, feedback=reason, comment=comment)
+            updated = confirmed_write(
+                lambda: stripe.set_cancel_at_period_end(sub.id, feedback=reason,
+                                                        comment=comment),
+                lambda: stripe.subscription(sub.id), lambda s: s.cancel_at_period_end)
             ends = updated.cancel_at or updated.current_period_end
             message = _("Your subscription will end on %(date)s.", date=date(ends) or "")
         else:
-            updated = stripe.cancel_now(sub.id, feedback=reason, comment=comment)
+            updated = confirmed_write(
+                lambda: stripe.cancel_now(sub.id, feedback=reason, comment=comment),
+                lambda: stripe.subscription(sub.id), lambda s: s.status == "canceled")
             message = _("Your subscription has been canceled.")
         return subscription_response(ctx, updated, message)
 
@@ -314,7 +327,9 @@ def resume(sub_id: str) -> dict[str, Any]:
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "resume")
-        updated = stripe.resume(sub.id)
+        updated = confirmed_write(lambda: stripe.resume(sub.id),
+                                  lambda: stripe.subscription(sub.id),
+                                  lambda s: not s.cancel_at_period_end and s.cancel_at is None)
         return subscription_response(ctx, updated, _("Your subscription will continue."))
 
 
@@ -461,7 +476,9 @@ def pause(sub_id: str) -> dict[str, Any]:
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "pause")
-        updated = stripe.pause(sub.id, resumes_at)
+        updated = confirmed_write(lambda: stripe.pause(sub.id, resumes_at),
+                                  lambda: stripe.subscription(sub.id),
+                                  lambda s: s.pause_collection is not None)
         message = (_("Payments are paused until %(date)s.", date=date(resumes_at) or "")
                    if resumes_at else _("Payments are paused."))
         return subscription_response(ctx, updated, message)
@@ -476,7 +493,9 @@ def unpause(sub_id: str) -> dict[str, Any]:
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "unpause")
-        updated = stripe.unpause(sub.id)
+        updated = confirmed_write(lambda: stripe.unpause(sub.id),
+                                  lambda: stripe.subscription(sub.id),
+                                  lambda s: s.pause_collection is None)
         return subscription_response(ctx, updated, _("Payments have resumed."))
 
 
@@ -516,8 +535,13 @@ def resubscribe(sub_id: str) -> dict[str, Any]:
                                              "promotion_code").id
         key = stripe_idempotency_key(ctx, previous.customer_id, "resubscribe", previous.id,
                                      nonce)
-        created = stripe.resubscribe(previous, price_id=price_id, promotion_code_id=promo_id,
-                                     default_payment_method=None, idempotency_key=key)
+        def create() -> Subscription:
+            return stripe.resubscribe(previous, price_id=price_id, promotion_code_id=promo_id,
+                                      default_payment_method=None, idempotency_key=key)
+
+        # A lost answer is asked again with the same idempotency key: Stripe replays the
+        # subscription it created, or creates it now; never a second one.
+        created = confirmed_write(create, create, lambda _created: True)
         detail.update(subscription=created.id, status=created.status)
         if created.status in ("active", "trialing"):
             message = _("Welcome back! Your subscription has been restarted.")

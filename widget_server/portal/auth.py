@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from flask import current_app, g, request
@@ -32,6 +33,16 @@ class PortalContext:
         return customer_id is not None and customer_id in self.token.customer_ids
 
 
+def _revoked(account: Account, token: PortalToken) -> bool:
+    """Issued before the account's last revoking secret rotation (REVOKE_TOKENS_ON_ROTATION)."""
+    after = account.tokens_valid_after
+    if after is None:
+        return False
+    if after.tzinfo is None:  # SQLite drops the zone; we always store UTC
+        after = after.replace(tzinfo=UTC)
+    return token.issued_at_ms < after.timestamp() * 1000
+
+
 def portal_context() -> PortalContext:
     """Authenticate the request's Bearer token (cached on g); sets the request locale."""
     cached: PortalContext | None = g.get("portal_context")
@@ -49,7 +60,7 @@ def portal_context() -> PortalContext:
                            code="invalid_token") from None
     service = AccountService(get_session(), secret_box())
     account = service.get(token.account_id)
-    if account is None:
+    if account is None or _revoked(account, token):
         raise Unauthorized(_("Your session has expired. Reload the page to continue."),
                            code="invalid_token")
     settings = service.settings(account)

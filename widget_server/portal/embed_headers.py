@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from flask import Response, current_app, g, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from widget_server.db import get_session
 from widget_server.identity import InvalidPortalToken, read_portal_token
@@ -162,5 +163,13 @@ def apply_frame_ancestors(response: Response) -> Response:
 
 
 def apply_embed_headers(response: Response) -> Response:
-    """One after-request hook for both rules (registered app-wide by the api blueprint)."""
-    return apply_frame_ancestors(apply_cors(response))
+    """One after-request hook for both rules (registered app-wide by the api blueprint).
+
+    When the database cannot be read (it is down: the response is already the 503), nothing is
+    allowed: no CORS header, and the app-wide ``frame-ancestors 'none'`` stays.
+    """
+    try:
+        return apply_frame_ancestors(apply_cors(response))
+    except SQLAlchemyError:
+        get_session().rollback()
+        return response

@@ -43,7 +43,8 @@ class TrafficMiddleware:
         with self.store.lock:
             self.store.requests.append(entry)
             faults = self.store.faults
-            applies = faults.path is None or path.startswith(faults.path)
+            applies = (faults.path is None or path.startswith(faults.path)) and (
+                faults.method is None or faults.method == method)
             latency = faults.latency_ms if applies else 0
             fail = False
             if applies and faults.next > 0:
@@ -52,6 +53,7 @@ class TrafficMiddleware:
             elif applies and faults.rate > 0 and random.random() < faults.rate:
                 fail = True
             drop, error_status = faults.drop_connection, faults.error_status
+            lose = faults.lose_response
         if latency:
             time.sleep(latency / 1000)
         if not fail:
@@ -61,6 +63,14 @@ class TrafficMiddleware:
                 return start_response(status, headers, exc_info)
 
             return self.app(environ, recording_start_response)
+        if lose:
+            def discard(status: str, headers: Any, exc_info: Any = None) -> Any:
+                entry["status"] = int(status.split()[0])
+                return lambda _data: None
+
+            for _chunk in self.app(environ, discard):  # carried out, answer thrown away
+                pass
+            return _drop(environ, start_response)
         if drop:
             entry["status"] = 0
             return _drop(environ, start_response)
@@ -219,4 +229,6 @@ def _parse_faults(body: Any) -> Faults:
     path = body.get("path")
     return Faults(latency_ms=body.get("latency_ms", 0), error_status=status, rate=float(rate),
                   next=body.get("next", 0), path=str(path) if path else None,
-                  drop_connection=bool(body.get("drop_connection", False)))
+                  drop_connection=bool(body.get("drop_connection", False)),
+                  lose_response=bool(body.get("lose_response", False)),
+                  method=str(body["method"]).upper() if body.get("method") else None)

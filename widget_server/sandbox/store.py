@@ -65,6 +65,10 @@ class Faults:
     next: int = 0
     path: str | None = None
     drop_connection: bool = False
+    # The request is carried out, then the connection is dropped: the caller never learns
+    # that its write happened (a "lost response").
+    lose_response: bool = False
+    method: str | None = None  # only requests with this method (e.g. "POST")
 
     def as_dict(self) -> JSON:
         return {
@@ -74,6 +78,8 @@ class Faults:
             "next": self.next,
             "path": self.path,
             "drop_connection": self.drop_connection,
+            "lose_response": self.lose_response,
+            "method": self.method,
         }
 
 
