@@ -30,13 +30,15 @@ class ApiError(Exception):
         if code:
             self.code = code
         self.param = param
+        # Members next to "error" in the body (a 409 preview_stale carries the fresh preview).
+        self.extra: dict[str, Any] = {}
         super().__init__(self.message)
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.param:
             body["param"] = self.param
-        return {"error": body}
+        return {**self.extra, "error": body}
 
 
 class BadRequest(ApiError):

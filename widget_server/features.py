@@ -79,7 +79,11 @@ FEATURES: tuple[Feature, ...] = (
     Feature("billing_details", "bool", True,
             "Let users update email, name, phone, address and tax ids."),
     Feature("catalog_prices", "str_list", [],
-            "Stripe price ids users may switch between. Empty: every active recurring price."),
+            "Stripe price ids users may switch between, in the order shown. Empty: every active "
+            "recurring price."),
+    Feature("catalog_addons", "str_list", [],
+            "Stripe product ids that are add-ons (as is product metadata portal_role=addon): "
+            "never offered in place of a base plan."),
     Feature("locale", "choice", "en", "Default language of the portal.",
             choices=SUPPORTED_LOCALE_CODES),
     Feature("auto_detect_locale", "bool", True,

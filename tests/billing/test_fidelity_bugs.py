@@ -14,6 +14,7 @@ import requests
 import stripe
 from flask import Flask
 
+from widget_server.billing.changes import ItemChangePlan
 from widget_server.billing.writes import StripeWriter, writer_for
 from widget_server.sandbox import SandboxServer
 
@@ -73,11 +74,14 @@ def test_a_preview_longer_than_ten_lines_is_read_whole(writer: StripeWriter) -> 
         client.v1.subscriptions.list({"customer": customer.id}).data[0].id)
     assert subscription is not None and len(subscription.items) == 12
     item = subscription.items[-1]
-    preview = writer.preview_item_change(subscription, item, price_id=item.price.id,
-                                         quantity=3, at_period_end=False)
-    # two proration lines for the changed item, then the next period's twelve lines
-    assert len(preview.lines) == 14
-    assert sum(line.amount for line in preview.lines) == preview.next_invoice_total
+    # at period end the preview is the next renewal: twelve period lines, one more quantity
+    plan = ItemChangePlan(subscription=subscription, item=item, price_id=item.price.id,
+                          quantity=3, at_period_end=True, proration_date=None,
+                          restarts_cycle=False)
+    preview = writer.preview_change(plan)
+    assert len(preview.lines) == 12
+    assert sum(line.amount for line in preview.lines) == preview.next_invoice_amount
+    assert preview.next_invoice_amount == sum(100 * (n + 1) for n in range(11)) + 3 * 1200
 
 
 def test_a_period_end_change_ends_its_schedule(writer: StripeWriter,

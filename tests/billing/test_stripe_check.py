@@ -28,7 +28,7 @@ def test_check_passes_against_the_sandbox_one_row_per_call(empty_sandbox: Sandbo
     rows = [line for line in lines[1:] if " /v1/" in line]
     assert len(rows) == len([r for r in log if r["path"].startswith("/v1/")])
     assert all(line.endswith(" ok") for line in rows)
-    for step in ("snapshot", "preview_item_change", "resubscribe", "pay_invoice",
+    for step in ("snapshot", "preview_change", "resubscribe", "pay_invoice",
                  "create_setup_intent", "cleanup: delete customer"):
         assert any(line.startswith(step) for line in rows), step
 

@@ -192,6 +192,8 @@ def test_resubscribe_once_even_on_a_double_click(live_portal: LivePortal, host_s
     configure(live_portal)
     root = mount(browser_page, live_portal, host_site, "dan@example.com", "inline")
     dialog = click_action(root, "sub_demo_dan", "resubscribe")
+    submit(dialog)  # review: what it will charge
+    dialog.get_by_test_id("due-now").get_by_text("$29.00").wait_for()
     dialog.locator(".wsp-dialog-footer button[type=submit]").dblclick()
     wait_event(browser_page, "resubscribe")
     live = [s for s in stripe_state.objects("subscription").values()
@@ -229,7 +231,7 @@ def test_update_card_then_pay_the_past_due_invoice(live_portal: LivePortal,
     assert stripe_state.obj("invoice", invoice_id)["status"] == "open"
     dialog.locator(".wsp-icon-btn").click()
     # A new card through the SetupIntent and the Stripe.js stand-in.
-    root.locator('[data-action="update_card"]').click()
+    root.locator('.wsp-section-payment [data-action="update_card"]').click()
     dialog = root.locator("dialog.wsp-dialog[open]")
     card = dialog.locator('[data-testid="card-element"]')
     card.locator("input").nth(0).fill("4242 4242 4242 4242")

@@ -89,7 +89,8 @@ def test_a_declined_payment_leaves_the_invoice_open(portal: Portal) -> None:
     assert response.status_code == 402
     error = error_of(response)
     assert error["code"] == "card_declined"
-    assert error["message"].startswith("Your card was declined, so the invoice is still open.")
+    assert error["message"] == ("Your card was declined. Please use another card. The invoice "
+                                "is still open: update your card and try again.")
     assert portal.obj("invoice", invoice_id)["status"] == "open"
     assert portal.subscription("sub_demo_carla")["status"] == "past_due"
     [row] = portal.audit("invoice.pay")
@@ -234,3 +235,24 @@ def test_tax_id_refusals(portal: Portal) -> None:
     assert off.status_code == 403
     assert portal.writes() == []
     assert ana_tax_id in portal.objects("tax_id")
+
+
+def test_a_3ds_card_asks_for_authentication_then_pays(portal: Portal) -> None:
+    invoice_id = carla_open_invoice(portal)
+    pm = portal.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000002500003155", "exp_month": 12, "exp_year": 2031}})
+    portal.stripe.v1.payment_methods.attach(pm.id, {"customer": "cus_demo_carla"})
+    portal.stripe.v1.subscriptions.update("sub_demo_carla", {"default_payment_method": pm.id})
+    response = portal.post(f"/v1/portal/invoices/{invoice_id}/pay", customer="cus_demo_carla",
+                           key="intent-pay-3ds-1")
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    secret = body["requires_action"]["client_secret"]
+    assert body["requires_action"]["invoice"] == invoice_id
+    assert portal.obj("invoice", invoice_id)["status"] == "open"
+    intent_id = secret.split("_secret_")[0]
+    done = portal.control("POST", f"/payment_intents/{intent_id}/authenticate",
+                          json={"client_secret": secret, "outcome": "complete"})
+    assert done["status"] == "succeeded"
+    assert portal.obj("invoice", invoice_id)["status"] == "paid"
+    assert portal.subscription("sub_demo_carla")["status"] == "active"

@@ -16,11 +16,21 @@ def test_preview_shows_the_proration_and_changes_nothing(portal: Portal) -> None
     preview = response.get_json()["preview"]
     assert preview["currency"] == "usd"
     assert preview["applies_at_period_end"] is False
-    assert preview["amount_due"] < 0  # a cheaper plan: unused Pro time becomes a credit
-    assert preview["amount_due_display"].startswith("-")
-    assert preview["lines"] and all({"description", "amount", "amount_display"} <= set(line)
-                                    for line in preview["lines"])
-    assert preview["next_payment_date_display"]
+    assert preview["kind"] == "plan_change"
+    assert (preview["from"]["plan"], preview["to"]["plan"]) == ("Pro monthly", "Starter monthly")
+    # a cheaper plan: nothing is charged, the unused Pro time becomes a balance credit
+    assert preview["amount_due"] == 0 and preview["total"] < 0
+    assert preview["credited"] == -preview["total"]
+    kinds = sorted(line["kind"] for line in preview["lines"])
+    assert kinds == ["charge", "credit"]
+    # plan names and dates are isolated (FSI..PDI) so they keep their direction in RTL text
+    texts = [line["description"].replace("\u2068", "").replace("\u2069", "")
+             for line in preview["lines"]]
+    assert all(t.startswith(("Unused time on Pro monthly", "Remaining time on Starter monthly"))
+               for t in texts)
+    assert preview["next_invoice"]["date_display"]
+    assert preview["card"]["display"] == "Visa •••• 4242"
+    assert any("credited to your account balance" in s["text"] for s in preview["summary"])
     assert isinstance(preview["proration_date"], int)
     assert portal.writes() == []
     assert portal.item_price("sub_demo_ana") == "price_pro_monthly"

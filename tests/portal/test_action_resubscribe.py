@@ -33,25 +33,42 @@ def test_resubscribe_creates_one_subscription_with_the_same_items(portal: Portal
 def test_a_double_submit_creates_exactly_one_subscription(portal: Portal) -> None:
     first = portal.post(DAN, customer="cus_demo_dan", key="intent-resub-0002")
     second = portal.post(DAN, customer="cus_demo_dan", key="intent-resub-0002")
-    assert first.status_code == second.status_code == 200
-    assert first.get_json()["subscription"]["id"] == second.get_json()["subscription"]["id"]
+    assert first.status_code == 200
+    assert (second.status_code, error_of(second)["code"]) == (409, "duplicate_subscription")
+    assert "already have a live subscription" in error_of(second)["message"]
     assert len(live_subscriptions(portal)) == 1
     creates = [r for r in portal.requests() if r["path"] == "/v1/subscriptions"
                and r["method"] == "POST"]
-    assert len(creates) == 2 and creates[0]["idempotency_key"] == creates[1]["idempotency_key"]
+    assert len(creates) == 1
     assert "intent-resub-0002" not in creates[0]["idempotency_key"]  # derived, not the nonce
 
 
+def test_a_second_tab_with_another_nonce_cannot_create_a_second_subscription(
+        portal: Portal) -> None:
+    first = portal.post(DAN, customer="cus_demo_dan", key="intent-tab1-0001")
+    assert first.status_code == 200
+    stale = portal.post(DAN, customer="cus_demo_dan", key="intent-tab2-0001")
+    assert (stale.status_code, error_of(stale)["code"]) == (409, "duplicate_subscription")
+    view = portal.client.get("/v1/portal", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_dan')}"}).get_json()
+    old = next(s for s in view["subscriptions"] if s["id"] == "sub_demo_dan")
+    assert old["actions"]["resubscribe"] is False
+    assert old["duplicate_of"] == first.get_json()["subscription"]["id"]
+    assert "already have a live subscription" in old["reason"]
+    assert len(live_subscriptions(portal)) == 1
+
+
 def test_concurrent_submits_create_exactly_one_subscription(portal: Portal) -> None:
+    """Four tabs at once, each with its own page nonce: one subscription, one charge."""
     results: list[Any] = []
 
-    def submit() -> None:
+    def submit(n: int) -> None:
         client = portal.app.test_client()
         token = portal.token("cus_demo_dan")
         results.append(client.post(DAN, headers={"Authorization": f"Bearer {token}",
-                                                 "Idempotency-Key": "intent-resub-0003"}))
+                                                 "Idempotency-Key": f"intent-tab-{n:04d}"}))
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -59,10 +76,16 @@ def test_concurrent_submits_create_exactly_one_subscription(portal: Portal) -> N
     assert len(results) == 4
     ok = [r for r in results if r.status_code == 200]
     assert ok, [r.get_json() for r in results]
-    # Stripe answers a request racing an in-flight one with 409; nothing is created twice.
+    # Stripe answers a request racing an in-flight one with 409, and the duplicate check
+    # refuses the later ones with 409; nothing is created or charged twice.
     assert all(r.status_code in (200, 409) for r in results)
     assert len({r.get_json()["subscription"]["id"] for r in ok}) == 1
     assert len(live_subscriptions(portal)) == 1
+    paid = [i for i in portal.stripe.v1.invoices.list({"customer": "cus_demo_dan"}).data
+            if i.status == "paid" and i.billing_reason == "subscription_create"
+            and i.created >= portal.stripe.v1.subscriptions.retrieve(
+                ok[0].get_json()["subscription"]["id"]).created]
+    assert len(paid) == 1
 
 
 def test_another_intent_is_another_request(portal: Portal) -> None:
@@ -146,3 +169,20 @@ def test_resubscribe_off_foreign_and_active(portal: Portal) -> None:
     assert (off.status_code, error_of(off)["code"]) == (403, "feature_disabled")
     assert portal.writes() == []
     assert live_subscriptions(portal) == []
+
+
+def test_a_restart_after_the_first_restart_moved_plans_is_not_a_replay(portal: Portal) -> None:
+    """Found by the long property run: the first restart moved to another product, so the
+    old one may be restarted again; the state-derived key must not replay the first restart."""
+    first = portal.post(DAN, customer="cus_demo_dan", key="intent-resub-0101")
+    assert first.status_code == 200
+    moved = first.get_json()["subscription"]
+    portal.stripe.v1.subscriptions.update(moved["id"], {
+        "items": [{"id": moved["items"][0]["id"], "price": "price_starter_monthly"}],
+        "proration_behavior": "none"})
+    again = portal.post(DAN, customer="cus_demo_dan", key="intent-resub-0102")
+    assert again.status_code == 200, again.get_json()
+    created = again.get_json()["subscription"]
+    assert created["id"] != moved["id"]
+    assert portal.item_price(created["id"]) == "price_pro_monthly"
+    assert len(live_subscriptions(portal)) == 2  # Starter (moved) and Pro: no duplicate

@@ -44,6 +44,10 @@ def test_invoice_shape_and_order(app: Flask, client: FlaskClient,
     assert first["status_display"] == "Paid" and first["total_display"] == "$29.00"
     assert first["subscription_id"] == "sub_demo_ana"
     assert first["hosted_invoice_url"].startswith("http")
+    # what the invoice is for: the subscription's plan and its service period
+    assert first["plans_display"] == "Pro"
+    assert first["period_end"] - first["period_start"] >= 28 * 86400
+    assert " \u2013 " in first["period_display"]
 
 
 def test_german_formatting(app: Flask, client: FlaskClient, account: CreatedAccount) -> None:

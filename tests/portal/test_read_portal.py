@@ -51,7 +51,9 @@ def test_contract_shape(app: Flask, client: FlaskClient, account: CreatedAccount
     assert sub["current_period_end_display"]
     assert set(sub["actions"]) == {"change_plan", "change_quantity", "cancel", "resume",
                                    "resubscribe", "apply_coupon", "pause", "unpause",
-                                   "pay_invoice"}
+                                   "pay_invoice", "update_card", "cancel_change"}
+    assert sub["state"] == "active" and sub["badge"] == {"text": "Active", "tone": "success"}
+    assert [d["kind"] for d in sub["dates"]] == ["renews"] and sub["reason"] is None
     catalog_entry = body["catalog"][0]
     assert set(catalog_entry) >= {"id", "amount_display", "interval_display", "product"}
 
@@ -59,9 +61,9 @@ def test_contract_shape(app: Flask, client: FlaskClient, account: CreatedAccount
 @pytest.mark.parametrize(("customer_id", "sub_id", "allowed"), [
     ("cus_demo_ana", "sub_demo_ana", {"change_plan", "cancel"}),
     ("cus_demo_ben", "sub_demo_ben", {"change_plan", "cancel"}),
-    ("cus_demo_carla", "sub_demo_carla", {"cancel", "pay_invoice"}),
+    ("cus_demo_carla", "sub_demo_carla", {"cancel", "pay_invoice", "update_card"}),
     ("cus_demo_dan", "sub_demo_dan", {"resubscribe"}),
-    ("cus_demo_eve", "sub_demo_eve", {"change_plan", "resume"}),
+    ("cus_demo_eve", "sub_demo_eve", {"resume"}),  # resume first, then change
     ("cus_demo_farid", "sub_demo_farid", {"change_plan", "cancel"}),  # two items: pick one
 ])
 def test_actions_follow_state_and_default_settings(

@@ -102,6 +102,20 @@ def _open_invoice(api: Api) -> str:
     return str(sub["latest_invoice"])
 
 
+def _intent(api: Api) -> str:
+    """The PaymentIntent of a new subscription's first invoice, its card declined."""
+    customer = _customer(api)
+    pm = api.ok("POST", "/payment_methods", {"type": "card", "card": {
+        "number": "4000000000000341", "exp_month": 1, "exp_year": 2040}})["id"]
+    api.ok("POST", f"/payment_methods/{pm}/attach", {"customer": customer})
+    sub = api.ok("POST", "/subscriptions", {
+        "customer": customer, "items": [{"price": "price_pro_monthly"}],
+        "default_payment_method": pm, "payment_behavior": "allow_incomplete",
+        "expand": ["latest_invoice.payments"]})
+    payments = sub["latest_invoice"]["payments"]["data"]
+    return str(payments[-1]["payment"]["payment_intent"])
+
+
 def _item(api: Api, sub: str = "sub_demo_grace") -> str:
     return str(api.ok("GET", f"/subscriptions/{sub}")["items"]["data"][0]["id"])
 
@@ -203,6 +217,9 @@ SCENARIOS: dict[str, Callable[[Api], Call]] = {
         "customer": "cus_demo_grace", "subscription": "sub_demo_grace",
         "subscription_details": {"items": [{"id": _item(a), "quantity": 9}],
                                  "proration_behavior": "create_prorations"}}),
+    "GET /payment_intents/<pi_id>": lambda a: (f"/payment_intents/{_intent(a)}", {}),
+    "POST /payment_intents/<pi_id>/confirm": lambda a: (
+        f"/payment_intents/{_intent(a)}/confirm", {"payment_method": _card(a)}),
     "POST /subscription_schedules": lambda a: ("/subscription_schedules", {
         "from_subscription": _subscription(a), "end_behavior": "release"}),
     "GET /subscription_schedules/<sched_id>": lambda a: (

@@ -8,7 +8,9 @@ EXPECTED_STATUS = {
     "cus_demo_ana": {"active"}, "cus_demo_ben": {"trialing"}, "cus_demo_carla": {"past_due"},
     "cus_demo_dan": {"canceled"}, "cus_demo_eve": {"active"}, "cus_demo_farid": {"active"},
     "cus_demo_grace": {"active"}, "cus_demo_hana": {"active"}, "cus_demo_mixed": {"active"},
-    "cus_demo_ivan": {"active"},
+    "cus_demo_ivan": {"active"}, "cus_demo_kim": {"incomplete"},
+    "cus_demo_lena": {"incomplete_expired"}, "cus_demo_paul": {"active"},
+    "cus_demo_sam": {"active"}, "cus_demo_uma": {"past_due"},
 }
 
 
@@ -51,3 +53,12 @@ def test_renewal_invoices_are_dated_at_their_period_start():
     assert len(renewals) >= 5
     for invoice in renewals:
         assert invoice["created"] == invoice["period_start"], invoice["number"]
+
+
+def test_seeded_money_states(client):
+    assert client.v1.subscriptions.retrieve("sub_demo_paul").pause_collection.behavior == "void"
+    assert client.v1.subscriptions.retrieve("sub_demo_sam").schedule
+    uma = client.v1.subscriptions.retrieve("sub_demo_uma", {
+        "expand": ["latest_invoice.confirmation_secret"]})
+    intent = uma.latest_invoice.confirmation_secret.client_secret.split("_secret_")[0]
+    assert client.v1.payment_intents.retrieve(intent).status == "requires_action"

@@ -83,6 +83,15 @@ SCHEMAS: dict[str, Schema] = {
     }, ["id", "name"]),
     "Subscription": _obj({
         "id": _STR, "status": _STR, "status_display": _STR, "created": _INT,
+        "state": {"type": "string", "description": "The portal's state: Stripe's status, or "
+                  "canceling, collection_paused, scheduled_change."},
+        "badge": _obj({"text": _STR, "tone": _STR}),
+        "dates": {"type": "array", "items": _obj({"kind": _STR, "label": _STR, "date": _INT,
+                                                  "display": _STR})},
+        "reason": {"type": ["string", "null"],
+                   "description": "Why no action is offered, when none is."},
+        "duplicate_of": _NULL_STR,
+        "scheduled_change": {"type": ["object", "null"]},
         "cancel_at_period_end": _BOOL, "cancel_at": _NULL_INT, "canceled_at": _NULL_INT,
         "ended_at": _NULL_INT, "trial_end": _NULL_INT, "current_period_end": _NULL_INT,
         "pause_collection": {"type": ["object", "null"]},
@@ -102,7 +111,7 @@ SCHEMAS: dict[str, Schema] = {
     }, ["id"]),
     "PaymentMethod": _obj({
         "id": _STR, "brand": _STR, "last4": _STR, "exp_month": _INT, "exp_year": _INT,
-        "display": _STR, "expires_display": _STR,
+        "display": _STR, "expires_display": _STR, "default": _BOOL, "removable": _BOOL,
     }, ["id"]),
     "Portal": _obj({
         "account": _obj({"id": _STR, "name": _STR, "test_mode": _BOOL}),
@@ -120,18 +129,27 @@ SCHEMAS: dict[str, Schema] = {
         "currency": _STR, "amount_due": _INT, "amount_paid": _INT, "total": _INT,
         "total_display": _STR, "created": _INT, "created_display": _STR,
         "hosted_invoice_url": _NULL_STR, "invoice_pdf": _NULL_STR, "subscription_id": _NULL_STR,
+        "plans_display": _NULL_STR, "period_start": _NULL_INT, "period_end": _NULL_INT,
+        "period_display": _NULL_STR,
     }, ["id", "currency", "total"]),
     "SubscriptionResult": _obj({
         "subscription": _ref("Subscription"),
-        "message": {"type": "string", "description": "Translated success sentence."},
+        "message": {"type": "string", "description": "Translated sentence."},
+        "notice": {"type": "string", "description": "warning when the message is not a "
+                   "success (a resubscribe whose payment failed)."},
+        "requires_action": {"type": "object", "description": "3-D Secure: confirm the "
+                            "payment with Stripe.js confirmCardPayment(client_secret).",
+                            "properties": {"client_secret": _STR, "invoice": _STR}},
     }, ["subscription"]),
 }
 
 _ERROR_STATUSES = {
     "400": "The request is malformed or not allowed by the account's settings.",
     "401": "Missing, invalid or expired credentials.",
+    "402": "The card was declined (a specific, translated message per decline code).",
     "403": "The account's settings do not allow this action.",
     "404": "No such object for this customer.",
+    "409": "The state changed since the page was drawn (a stale preview, a duplicate).",
     "429": "Too many requests.",
     "502": "Stripe failed or timed out; retry.",
 }
@@ -182,11 +200,18 @@ def _op(
 
 def _sub_action(summary: str, body: Schema | None = None, *, idem: bool = False) -> dict[str, Any]:
     return {"post": _op(summary, tag="portal", body=body, response=_ref("SubscriptionResult"),
-                        errors=("400", "401", "403", "404", "429", "502"),
+                        errors=("400", "401", "402", "403", "404", "409", "429", "502"),
                         idempotent_key=idem, path_param="id")}
 
 
-_PLAN = _obj({"price": _STR, "quantity": {"type": "integer", "minimum": 1}}, ["price"])
+_PLAN = _obj({"price": _STR, "quantity": {"type": "integer", "minimum": 1}, "item": _STR},
+             ["price"])
+# What a confirm carries back from the preview it showed (a mismatch is a 409 preview_stale).
+_CONFIRM = {"proration_date": _INT, "expected_total": _INT, "expected_amount_due": _INT}
+_PLAN_CONFIRM = _obj({"price": _STR, "quantity": {"type": "integer", "minimum": 1},
+                      "item": _STR, **_CONFIRM}, ["price"])
+_QUANTITY_CONFIRM = _obj({"quantity": {"type": "integer", "minimum": 1}, "item": _STR,
+                          **_CONFIRM}, ["quantity"])
 
 
 def paths() -> dict[str, Any]:
@@ -207,14 +232,20 @@ def paths() -> dict[str, Any]:
         f"{sub}/change_plan/preview": {"post": _op(
             "Preview a plan change (amount due now, next invoice)", tag="portal", body=_PLAN,
             errors=("400", "401", "403", "404", "429", "502"), path_param="id")},
-        f"{sub}/change_plan": _sub_action("Switch to another price", _PLAN),
+        f"{sub}/change_plan": _sub_action(
+            "Switch to another price (409 preview_stale with a fresh preview when the amounts "
+            "changed; requires_action with a client secret when the bank asks for 3-D Secure)",
+            _PLAN_CONFIRM),
+        f"{sub}/cancel_change": _sub_action("Drop a change scheduled for the period end"),
+        f"{sub}/resubscribe/preview": {"post": _op(
+            "What restarting would charge now, to which card", tag="portal",
+            body=_obj({"price": _STR, "promotion_code": _STR}),
+            errors=("400", "401", "403", "404", "409", "429", "502"), path_param="id")},
         f"{sub}/quantity/preview": {"post": _op(
             "Preview a quantity change", tag="portal",
             body=_obj({"quantity": {"type": "integer", "minimum": 1}}, ["quantity"]),
             errors=("400", "401", "403", "404", "429", "502"), path_param="id")},
-        f"{sub}/quantity": _sub_action(
-            "Change the quantity", _obj({"quantity": {"type": "integer", "minimum": 1}},
-                                        ["quantity"])),
+        f"{sub}/quantity": _sub_action("Change the quantity", _QUANTITY_CONFIRM),
         f"{sub}/resubscribe": _sub_action(
             "Restart a canceled subscription", _obj({"price": _STR, "promotion_code": _STR}),
             idem=True),
@@ -226,9 +257,17 @@ def paths() -> dict[str, Any]:
             "Start a card update (SetupIntent client secret)", tag="portal",
             errors=("400", "401", "403", "429", "502"))},
         "/v1/portal/payment_method": {"post": _op(
-            "Make a confirmed payment method the default", tag="portal",
-            body=_obj({"payment_method": _STR, "setup_intent": _STR}),
+            "Make a saved or just confirmed card the default (make_default: false keeps it)",
+            tag="portal", body=_obj({"payment_method": _STR, "make_default": _BOOL}),
             errors=("400", "401", "403", "404", "429", "502"))},
+        "/v1/portal/payment_methods": {"get": _op(
+            "The customer's saved cards, the default first", tag="portal",
+            response=_obj({"payment_methods": {"type": "array", "items": _ref(
+                "PaymentMethod")}}), errors=("401", "403", "404", "429", "502"))},
+        "/v1/portal/payment_methods/{id}": {"delete": _op(
+            "Remove a saved card (409 when a subscription still needs it)", tag="portal",
+            path_param="id", response=_obj({"deleted": _BOOL, "id": _STR, "message": _STR}),
+            errors=("401", "403", "404", "409", "429", "502"))},
         "/v1/portal/invoices/{id}/pay": {"post": _op(
             "Pay an open invoice", tag="portal", idempotent_key=True, path_param="id",
             errors=("400", "401", "403", "404", "429", "502"))},

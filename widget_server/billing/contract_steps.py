@@ -147,17 +147,33 @@ def _sub(c: ContractCheck) -> Any:
     return _require(c.writer.subscription(c.state["subscription"]), "subscription")
 
 
-def write_preview(c: ContractCheck) -> None:
+def _plan(c: ContractCheck, quantity: int) -> Any:
+    from widget_server.billing.changes import ItemChangePlan, proration_now
+
     sub = _sub(c)
-    preview = c.writer.preview_item_change(sub, sub.items[0], price_id=c.state["prices"][1],
-                                           quantity=1, at_period_end=False)
-    c.state["proration_date"] = preview.proration_date
+    item = sub.items[0]
+    return ItemChangePlan(subscription=sub, item=item, price_id=c.state["prices"][1],
+                          quantity=quantity, at_period_end=False,
+                          proration_date=c.state.get("proration_date") or proration_now(item),
+                          restarts_cycle=False)
+
+
+def write_preview(c: ContractCheck) -> None:
+    plan = _plan(c, 2)
+    preview = c.writer.preview_change(plan)
+    _expect(preview.proration_date == plan.proration_date, "the preview lost its proration date")
+    c.state["proration_date"] = plan.proration_date
+    c.state["preview_due"] = preview.amount_due
 
 
 def write_change_now(c: ContractCheck) -> None:
-    sub = _sub(c)
-    c.writer.change_item_now(sub.id, sub.items[0].id, price_id=c.state["prices"][1],
-                             quantity=2, proration_date=c.state.get("proration_date"))
+    changed = c.writer.change_now(_plan(c, 2))
+    item = changed.items[0]
+    _expect((item.price.id, item.quantity) == (c.state["prices"][1], 2)
+            or changed.pending_update_expires_at is not None, "the change was not applied")
+    _expect(c.writer.subscriptions_of(changed.customer_id)[0].id == changed.id,
+            "subscriptions_of does not list the changed subscription")
+    c.writer.paying_card(changed)
 
 
 def write_change_at_period_end(c: ContractCheck) -> None:
@@ -231,8 +247,8 @@ STEPS: list[Step] = [
     ("invoices, open_invoice", read_invoices),
     ("catalog_prices", read_catalog),
     ("guarded reads", read_guards),
-    ("preview_item_change", write_preview),
-    ("change_item_now", write_change_now),
+    ("preview_change", write_preview),
+    ("change_now, subscriptions_of, paying_card", write_change_now),
     ("change_item_at_period_end, release", write_change_at_period_end),
     ("add_discount", write_discount),
     ("pause, unpause", write_pause),

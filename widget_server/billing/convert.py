@@ -20,12 +20,14 @@ from widget_server.billing.domain import (
     PaymentMethod,
     Price,
     Product,
+    ScheduledChange,
     Subscription,
     SubscriptionItem,
     TaxId,
 )
 
 QUANTITY_KEYS = ("quantity_min", "quantity_max", "quantity_step")
+ADDON_ROLES = ("addon", "add-on", "add_on")
 
 
 def _field(obj: stripe.StripeObject, name: str) -> Any:
@@ -65,6 +67,7 @@ def product_from_stripe(product: stripe.Product) -> Product:
         maximum = minimum
     unit_label = _field(product, "unit_label") or None
     adjustable = any(k in meta for k in QUANTITY_KEYS) or unit_label is not None
+    role = "addon" if meta.get("portal_role", "").strip().lower() in ADDON_ROLES else "base"
     return Product(
         id=product.id,
         name=_field(product, "name") or product.id,
@@ -75,7 +78,16 @@ def product_from_stripe(product: stripe.Product) -> Product:
         quantity_step=step,
         adjustable_quantity=adjustable and maximum != minimum,
         active=_field(product, "active") is not False,
+        role=role,
+        order=_int_or_none(meta.get("portal_order")),
     )
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(str(raw).strip()) if raw is not None else None
+    except ValueError:
+        return None
 
 
 def placeholder_product(product_id: str) -> Product:
@@ -149,6 +161,7 @@ def subscription_from_stripe(
     pause = _field(sub, "pause_collection")
     details = _field(sub, "cancellation_details")
     latest = _field(sub, "latest_invoice")
+    pending = _field(sub, "pending_update")
     discounts = (discount_from_stripe(d) for d in (_field(sub, "discounts") or []))
     return Subscription(
         id=sub.id,
@@ -172,7 +185,27 @@ def subscription_from_stripe(
         cancellation_comment=_field(details, "comment") if details is not None else None,
         metadata=_metadata(sub),
         latest_invoice=invoice_from_stripe(latest) if isinstance(latest, stripe.Invoice) else None,
+        scheduled_change=scheduled_change_from_stripe(_field(sub, "schedule")),
+        pending_update_expires_at=_field(pending, "expires_at") if pending is not None
+        else None,
     )
+
+
+def scheduled_change_from_stripe(schedule: Any) -> ScheduledChange | None:
+    """The next phase of an expanded, active schedule: what changes, and when."""
+    if not isinstance(schedule, stripe.SubscriptionSchedule):
+        return None
+    if _field(schedule, "status") not in ("active", "not_started"):
+        return None
+    current = _field(schedule, "current_phase")
+    current_end = _field(current, "end_date") if current is not None else None
+    for phase in _field(schedule, "phases") or []:
+        start = _field(phase, "start_date")
+        if current_end is not None and start is not None and start >= current_end:
+            items = tuple((expandable_id(i.price) or "", int(_field(i, "quantity") or 1))
+                          for i in phase.items)
+            return ScheduledChange(schedule_id=schedule.id, starts_at=int(start), items=items)
+    return None
 
 
 def product_ids_of(items: Iterable[stripe.SubscriptionItem]) -> set[str]:
@@ -189,7 +222,31 @@ def invoice_subscription_id(invoice: stripe.Invoice) -> str | None:
     return expandable_id(_field(details, "subscription"))
 
 
+def _subscription_lines(invoice: stripe.Invoice) -> list[Any]:
+    lines = _field(invoice, "lines")
+    rows = list(lines.data) if lines is not None else []
+    found = []
+    for line in rows:
+        parent = _field(line, "parent")
+        if parent is not None and _field(parent, "type") == "subscription_item_details":
+            found.append(line)
+    return found
+
+
+def _line_product(line: Any) -> str | None:
+    pricing = _field(line, "pricing")
+    details = _field(pricing, "price_details") if pricing is not None else None
+    return expandable_id(_field(details, "product")) if details is not None else None
+
+
 def invoice_from_stripe(invoice: stripe.Invoice) -> Invoice:
+    lines = _subscription_lines(invoice)
+    regular = [line for line in lines if not _line_is_proration(line)] or lines
+    periods = [_field(line, "period") for line in regular]
+    starts = [p.start for p in periods if p is not None]
+    ends = [p.end for p in periods if p is not None]
+    products = tuple(dict.fromkeys(p for p in (_line_product(line) for line in lines) if p))
+    secret = _field(invoice, "confirmation_secret")
     return Invoice(
         id=invoice.id,
         number=_field(invoice, "number"),
@@ -206,7 +263,19 @@ def invoice_from_stripe(invoice: stripe.Invoice) -> Invoice:
         invoice_pdf=_field(invoice, "invoice_pdf"),
         subscription_id=invoice_subscription_id(invoice),
         customer_id=expandable_id(_field(invoice, "customer")),
+        billing_reason=_field(invoice, "billing_reason"),
+        next_payment_attempt=_field(invoice, "next_payment_attempt"),
+        service_start=min(starts) if starts else None,
+        service_end=max(ends) if ends else None,
+        product_ids=products,
+        payment_client_secret=_field(secret, "client_secret") if secret is not None else None,
     )
+
+
+def _line_is_proration(line: Any) -> bool:
+    parent = _field(line, "parent")
+    details = _field(parent, "subscription_item_details") if parent is not None else None
+    return bool(_field(details, "proration")) if details is not None else False
 
 
 def payment_method_from_stripe(pm: stripe.PaymentMethod) -> PaymentMethod:

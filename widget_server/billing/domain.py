@@ -17,6 +17,8 @@ class Product:
     quantity_step: int = 1
     adjustable_quantity: bool = False  # metadata quantity_* present (or unit_label set)
     active: bool = True
+    role: str = "base"  # base | addon (metadata portal_role, or the owner's catalog_addons)
+    order: int | None = None  # metadata portal_order: the owner's order of plans
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,15 @@ class PauseCollection:
 
 
 @dataclass(frozen=True)
+class ScheduledChange:
+    """A change a subscription schedule will make later (a downgrade at period end)."""
+
+    schedule_id: str
+    starts_at: int
+    items: tuple[tuple[str, int], ...]  # (price id, quantity) of the next phase
+
+
+@dataclass(frozen=True)
 class Subscription:
     id: str
     customer_id: str
@@ -83,6 +94,11 @@ class Subscription:
     cancellation_comment: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     latest_invoice: Invoice | None = None  # expanded by the gateway's reads
+    scheduled_change: ScheduledChange | None = None  # from the expanded schedule
+    pending_update_expires_at: int | None = None  # a change waiting for its payment
+
+    def product_ids(self) -> frozenset[str]:
+        return frozenset(item.price.product.id for item in self.items)
 
     @property
     def current_period_end(self) -> int | None:
@@ -139,6 +155,13 @@ class Invoice:
     invoice_pdf: str | None
     subscription_id: str | None
     customer_id: str | None = None
+    billing_reason: str | None = None
+    next_payment_attempt: int | None = None
+    # The service period and products of its subscription lines (what the invoice is for).
+    service_start: int | None = None
+    service_end: int | None = None
+    product_ids: tuple[str, ...] = ()
+    payment_client_secret: str | None = None  # confirmation_secret, when expanded
 
 
 @dataclass(frozen=True)

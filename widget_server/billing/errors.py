@@ -9,11 +9,19 @@ ever sees these. They are ``ApiError`` subclasses: the one JSON error handler re
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import stripe
 
+from widget_server.billing.error_messages import (
+    AUTHENTICATE,
+    CODE_MESSAGES,
+    DECLINE_MESSAGES,
+    GENERIC_DECLINE,
+    STATE_CHANGED,
+)
 from widget_server.errors import ApiError
 from widget_server.i18n import N_, _
 
@@ -54,12 +62,25 @@ class CustomerNotFound(ResourceNotFound):
 
 class CardDeclined(BillingError):
     status, code = 402, "card_declined"
-    default_message = N_("Your card was declined. Please use another card.")
+    default_message = GENERIC_DECLINE
 
     def __init__(self, message: str | None = None, *, decline_code: str | None = None,
                  **kwargs: str | None) -> None:
-        super().__init__(message or _decline_message(decline_code), **kwargs)
+        super().__init__(message or card_message(decline_code, kwargs.get("stripe_code"),
+                                                 kwargs.get("stripe_message")), **kwargs)
         self.decline_code = decline_code
+
+
+class PaymentRequiresAction(BillingError):
+    """The payment waits for 3-D Secure: the page confirms it with Stripe.js."""
+
+    status, code = 402, "requires_action"
+    default_message = AUTHENTICATE
+
+    def __init__(self, client_secret: str, invoice_id: str | None = None) -> None:
+        super().__init__(stripe_code="invoice_payment_intent_requires_action")
+        self.client_secret = client_secret
+        self.invoice_id = invoice_id
 
 
 class InvalidRequest(BillingError):
@@ -105,19 +126,43 @@ class AuthenticationFailed(BillingError):
     )
 
 
-_DECLINE_MESSAGES: dict[str, str] = {
-    "insufficient_funds": N_("Your card has insufficient funds."),
-    "expired_card": N_("Your card has expired. Please use another card."),
-    "incorrect_cvc": N_("Your card's security code is incorrect."),
-    "incorrect_number": N_("Your card number is incorrect."),
-    "processing_error": N_("An error occurred while processing your card. Please try again."),
-    "authentication_required": N_("Your bank requires authentication for this payment."),
-}
+_URL = re.compile(r"(For more (details|information)[^.]*:?\s*)?https?://\S+", re.IGNORECASE)
 
 
-def _decline_message(decline_code: str | None) -> str:
-    text = _DECLINE_MESSAGES.get(decline_code or "", CardDeclined.default_message)
-    return _(text)
+def safe_text(text: str | None) -> str:
+    """Stripe's own sentence without links, short: kept when no translation of ours fits."""
+    cleaned = _URL.sub("", text or "").strip().rstrip(":").strip()
+    return cleaned[:300]
+
+
+def card_message(decline_code: str | None, code: str | None, stripe_text: str | None) -> str:
+    """The sentence for a card error: by decline code, else by error code, else Stripe's."""
+    if decline_code in DECLINE_MESSAGES:
+        return _(DECLINE_MESSAGES[decline_code or ""])
+    if code in CODE_MESSAGES:
+        return _(CODE_MESSAGES[code or ""])
+    if stripe_text and safe_text(stripe_text):
+        return _("Your card was declined: %(reason)s", reason=safe_text(stripe_text))
+    return _(GENERIC_DECLINE)
+
+
+def _invalid_request(exc: stripe.InvalidRequestError, kwargs: dict[str, str | None],
+                     ) -> BillingError:
+    code, param = exc.code, exc.param or ""
+    if code in CODE_MESSAGES:
+        error = InvalidRequest(_(CODE_MESSAGES[code or ""]), code=code, param=exc.param,
+                               **kwargs)
+        if CODE_MESSAGES[code or ""] == STATE_CHANGED:
+            error.status = 409
+        return error
+    reason = safe_text(exc.user_message)
+    if param.startswith(("discounts", "promotion_code", "coupon")) and reason:
+        return InvalidRequest(_("This code cannot be used: %(reason)s", reason=reason),
+                              code="code_not_applicable", param=exc.param, **kwargs)
+    if reason:
+        return InvalidRequest(_("Stripe could not complete this request: %(reason)s",
+                                reason=reason), param=exc.param, **kwargs)
+    return InvalidRequest(param=exc.param, **kwargs)
 
 
 def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
@@ -137,14 +182,14 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
     if isinstance(exc, stripe.APIConnectionError):
         log.warning("Stripe unreachable: %s", exc.user_message)
         return BillingUnavailable(**kwargs)
-    if isinstance(exc, stripe.IdempotencyError):
+    if isinstance(exc, stripe.IdempotencyError) or code == "idempotency_key_in_use":
         return Conflict(**kwargs)
     if isinstance(exc, stripe.InvalidRequestError):
         if code == "resource_missing" or exc.http_status == 404:
             if (exc.param or "") in {"customer", "id"} and "customer" in str(exc.user_message):
                 return CustomerNotFound(param=exc.param, **kwargs)
             return ResourceNotFound(param=exc.param, **kwargs)
-        return InvalidRequest(param=exc.param, **kwargs)
+        return _invalid_request(exc, kwargs)
     status = exc.http_status or 500
     if status == 429:
         limited = RateLimited(**kwargs)

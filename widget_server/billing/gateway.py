@@ -52,7 +52,8 @@ SUBSCRIPTION_EXPAND = [
     "data.discounts.source.coupon",
     "data.discounts.promotion_code",
     "data.default_payment_method",
-    "data.latest_invoice",
+    "data.latest_invoice.confirmation_secret",  # the client secret Stripe.js confirms
+    "data.schedule",  # a pending change (downgrade at period end) stays visible after reloads
 ]
 SINGLE_SUBSCRIPTION_EXPAND = [e.removeprefix("data.") for e in SUBSCRIPTION_EXPAND]
 # tax_ids is includable: Stripe returns the first 10 when asked with expand[]=tax_ids, which

@@ -8,35 +8,31 @@ check it belongs to a customer of the portal token, and only then call a write.
 
 from __future__ import annotations
 
-import dataclasses
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import stripe
 
-from widget_server.billing.catalog import Catalog
+from widget_server.billing.changes import ChangePreview, ItemChangePlan, preview_from_invoices
 from widget_server.billing.convert import (
-    customer_from_stripe,
     expandable_id,
     invoice_from_stripe,
-    payment_method_from_stripe,
     price_from_stripe,
     product_ids_of,
     subscription_from_stripe,
 )
 from widget_server.billing.domain import (
-    Customer,
     Invoice,
-    PaymentMethod,
     Price,
     Subscription,
-    SubscriptionItem,
     TaxId,
 )
-from widget_server.billing.errors import ResourceNotFound, stripe_errors, translate_stripe_error
+from widget_server.billing.errors import (
+    ResourceNotFound,
+    stripe_errors,
+)
 from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, all_items, catalog_for
+from widget_server.billing.payments import PaymentWrites, stripe_field, tax_id_value
 from widget_server.billing.registry import registry
 
 T = TypeVar("T")
@@ -49,26 +45,6 @@ PRICE_EXPAND = ["product"]
 COUPON_EXPAND = ["applies_to"]
 PROMOTION_EXPAND = ["data.promotion.coupon", "data.promotion.coupon.applies_to"]
 LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
-
-
-@dataclass(frozen=True)
-class PreviewLine:
-    description: str
-    amount: int
-    proration: bool
-
-
-@dataclass(frozen=True)
-class ChangePreview:
-    """What a plan or quantity change costs (an ``invoices.create_preview`` result)."""
-
-    currency: str
-    proration_amount: int  # net prorations for the rest of the period (negative: a credit)
-    next_invoice_total: int
-    next_payment_date: int | None
-    lines: tuple[PreviewLine, ...]
-    proration_date: int | None
-    applies_at_period_end: bool
 
 
 @dataclass(frozen=True)
@@ -96,51 +72,24 @@ class PromotionCode:
     coupon: Coupon
 
 
-@dataclass(frozen=True)
-class OwnedPaymentMethod:
-    method: PaymentMethod
-    customer_id: str | None
-
-
-@dataclass(frozen=True)
-class SetupIntentSecret:
-    id: str
-    client_secret: str
-    customer_id: str
-
-
-def _tax_id(obj: Any) -> TaxId:
-    return TaxId(id=obj.id, type=obj.type, value=obj.value)
-
-
-def _get(obj: stripe.StripeObject | None, name: str) -> Any:
-    """A field Stripe may omit (StripeObject has no ``.get``)."""
-    return obj[name] if obj is not None and name in obj else None
-
-
 def _coupon(obj: stripe.Coupon) -> Coupon:
-    applies = _get(obj, "applies_to")
-    products = tuple(_get(applies, "products") or ()) if applies is not None else None
+    applies = stripe_field(obj, "applies_to")
+    products = tuple(stripe_field(applies, "products") or ()) if applies is not None else None
     return Coupon(
         id=obj.id,
-        name=_get(obj, "name"),
-        percent_off=_get(obj, "percent_off"),
-        amount_off=_get(obj, "amount_off"),
-        currency=_get(obj, "currency"),
-        duration=_get(obj, "duration") or "once",
-        duration_in_months=_get(obj, "duration_in_months"),
-        valid=_get(obj, "valid") is not False,
+        name=stripe_field(obj, "name"),
+        percent_off=stripe_field(obj, "percent_off"),
+        amount_off=stripe_field(obj, "amount_off"),
+        currency=stripe_field(obj, "currency"),
+        duration=stripe_field(obj, "duration") or "once",
+        duration_in_months=stripe_field(obj, "duration_in_months"),
+        valid=stripe_field(obj, "valid") is not False,
         applies_to_products=products or None,
     )
 
 
-class StripeWriter:
+class StripeWriter(PaymentWrites):
     """The portal's Stripe writes for one account (thread-safe: the client is)."""
-
-    def __init__(self, client: stripe.StripeClient, catalog: Catalog) -> None:
-        self.client = client
-        self.v1 = client.v1
-        self.catalog = catalog
 
     def _subscription(self, raw: stripe.Subscription) -> Subscription:
         """Convert with every item: schedule phases and resubscribe copy the whole item list,
@@ -151,17 +100,6 @@ class StripeWriter:
         return subscription_from_stripe(raw, products, items)
 
     # --- guarded reads ---------------------------------------------------------------------
-
-    def _maybe(self, call: Callable[[], T]) -> T | None:
-        """Run a read; a missing object is None, any other Stripe failure a BillingError."""
-        try:
-            return call()
-        except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
-                return None
-            raise translate_stripe_error(exc) from None
-        except stripe.StripeError as exc:
-            raise translate_stripe_error(exc) from None
 
     def subscription(self, subscription_id: str) -> Subscription | None:
         found = self._maybe(lambda: self.v1.subscriptions.retrieve(
@@ -176,21 +114,15 @@ class StripeWriter:
         found = self._maybe(lambda: self.v1.invoices.retrieve(invoice_id))
         return invoice_from_stripe(found) if found is not None else None
 
-    def payment_method(self, pm_id: str) -> OwnedPaymentMethod | None:
-        found = self._maybe(lambda: self.v1.payment_methods.retrieve(pm_id))
-        if found is None:
-            return None
-        return OwnedPaymentMethod(payment_method_from_stripe(found), expandable_id(found.customer))
-
     def tax_id(self, customer_id: str, tax_id: str) -> TaxId | None:
         """The customer's tax id; None when missing or owned by anyone else."""
         found = self._maybe(lambda: self.v1.customers.tax_ids.retrieve(customer_id, tax_id))
         if found is None:
             return None
-        owner = _get(found, "owner")
-        owner_id = expandable_id(_get(owner, "customer")) or expandable_id(
-            _get(found, "customer"))
-        return _tax_id(found) if owner_id == customer_id else None
+        owner = stripe_field(found, "owner")
+        owner_id = expandable_id(stripe_field(owner, "customer")) or expandable_id(
+            stripe_field(found, "customer"))
+        return tax_id_value(found) if owner_id == customer_id else None
 
     def coupon(self, coupon_id: str) -> Coupon | None:
         # applies_to is includable: Stripe returns it only when expanded
@@ -222,18 +154,23 @@ class StripeWriter:
             id=promo.id,
             code=promo.code,
             active=bool(promo.active),
-            expires_at=_get(promo, "expires_at"),
-            customer_id=expandable_id(_get(promo, "customer")),
-            max_redemptions=_get(promo, "max_redemptions"),
-            times_redeemed=int(_get(promo, "times_redeemed") or 0),
+            expires_at=stripe_field(promo, "expires_at"),
+            customer_id=expandable_id(stripe_field(promo, "customer")),
+            max_redemptions=stripe_field(promo, "max_redemptions"),
+            times_redeemed=int(stripe_field(promo, "times_redeemed") or 0),
             coupon=coupon_obj,
         )
 
-    def live_subscription_ids(self, customer_id: str) -> list[str]:
+    def subscriptions_of(self, customer_id: str) -> list[Subscription]:
+        """Every subscription of the customer (ended ones too), newest first."""
         with stripe_errors():
-            page = self.v1.subscriptions.list({"customer": customer_id, "status": "all",
-                                               "limit": 100})
-        return [s.id for s in page.data if s.status in LIVE_STATUSES]
+            page = self.v1.subscriptions.list({
+                "customer": customer_id, "status": "all", "limit": 100,
+                "expand": [f"data.{e}" for e in SUBSCRIPTION_EXPAND]})
+            raw = list(page.auto_paging_iter())
+        found = [self._subscription(s) for s in raw]
+        found.sort(key=lambda s: s.created, reverse=True)
+        return found
 
     # --- subscription writes ---------------------------------------------------------------
 
@@ -247,61 +184,30 @@ class StripeWriter:
             )
         return self._subscription(updated)
 
-    def preview_item_change(
-        self,
-        subscription: Subscription,
-        item: SubscriptionItem,
-        *,
-        price_id: str,
-        quantity: int,
-        at_period_end: bool,
-    ) -> ChangePreview:
-        """Preview switching one item's price/quantity, now (prorated) or at period end."""
-        proration_date = None if at_period_end else proration_now(item)
-        details: dict[str, Any] = {
-            "items": [{"id": item.id, "price": price_id, "quantity": quantity}],
-            "proration_behavior": "none" if at_period_end else "create_prorations",
-        }
-        if proration_date is not None:
-            details["proration_date"] = proration_date
+    def preview_change(self, plan: ItemChangePlan) -> ChangePreview:
+        """``invoices.create_preview`` with the plan's own parameters: the invoice the change
+        creates now, and (unless the cycle restarts) the renewal after it."""
+        base: dict[str, Any] = {"customer": plan.subscription.customer_id,
+                                "subscription": plan.subscription.id}
         with stripe_errors():
-            preview = self.v1.invoices.create_preview(cast(Any, {
-                "customer": subscription.customer_id,
-                "subscription": subscription.id,
-                "subscription_details": details,
-            }))
-        lines = tuple(
-            PreviewLine(
-                description=_get(line, "description") or "",
-                amount=int(line.amount),
-                proration=_is_proration(line),
-            )
-            for line in all_lines(self.client, preview)
-        )
-        prorations = sum(line.amount for line in lines if line.proration)
-        return ChangePreview(
-            currency=preview.currency,
-            proration_amount=prorations,
-            next_invoice_total=int(preview.amount_due),
-            next_payment_date=_get(preview, "next_payment_attempt")
-            or _get(preview, "period_end") or subscription.current_period_end,
-            lines=lines,
-            proration_date=proration_date,
-            applies_at_period_end=at_period_end,
-        )
+            first = self.v1.invoices.create_preview(cast(Any, {
+                **base, "subscription_details": plan.preview_details()}))
+            if plan.at_period_end:
+                return preview_from_invoices(plan, None, first, lines_of=self._all_lines)
+            renewal = None
+            if not plan.restarts_cycle:
+                renewal = self.v1.invoices.create_preview(cast(Any, {
+                    **base, "subscription_details": {"items": plan.items(),
+                                                     "proration_behavior": "none"}}))
+        return preview_from_invoices(plan, first, renewal, lines_of=self._all_lines)
 
-    def change_item_now(
-        self, subscription_id: str, item_id: str, *, price_id: str | None, quantity: int,
-        proration_date: int | None,
-    ) -> Subscription:
-        """Switch an item's price and/or quantity now, with prorations on the next invoice."""
-        entry: dict[str, Any] = {"id": item_id, "quantity": quantity}
-        if price_id is not None:
-            entry["price"] = price_id
-        params: dict[str, Any] = {"items": [entry], "proration_behavior": "create_prorations"}
-        if proration_date is not None:
-            params["proration_date"] = proration_date
-        return self._update(subscription_id, params)
+    def _all_lines(self, invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
+        return all_lines(self.client, invoice)
+
+    def change_now(self, plan: ItemChangePlan) -> Subscription:
+        """Apply an immediate change with the preview's parameters (see ``billing.changes``);
+        the result has ``pending_update_expires_at`` when the payment did not go through."""
+        return self._update(plan.subscription.id, plan.update_params())
 
     def change_item_at_period_end(
         self, subscription: Subscription, item_id: str, *, price: Price, quantity: int
@@ -435,59 +341,6 @@ class StripeWriter:
     def unpause(self, subscription_id: str) -> Subscription:
         return self._update(subscription_id, {"pause_collection": ""})
 
-    # --- payment methods, invoices, customers ----------------------------------------------
-
-    def create_setup_intent(
-        self, customer_id: str, idempotency_key: str | None
-    ) -> SetupIntentSecret:
-        options: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
-        with stripe_errors():
-            intent = self.v1.setup_intents.create(cast(Any, {
-                "customer": customer_id,
-                "usage": "off_session",
-                "allowed_payment_method_types": ["card"],
-            }), cast(Any, options))
-        return SetupIntentSecret(intent.id, str(intent.client_secret), customer_id)
-
-    def set_default_payment_method(self, customer_id: str, pm_id: str) -> list[str]:
-        """Make the card the customer's default and every live subscription's default.
-
-        Returns the ids of the subscriptions that were updated.
-        """
-        with stripe_errors():
-            self.v1.customers.update(customer_id, {
-                "invoice_settings": {"default_payment_method": pm_id}})
-        updated = []
-        for sub_id in self.live_subscription_ids(customer_id):
-            with stripe_errors():
-                self.v1.subscriptions.update(sub_id, {"default_payment_method": pm_id})
-            updated.append(sub_id)
-        return updated
-
-    def pay_invoice(self, invoice_id: str, idempotency_key: str) -> Invoice:
-        with stripe_errors():
-            paid = self.v1.invoices.pay(invoice_id, {}, {"idempotency_key": idempotency_key})
-        return invoice_from_stripe(paid)
-
-    def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Customer:
-        with stripe_errors():
-            updated = self.v1.customers.update(customer_id, cast(Any, changes))
-            tax_ids = self.v1.customers.tax_ids.list(customer_id, {"limit": 100})
-        return dataclasses.replace(customer_from_stripe(updated),
-                                   tax_ids=tuple(_tax_id(t) for t in tax_ids.data))
-
-    def add_tax_id(self, customer_id: str, kind: str, value: str) -> TaxId:
-        with stripe_errors():
-            created = self.v1.customers.tax_ids.create(
-                customer_id, cast(Any, {"type": kind, "value": value})
-            )
-        return _tax_id(created)
-
-    def delete_tax_id(self, customer_id: str, tax_id: str) -> None:
-        with stripe_errors():
-            self.v1.customers.tax_ids.delete(customer_id, tax_id)
-
-
 def all_lines(client: stripe.StripeClient, invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
     """Every line of an invoice or preview: Stripe embeds only the first 10, so a preview with
     more lines (many items, prorations on each) must be paged, or its sums come out short."""
@@ -498,12 +351,6 @@ def all_lines(client: stripe.StripeClient, invoice: stripe.Invoice) -> list[stri
         return list(page.auto_paging_iter())
 
 
-def _is_proration(line: stripe.InvoiceLineItem) -> bool:
-    parent = _get(line, "parent")
-    details = _get(parent, "subscription_item_details") or _get(parent, "invoice_item_details")
-    return bool(_get(details, "proration"))
-
-
 def _cancellation_details(feedback: str | None, comment: str | None) -> dict[str, str]:
     details = {}
     if feedback:
@@ -511,12 +358,6 @@ def _cancellation_details(feedback: str | None, comment: str | None) -> dict[str
     if comment:
         details["comment"] = comment
     return details
-
-
-def proration_now(item: SubscriptionItem, now: int | None = None) -> int:
-    """"Now", clamped into the item's current period (Stripe refuses dates outside it)."""
-    moment = int(time.time()) if now is None else now
-    return max(item.current_period_start, min(moment, item.current_period_end - 1))
 
 
 def writer_for(stripe_key: str) -> StripeWriter:

@@ -10,7 +10,12 @@ from widget_server.portal import views  # noqa: E402,F401  (read routes register
 
 # isort: split
 # Portal actions (writes): their routes register on import too.
-from widget_server.portal import actions_customer, actions_subscription  # noqa: E402, F401
+from widget_server.portal import (  # noqa: E402, F401
+    actions_customer,
+    actions_plan,
+    actions_resubscribe,
+    actions_subscription,
+)
 
 # isort: split
 from widget_server.portal import pages  # noqa: E402, F401  (the HTML pages register on import)

@@ -11,7 +11,7 @@ The routes live in ``actions_subscription`` and ``actions_customer``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from flask import request
 
 from widget_server import audit
-from widget_server.billing.domain import Invoice, Subscription
+from widget_server.billing.domain import Invoice, Price, Subscription
 from widget_server.billing.errors import BillingError, BillingUnavailable
 from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.writes import StripeWriter, writer_for
@@ -174,11 +174,21 @@ def chosen_customer(ctx: PortalContext, requested: str | None) -> str:
     return requested
 
 
-def require_action(ctx: PortalContext, sub: Subscription, action: str) -> None:
+def require_action(ctx: PortalContext, sub: Subscription, action: str,
+                   others: Sequence[Subscription] = ()) -> None:
     """The same rules the read path used to show the button (portal.rules), enforced again:
-    403 ``action_not_allowed`` when the subscription's state does not allow the action."""
-    ids = catalog_price_ids(ctx) if action == "change_plan" else None
-    rules.require_action(ctx.settings, sub, action, catalog_price_ids=ids)
+    403 ``action_not_allowed`` when the subscription's state does not allow the action, 409
+    ``duplicate_subscription`` for a resubscribe next to a live subscription (`others`)."""
+    catalog = catalog_prices(ctx) if action == "change_plan" else None
+    rules.require_action(ctx.settings, sub, action, others=others, catalog=catalog)
+
+
+def customer_subscriptions(ctx: PortalContext, stripe: StripeWriter,
+                           customer_id: str) -> list[Subscription]:
+    """Every subscription of the customer, re-read now (the duplicate check needs them)."""
+    if not ctx.owns_customer(customer_id):
+        raise not_found("customer")
+    return stripe.subscriptions_of(customer_id)
 
 
 # --- lost responses ----------------------------------------------------------------------
@@ -240,21 +250,30 @@ def audited(ctx: PortalContext, action: str, target: str,
 
 # --- responses ---------------------------------------------------------------------------
 
-def catalog_price_ids(ctx: PortalContext) -> list[str]:
+def catalog_prices(ctx: PortalContext) -> list[Price]:
     """The prices users may switch to (the cached catalog filtered by the account's list)."""
     prices = writer(ctx).catalog.prices()
-    return [p.id for p in serialize.catalog_for_settings(prices, ctx.settings)]
+    return serialize.catalog_for_settings(prices, ctx.settings)
 
 
-def subscription_json(ctx: PortalContext, sub: Subscription) -> dict[str, Any]:
-    """The same JSON shape as one of ``GET /v1/portal``'s ``subscriptions[]``."""
+def subscription_json(ctx: PortalContext, sub: Subscription,
+                      others: Sequence[Subscription] | None = None) -> dict[str, Any]:
+    """The same JSON shape as one of ``GET /v1/portal``'s ``subscriptions[]``.
+
+    An ended subscription needs the customer's others to know whether it may be restarted;
+    they are read here when the caller has not.
+    """
+    if others is None:
+        others = (writer(ctx).subscriptions_of(sub.customer_id)
+                  if sub.status in rules.ENDED_STATUSES else ())
     return serialize.subscription_json(sub, ctx.settings, locale=current_locale(),
-                                       catalog_price_ids=catalog_price_ids(ctx))
+                                       others=others, catalog=catalog_prices(ctx))
 
 
 def subscription_response(ctx: PortalContext, sub: Subscription, message: str,
+                          others: Sequence[Subscription] | None = None,
                           **extra: Any) -> dict[str, Any]:
-    return {"subscription": subscription_json(ctx, sub), "message": message, **extra}
+    return {"subscription": subscription_json(ctx, sub, others), "message": message, **extra}
 
 
 def money(amount: int, currency: str) -> str:

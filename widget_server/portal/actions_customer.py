@@ -8,9 +8,10 @@ from functools import lru_cache
 from typing import Any, get_args, get_type_hints
 
 from babel import Locale
+from flask import request
 from stripe.params import CustomerTaxIdCreateParams
 
-from widget_server.billing.errors import CardDeclined
+from widget_server.billing.errors import CardDeclined, PaymentRequiresAction
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, current_locale
 from widget_server.portal import bp
@@ -60,13 +61,58 @@ def create_setup_intent() -> dict[str, Any]:
                 "customer": customer_id}
 
 
+@bp.get("/v1/portal/payment_methods")
+def list_payment_methods() -> dict[str, Any]:
+    """The customer's saved cards, the default first, each saying whether it may be removed."""
+    ctx = context()
+    require_feature(ctx, "update_card")
+    customer_id = chosen_customer(ctx, request.args.get("customer"))
+    stripe = writer(ctx)
+    cards, default = stripe.cards(customer_id)
+    live = stripe.live_subscription_ids(customer_id)
+    cards.sort(key=lambda pm: pm.id != default)
+    return {"payment_methods": [
+        {**(payment_method_json(pm) or {}), "default": pm.id == default,
+         "removable": removable(pm.id, default, len(cards), bool(live))}
+        for pm in cards]}
+
+
+def removable(pm_id: str, default: str | None, count: int, has_live: bool) -> bool:
+    """Never the last card, nor the default one, while a subscription still needs a card."""
+    return not has_live or (count > 1 and pm_id != default)
+
+
+@bp.delete("/v1/portal/payment_methods/<pm_id>")
+def remove_payment_method(pm_id: str) -> dict[str, Any]:
+    ctx = context()
+    with audited(ctx, "payment_method.remove", pm_id):
+        require_feature(ctx, "update_card")
+        object_id(pm_id, "pm_", "payment_method")
+        stripe = writer(ctx)
+        found = stripe.payment_method(pm_id)
+        if found is None or not ctx.owns_customer(found.customer_id):
+            raise not_found("payment_method")
+        customer_id = str(found.customer_id)
+        cards, default = stripe.cards(customer_id)
+        live = stripe.live_subscription_ids(customer_id)
+        if not removable(pm_id, default, len(cards), bool(live)):
+            message = (_("This is your only card and a subscription still needs it. Add "
+                         "another card first.") if len(cards) <= 1 else
+                       _("This is your default card. Make another card the default first."))
+            raise Conflict(message, code="payment_method_in_use")
+        stripe.detach_payment_method(pm_id)
+        return {"deleted": True, "id": pm_id, "message": _("The card was removed.")}
+
+
 @bp.post("/v1/portal/payment_method")
 def set_payment_method() -> dict[str, Any]:
-    """Make a card the page just set up the default of the customer and its subscriptions."""
+    """Make a card (one the page just set up, or a saved one) the default of the customer
+    and of its live subscriptions; ``make_default: false`` only keeps a new card saved."""
     ctx = context()
     with audited(ctx, "payment_method.update", "") as detail:
         require_feature(ctx, "update_card")
-        body = parse_body({"payment_method": Field("str", required=True, max_length=255)})
+        body = parse_body({"payment_method": Field("str", required=True, max_length=255),
+                           "make_default": Field("bool")})
         pm_id = object_id(body["payment_method"], "pm_", "payment_method")
         detail["payment_method"] = pm_id
         stripe = writer(ctx)
@@ -75,9 +121,12 @@ def set_payment_method() -> dict[str, Any]:
         if found is None or not ctx.owns_customer(found.customer_id):
             raise not_found("payment_method")
         customer_id = str(found.customer_id)
+        shown = payment_method_json(found.method)
+        if body.get("make_default") is False:
+            detail["default"] = False
+            return {"payment_method": shown, "message": _("The card was added.")}
         updated = stripe.set_default_payment_method(customer_id, pm_id)
         detail["subscriptions"] = updated
-        shown = payment_method_json(found.method)
         return {"payment_method": shown,
                 "message": _("Your payment method has been updated.")}
 
@@ -108,9 +157,15 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
                 paid = confirmed_write(lambda: stripe.pay_invoice(invoice.id, key),
                                        lambda: stripe.invoice(invoice.id),
                                        lambda found: found.status == "paid")
+            except PaymentRequiresAction as action:
+                detail.update(payment="requires_action")
+                return {"requires_action": {"client_secret": action.client_secret,
+                                            "invoice": invoice.id},
+                        "invoice": invoice_json(invoice, current_locale()),
+                        "message": _("Your bank asks you to confirm this payment.")}
             except CardDeclined as exc:
-                exc.message = _("Your card was declined, so the invoice is still open. "
-                                "Update your card and try again.")
+                exc.message = _("%(reason)s The invoice is still open: update your card and "
+                                "try again.", reason=exc.message)
                 raise
         sub = stripe.subscription(paid.subscription_id) if paid.subscription_id else None
         return {

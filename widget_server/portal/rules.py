@@ -1,23 +1,58 @@
-"""Which actions a portal user may take on a subscription: the one place the rules live.
+"""What each subscription state allows: the one model the JSON, the UI and the server share.
 
-The read path shows them (``actions`` in ``GET /v1/portal``); the write path enforces them
-again on every action request with ``require_action``, so a hidden button is never the only
-guard.
+``describe`` turns a subscription (with the customer's other subscriptions and the plans on
+offer) into a ``SubscriptionView``: its state (one of ``STATE_KINDS``), the badge and tone to
+show, the dates that matter, the actions the account's settings allow now, and, when no
+action is left, a sentence saying why. The read path shows it (``GET /v1/portal``); every
+action request enforces it again with ``require_action``, so a hidden button is never the only
+guard, and a stale page or a second tab cannot do what the current state no longer allows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from widget_server.billing.domain import Subscription
-from widget_server.errors import Forbidden
-from widget_server.i18n import _
+from widget_server.billing.domain import Price, Product, Subscription, SubscriptionItem
+from widget_server.errors import Conflict, Forbidden
+from widget_server.i18n import N_, _
 
-LIVE_STATUSES = frozenset({"active", "trialing", "past_due"})
-PAYABLE_STATUSES = frozenset({"past_due", "unpaid"})
+# Stripe statuses a customer still pays for, or may still pay for: a second subscription to
+# the same product next to one of these is a duplicate.
+LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
 ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
+PAYABLE_STATUSES = frozenset({"past_due", "unpaid", "incomplete"})
+CARD_STATUSES = frozenset({"past_due", "unpaid", "incomplete", "paused"})
+INCOMPLETE_LIFETIME = 23 * 3600  # Stripe expires an unpaid incomplete subscription after 23 h
+
+# kind -> (badge, tone). The tone picks the badge colour: success is only ever "all is well".
+STATE_KINDS: dict[str, tuple[str, str]] = {
+    "active": (N_("Active"), "success"),
+    "trialing": (N_("Trial"), "info"),
+    "past_due": (N_("Past due"), "danger"),
+    "unpaid": (N_("Unpaid"), "danger"),
+    "incomplete": (N_("Awaiting payment"), "warning"),
+    "incomplete_expired": (N_("Expired"), "neutral"),
+    "paused": (N_("Paused"), "warning"),
+    "collection_paused": (N_("Payments paused"), "warning"),
+    "canceling": (N_("Ends soon"), "warning"),
+    "scheduled_change": (N_("Change scheduled"), "info"),
+    "canceled": (N_("Canceled"), "neutral"),
+}
+
+DATE_LABELS: dict[str, str] = {
+    "renews": N_("Renews on"),
+    "trial_ends": N_("Trial ends on"),
+    "ends": N_("Ends on"),
+    "ended": N_("Ended on"),
+    "changes": N_("Changes on"),
+    "resumes": N_("Payments resume on"),
+    "next_attempt": N_("Next payment attempt"),
+    "pay_by": N_("Pay by"),
+    "started": N_("Started on"),
+}
 
 
 @dataclass(frozen=True)
@@ -31,9 +66,41 @@ class Actions:
     pause: bool = False
     unpause: bool = False
     pay_invoice: bool = False
+    update_card: bool = False
+    cancel_change: bool = False
 
     def as_dict(self) -> dict[str, bool]:
         return asdict(self)
+
+    def any(self) -> bool:
+        return any(self.as_dict().values())
+
+
+@dataclass(frozen=True)
+class DateFact:
+    kind: str  # a key of DATE_LABELS
+    timestamp: int
+
+    @property
+    def label(self) -> str:
+        return _(DATE_LABELS[self.kind])
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    kind: str
+    actions: Actions
+    dates: tuple[DateFact, ...]
+    reason: str | None  # why there is no way forward (translated), when no action is allowed
+    duplicate_of: str | None = None  # the live subscription a resubscribe would duplicate
+
+    @property
+    def badge(self) -> str:
+        return _(STATE_KINDS[self.kind][0])
+
+    @property
+    def tone(self) -> str:
+        return STATE_KINDS[self.kind][1]
 
 
 def scheduled_to_cancel(sub: Subscription) -> bool:
@@ -47,38 +114,158 @@ def has_open_invoice(sub: Subscription) -> bool:
     return invoice is not None and invoice.status == "open" and invoice.amount_remaining > 0
 
 
-def allowed_actions(
+def state_kind(sub: Subscription) -> str:
+    """The one state the portal shows; the most urgent one wins."""
+    if sub.status in ENDED_STATUSES or sub.status in ("incomplete", "unpaid", "past_due",
+                                                       "paused"):
+        return sub.status
+    if scheduled_to_cancel(sub):
+        return "canceling"
+    if sub.pause_collection is not None:
+        return "collection_paused"
+    if sub.scheduled_change is not None:
+        return "scheduled_change"
+    return "trialing" if sub.status == "trialing" else "active"
+
+
+def live_duplicate(sub: Subscription, others: Sequence[Subscription],
+                   product_ids: frozenset[str] | None = None) -> Subscription | None:
+    """Another live subscription of the customer to one of these products (default: `sub`'s)."""
+    wanted = product_ids if product_ids is not None else sub.product_ids()
+    for other in others:
+        if other.id != sub.id and other.status in LIVE_STATUSES and (
+                other.product_ids() & wanted):
+            return other
+    return None
+
+
+def is_addon(product: Product, settings: Mapping[str, Any]) -> bool:
+    """Add-ons: product metadata ``portal_role=addon`` or the owner's ``catalog_addons``."""
+    return product.role == "addon" or product.id in (settings.get("catalog_addons") or ())
+
+
+def plan_options(sub: Subscription, item: SubscriptionItem, catalog: Sequence[Price],
+                 settings: Mapping[str, Any]) -> list[Price]:
+    """The prices `item` may switch to: a base plan only to base plans, an add-on only to
+    another price of the same add-on; never a price another item already has (Stripe
+    refuses two items with one price), always the subscription's currency."""
+    taken = {i.price.id for i in sub.items if i.id != item.id}
+    product = item.price.product
+    addon = is_addon(product, settings)
+    found = []
+    for price in catalog:
+        if price.id in taken or price.currency != sub.currency or price.interval is None:
+            continue
+        if addon and price.product.id != product.id:
+            continue
+        if not addon and is_addon(price.product, settings):
+            continue
+        found.append(price)
+    return found
+
+
+def _dates(sub: Subscription, kind: str) -> tuple[DateFact, ...]:
+    facts: list[DateFact] = []
+    invoice = sub.latest_invoice
+
+    def add(name: str, value: int | None) -> None:
+        if value:
+            facts.append(DateFact(name, int(value)))
+
+    if kind in ENDED_STATUSES:
+        add("started", sub.created)
+        add("ended", sub.ended_at or sub.canceled_at
+            or (sub.created + INCOMPLETE_LIFETIME if kind == "incomplete_expired" else None))
+    elif kind == "incomplete":
+        add("pay_by", sub.created + INCOMPLETE_LIFETIME)
+    elif kind in ("past_due", "unpaid"):
+        attempt = invoice.next_payment_attempt if invoice is not None else None
+        add("next_attempt", attempt if attempt and attempt > time.time() else None)
+    elif kind == "trialing":
+        add("trial_ends", sub.trial_end)
+    elif kind == "collection_paused" and sub.pause_collection is not None:
+        add("resumes", sub.pause_collection.resumes_at)
+    elif kind == "scheduled_change" and sub.scheduled_change is not None:
+        add("changes", sub.scheduled_change.starts_at)
+    if scheduled_to_cancel(sub):
+        add("ends", sub.cancel_at or sub.current_period_end)
+    elif kind == "active" or (
+            kind == "scheduled_change" and sub.scheduled_change is not None
+            and sub.scheduled_change.starts_at != sub.current_period_end) or (
+            kind == "trialing" and not sub.trial_end):
+        add("renews", sub.current_period_end)
+    return tuple(facts)
+
+
+def _reason(kind: str, duplicate: Subscription | None) -> str:
+    """Why a subscription offers nothing to do, in words (only asked when that is so)."""
+    if duplicate is not None:
+        return _("You already have a live subscription to this plan, so it cannot be "
+                 "restarted here.")
+    if kind in ENDED_STATUSES:
+        return _("This subscription has ended. Contact us to start a new one.")
+    if kind == "canceling":
+        return _("This subscription will not renew. Contact us if you want to keep it.")
+    if kind in PAYABLE_STATUSES or kind == "paused":
+        return _("A payment is needed. Contact us to settle it.")
+    if kind == "scheduled_change":
+        return _("A change is scheduled for the end of this period. Contact us to change "
+                 "it.")
+    return _("There is nothing to change here. Contact us if you need help.")
+
+
+def describe(
     settings: Mapping[str, Any],
     sub: Subscription,
     *,
-    catalog_price_ids: Collection[str] | None = None,
-) -> Actions:
-    """The actions the account's settings allow for this subscription in its current state.
+    others: Sequence[Subscription] = (),
+    catalog: Sequence[Price] | None = None,
+) -> SubscriptionView:
+    """The state, dates and allowed actions of `sub`.
 
-    `catalog_price_ids`: the prices users may switch to; when given, change_plan also needs one
-    that the subscription does not already use. ``open invoice`` comes from the subscription's
-    latest invoice (the gateway expands it).
+    `others`: the customer's other subscriptions (a resubscribe must not duplicate a live
+    one); `catalog`: the prices on offer (None: any, for callers that check a price later).
     """
-    live = sub.status in LIVE_STATUSES
-    running = sub.status in {"active", "trialing"}
-    paused = sub.pause_collection is not None
+    def on(name: str) -> bool:
+        return settings.get(name) is True
+
+    kind = state_kind(sub)
+    ended = sub.status in ENDED_STATUSES
     ending = scheduled_to_cancel(sub)
-    current = {item.price.id for item in sub.items}
-    other_plans = catalog_price_ids is None or bool(set(catalog_price_ids) - current)
-    return Actions(
-        change_plan=bool(settings.get("change_plan")) and running and other_plans,
-        change_quantity=bool(settings.get("quantity")) and running
+    paused = sub.pause_collection is not None
+    scheduled = sub.scheduled_change is not None
+    running = sub.status in ("active", "trialing") and not ending and not paused
+    steady = running and not scheduled
+    duplicate = live_duplicate(sub, others) if ended else None
+    other_plans = catalog is None or any(
+        plan_options(sub, i, catalog, settings) for i in sub.items)
+    actions = Actions(
+        change_plan=on("change_plan") and steady and other_plans,
+        change_quantity=on("quantity") and steady
         and any(item.price.product.adjustable_quantity for item in sub.items),
-        cancel=bool(settings.get("cancellation")) and live and not ending,
-        resume=bool(settings.get("undo_cancel")) and ending,
-        resubscribe=bool(settings.get("resubscribe")) and sub.status == "canceled",
-        apply_coupon=bool(settings.get("coupons")) and running and not sub.discounts,
-        pause=bool(settings.get("pause")) and sub.status == "active" and not paused
-        and not ending,
-        unpause=bool(settings.get("pause")) and paused and sub.status not in ENDED_STATUSES,
-        pay_invoice=bool(settings.get("pay_failed_invoices"))
-        and sub.status in PAYABLE_STATUSES and has_open_invoice(sub),
+        cancel=on("cancellation") and not ended and not ending
+        and sub.status in ("active", "trialing", "past_due", "unpaid", "paused"),
+        resume=on("undo_cancel") and ending,
+        resubscribe=on("resubscribe") and ended and duplicate is None,
+        apply_coupon=on("coupons") and running and not sub.discounts,
+        pause=on("pause") and sub.status == "active" and not paused and not ending
+        and not scheduled,
+        unpause=on("pause") and paused and not ended,
+        pay_invoice=on("pay_failed_invoices") and sub.status in PAYABLE_STATUSES
+        and has_open_invoice(sub),
+        update_card=on("update_card") and sub.status in CARD_STATUSES,
+        cancel_change=on("change_plan") and scheduled and not ended and not ending,
     )
+    dates = _dates(sub, kind)
+    reason = None if actions.any() else _reason(kind, duplicate)
+    return SubscriptionView(kind=kind, actions=actions, dates=dates, reason=reason,
+                            duplicate_of=duplicate.id if duplicate is not None else None)
+
+
+def allowed_actions(settings: Mapping[str, Any], sub: Subscription, *,
+                    others: Sequence[Subscription] = (),
+                    catalog: Sequence[Price] | None = None) -> Actions:
+    return describe(settings, sub, others=others, catalog=catalog).actions
 
 
 def require_action(
@@ -86,12 +273,23 @@ def require_action(
     sub: Subscription,
     action: str,
     *,
-    catalog_price_ids: Collection[str] | None = None,
+    others: Sequence[Subscription] = (),
+    catalog: Sequence[Price] | None = None,
 ) -> None:
-    """Raise Forbidden (403, code ``action_not_allowed``) unless `action` is allowed now."""
-    actions = allowed_actions(settings, sub, catalog_price_ids=catalog_price_ids).as_dict()
+    """Refuse `action` unless the current state allows it.
+
+    A resubscribe that would duplicate a live subscription is a 409 ``duplicate_subscription``
+    (the page is stale: another tab or a retry already restarted it); anything else the state
+    does not allow is a 403 ``action_not_allowed``.
+    """
+    view = describe(settings, sub, others=others, catalog=catalog)
+    actions = view.actions.as_dict()
     if action not in actions:
         raise ValueError(f"unknown portal action {action!r}")
-    if not actions[action]:
-        raise Forbidden(_("This action is not available for this subscription."),
-                        code="action_not_allowed")
+    if actions[action]:
+        return
+    if action == "resubscribe" and view.duplicate_of is not None:
+        raise Conflict(_("You already have a live subscription to this plan. Reload the page "
+                         "to see it."), code="duplicate_subscription")
+    raise Forbidden(_("This action is not available for this subscription. Reload the page "
+                      "to see what you can do now."), code="action_not_allowed")

@@ -6,7 +6,7 @@ ships no catalogs and no formatting code. The action endpoints reuse ``subscript
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import current_app
@@ -34,7 +34,7 @@ from widget_server.i18n import (
 )
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.models import Account
-from widget_server.portal.rules import allowed_actions, has_open_invoice
+from widget_server.portal.rules import describe, has_open_invoice, is_addon
 
 JSON = dict[str, Any]
 
@@ -47,16 +47,6 @@ UI_SETTINGS = (
     "accent_color", "logo_url", "font_family",
 )
 
-SUBSCRIPTION_STATUSES = {
-    "active": N_("Active"),
-    "trialing": N_("Trial"),
-    "past_due": N_("Past due"),
-    "unpaid": N_("Unpaid"),
-    "canceled": N_("Canceled"),
-    "incomplete": N_("Incomplete"),
-    "incomplete_expired": N_("Expired"),
-    "paused": N_("Paused"),
-}
 INVOICE_STATUSES = {
     "draft": N_("Draft"),
     "open": N_("Open"),
@@ -89,8 +79,9 @@ def strings_for(locale: str, overrides: Mapping[str, str] | None = None) -> dict
     return {message: translate(message, locale, overrides) for message in UI_STRINGS}
 
 
-def product_json(product: Product) -> JSON:
+def product_json(product: Product, settings: Mapping[str, Any] | None = None) -> JSON:
     return {
+        "role": "addon" if is_addon(product, settings or {}) else "base",
         "id": product.id,
         "name": product.name,
         "description": product.description,
@@ -112,7 +103,8 @@ def interval_display(price: Price) -> str | None:
     return _(plural, num=price.interval_count)
 
 
-def price_json(price: Price, locale: str, *, with_product: bool = False) -> JSON:
+def price_json(price: Price, locale: str, *, with_product: bool = False,
+               settings: Mapping[str, Any] | None = None) -> JSON:
     found: JSON = {
         "id": price.id,
         "nickname": price.nickname,
@@ -125,11 +117,12 @@ def price_json(price: Price, locale: str, *, with_product: bool = False) -> JSON
         "interval_display": interval_display(price),
     }
     if with_product:
-        found["product"] = product_json(price.product)
+        found["product"] = product_json(price.product, settings)
     return found
 
 
-def item_json(item: SubscriptionItem, locale: str) -> JSON:
+def item_json(item: SubscriptionItem, locale: str,
+              settings: Mapping[str, Any] | None = None) -> JSON:
     price = item.price
     return {
         "id": item.id,
@@ -139,7 +132,7 @@ def item_json(item: SubscriptionItem, locale: str) -> JSON:
         "amount_display": format_money(price.unit_amount * item.quantity, price.currency, locale)
         if price.unit_amount is not None else None,
         "price": price_json(price, locale),
-        "product": product_json(price.product),
+        "product": product_json(price.product, settings),
     }
 
 
@@ -173,23 +166,53 @@ def discount_json(discount: Discount, locale: str) -> JSON:
     }
 
 
+def plan_name(price: Price) -> str:
+    """A plan named once: the price's nickname, else its product's name."""
+    return price.nickname or price.product.name
+
+
+def scheduled_change_json(sub: Subscription, catalog: Sequence[Price], locale: str,
+                          ) -> JSON | None:
+    change = sub.scheduled_change
+    if change is None:
+        return None
+    known = {p.id: p for p in catalog} | {i.price.id: i.price for i in sub.items}
+    items = []
+    for price_id, quantity in change.items:
+        price = known.get(price_id)
+        items.append({
+            "price": price_id,
+            "quantity": quantity,
+            "plan": plan_name(price) if price is not None else price_id,
+            "price_display": price_json(price, locale) if price is not None else None,
+        })
+    return {"date": change.starts_at, "date_display": format_date(change.starts_at, locale),
+            "items": items}
+
+
 def subscription_json(
     sub: Subscription,
     settings: Mapping[str, Any],
     *,
     locale: str | None = None,
-    catalog_price_ids: Collection[str] | None = None,
+    others: Sequence[Subscription] = (),
+    catalog: Sequence[Price] | None = None,
 ) -> JSON:
-    """One subscription with its display strings and the actions the settings allow."""
+    """One subscription: its state (badge, dates, allowed actions or why there are none)."""
     locale = locale or current_locale()
     pause = sub.pause_collection
     invoice = sub.latest_invoice if has_open_invoice(sub) else None
-    status = SUBSCRIPTION_STATUSES.get(sub.status)
-    actions = allowed_actions(settings, sub, catalog_price_ids=catalog_price_ids)
+    view = describe(settings, sub, others=others, catalog=catalog)
     return {
         "id": sub.id,
         "status": sub.status,
-        "status_display": _(status) if status else sub.status,
+        "state": view.kind,
+        "status_display": view.badge,
+        "badge": {"text": view.badge, "tone": view.tone},
+        "dates": [{"kind": d.kind, "label": d.label, "date": d.timestamp,
+                   "display": format_date(d.timestamp, locale)} for d in view.dates],
+        "reason": view.reason,
+        "duplicate_of": view.duplicate_of,
         "created": sub.created,
         "cancel_at_period_end": sub.cancel_at_period_end,
         "cancel_at": sub.cancel_at,
@@ -205,7 +228,7 @@ def subscription_json(
             "resumes_at": pause.resumes_at,
             "resumes_at_display": _date(pause.resumes_at, locale),
         } if pause is not None else None,
-        "items": [item_json(item, locale) for item in sub.items],
+        "items": [item_json(item, locale, settings) for item in sub.items],
         "discounts": [discount_json(d, locale) for d in sub.discounts],
         "latest_invoice_id": sub.latest_invoice_id,
         "open_invoice": {
@@ -213,7 +236,8 @@ def subscription_json(
             "amount_due": invoice.amount_remaining,
             "amount_display": format_money(invoice.amount_remaining, invoice.currency, locale),
         } if invoice is not None else None,
-        "actions": actions.as_dict(),
+        "scheduled_change": scheduled_change_json(sub, catalog or (), locale),
+        "actions": view.actions.as_dict(),
     }
 
 
@@ -245,13 +269,26 @@ def customer_json(customer: Customer) -> JSON:
     }
 
 
+_INTERVAL_RANK = {"day": 0, "week": 1, "month": 2, "year": 3}
+
+
 def catalog_for_settings(prices: Sequence[Price], settings: Mapping[str, Any]) -> list[Price]:
-    """The prices users may pick: the owner's list (in its order) or every catalog price."""
+    """The prices users may pick, in the owner's order: the ``catalog_prices`` list as
+    written, else base plans before add-ons, by product metadata ``portal_order``, then by
+    product name, interval and amount (a stable order, whatever order Stripe lists them in)."""
     allowed: list[str] = list(settings.get("catalog_prices") or [])
-    if not allowed:
-        return list(prices)
-    by_id = {p.id: p for p in prices}
-    return [by_id[pid] for pid in allowed if pid in by_id]
+    if allowed:
+        by_id = {p.id: p for p in prices}
+        return [by_id[pid] for pid in allowed if pid in by_id]
+
+    def key(price: Price) -> tuple[Any, ...]:
+        product = price.product
+        order = product.order if product.order is not None else 1_000_000
+        return (is_addon(product, settings), order, product.name.casefold(),
+                _INTERVAL_RANK.get(price.interval or "", 9), price.interval_count,
+                price.unit_amount or 0, price.id)
+
+    return sorted(prices, key=key)
 
 
 def visible_subscriptions(
@@ -282,7 +319,6 @@ def portal_payload(
 ) -> JSON:
     """The body of ``GET /v1/portal``."""
     catalog = catalog_for_settings(snapshot.catalog, settings)
-    catalog_ids = [p.id for p in catalog]
     overrides = (settings.get("custom_strings") or {}).get(locale) or {}
     return {
         "account": {"id": account.public_id, "name": account.name,
@@ -296,16 +332,29 @@ def portal_payload(
         "customer": customer_json(snapshot.customer) if snapshot.customer else None,
         "payment_method": payment_method_json(snapshot.payment_method),
         "subscriptions": [
-            subscription_json(s, settings, locale=locale, catalog_price_ids=catalog_ids)
+            subscription_json(s, settings, locale=locale, others=snapshot.subscriptions,
+                              catalog=catalog)
             for s in visible_subscriptions(snapshot.subscriptions, settings)
         ],
-        "catalog": [price_json(p, locale, with_product=True) for p in catalog],
+        "catalog": [price_json(p, locale, with_product=True, settings=settings)
+                    for p in catalog],
     }
 
 
-def invoice_json(invoice: Invoice, locale: str) -> JSON:
+def invoice_json(invoice: Invoice, locale: str,
+                 products: Mapping[str, Product] | None = None) -> JSON:
+    """One invoice, naming what it is for: its subscription's products and service period."""
     status = INVOICE_STATUSES.get(invoice.status or "")
+    names = [products[p].name for p in invoice.product_ids if products and p in products]
+    period = (_("%(start)s \u2013 %(end)s", start=format_date(invoice.service_start, locale),
+                end=format_date(invoice.service_end, locale))
+              if invoice.service_start and invoice.service_end
+              and invoice.service_end > invoice.service_start else None)
     return {
+        "plans_display": ", ".join(dict.fromkeys(names)) or None,
+        "period_start": invoice.service_start,
+        "period_end": invoice.service_end,
+        "period_display": period,
         "id": invoice.id,
         "number": invoice.number,
         "status": invoice.status,

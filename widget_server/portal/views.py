@@ -35,8 +35,12 @@ def portal_view() -> Response:
 def invoices_view() -> Response:
     """Newest first; subscription invoices only unless the account shows all invoices."""
     context = portal_context()
-    invoices = gateway_for(context.stripe_key).invoices(
+    gateway = gateway_for(context.stripe_key)
+    invoices = gateway.invoices(
         context.customer_ids, subscriptions_only=not context.settings["show_all_invoices"]
     )
     locale = current_locale()
-    return _private(jsonify({"invoices": [invoice_json(i, locale) for i in invoices]}))
+    # product names come from the cached catalog (no Stripe call when it is warm)
+    products = gateway.catalog.products({p for i in invoices for p in i.product_ids})
+    return _private(jsonify({"invoices": [invoice_json(i, locale, products)
+                                          for i in invoices]}))

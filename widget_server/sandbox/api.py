@@ -22,6 +22,7 @@ from widget_server.sandbox.resources import (
     coupons,
     customers,
     invoices,
+    payment_intents,
     payment_methods,
     schedules,
     subscription_updates,
@@ -40,7 +41,7 @@ JSON = dict[str, Any]
 API_VERSION = "2026-10-28.endive"
 _TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
            subscriptions.routes, subscription_updates.routes, invoices.routes,
-           schedules.routes, webhooks.routes)
+           schedules.routes, webhooks.routes, payment_intents.routes)
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
            "YOUR_SECRET_KEY').")

@@ -6,6 +6,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from widget_server.sandbox.api import build_api_blueprint, json_response, unknown_url_response
+from widget_server.sandbox.challenge import build_challenge_blueprint
 from widget_server.sandbox.control import TrafficMiddleware, build_control_blueprint
 from widget_server.sandbox.pages import build_pages_blueprint
 from widget_server.sandbox.seed import seed_store
@@ -22,6 +23,7 @@ def create_sandbox_app(seed: bool = False) -> Flask:
     app.register_blueprint(build_api_blueprint())
     app.register_blueprint(build_control_blueprint(seed_store))
     app.register_blueprint(build_pages_blueprint())
+    app.register_blueprint(build_challenge_blueprint())
 
     @app.after_request
     def cors(response: Response) -> Response:

@@ -113,10 +113,27 @@ def period_lines(store: Store, sub: JSON, period: tuple[int, int],
     ]
 
 
+def invoice_paid(store: Store, invoice: JSON) -> None:
+    """What paying a subscription's invoice does to it: a pending update applies, and an
+    incomplete, past due or unpaid subscription whose latest invoice it is becomes active."""
+    from widget_server.sandbox import pending_updates
+
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    sub = store.get("subscription", details.get("subscription") or "")
+    if sub is None:
+        return
+    pending_updates.apply_if_paid(store, sub, invoice)
+    if sub["latest_invoice"] == invoice["id"] and sub["status"] in (
+            "past_due", "incomplete", "unpaid"):
+        sub["status"] = "active"
+
+
 def invoice_subscription(store: Store, sub: JSON, lines: list[JSON], reason: str,
-                         period: tuple[int, int]) -> tuple[JSON, StripeAPIError | None]:
+                         period: tuple[int, int], *, off_session: bool = True,
+                         ) -> tuple[JSON, StripeAPIError | None]:
     """Create, finalize and try to charge a subscription invoice; updates latest_invoice.
-    Returns the invoice and the card error of a failed charge."""
+    Returns the invoice and the card error of a failed charge. `off_session`: renewals are;
+    an update the customer makes is not (Stripe's default for subscription writes)."""
     customer = store.require("customer", sub["customer"])
     invoice = new_invoice(store, customer, lines=lines, subscription=sub, billing_reason=reason,
                           period=period, discount_ids=list(sub["discounts"]))
@@ -131,7 +148,7 @@ def invoice_subscription(store: Store, sub: JSON, lines: list[JSON], reason: str
             if invoice["status"] == "void":
                 invoice["amount_remaining"] = 0
         return invoice, None
-    return invoice, finalize_and_charge(store, invoice)
+    return invoice, finalize_and_charge(store, invoice, off_session=off_session)
 
 
 def drop_used_discounts(store: Store, sub: JSON, now: int) -> None:

@@ -13,6 +13,7 @@ class TestCard:
     setup_decline: str | None = None  # decline_code when attaching / confirming a setup
     charge_decline: str | None = None  # decline_code when charging
     requires_action: bool = False  # 3-D Secure on setup
+    payment_auth: str | None = None  # 3-D Secure on payments: on_session | always
 
 
 TEST_CARDS: dict[str, TestCard] = {
@@ -23,7 +24,11 @@ TEST_CARDS: dict[str, TestCard] = {
     "4000000000000002": TestCard("visa", "generic_decline", "generic_decline"),
     "4000000000009995": TestCard("visa", None, "insufficient_funds"),
     "4000000000000341": TestCard("visa", None, "generic_decline"),
-    "4000002500003155": TestCard("visa", requires_action=True),
+    # Stripe's docs: authentication on setup and on-session payments; off-session payments
+    # of a card that was set up succeed.
+    "4000002500003155": TestCard("visa", requires_action=True, payment_auth="on_session"),
+    # Always requires authentication, off-session renewals included.
+    "4000002760003184": TestCard("visa", requires_action=True, payment_auth="always"),
 }
 
 # Stripe's test PaymentMethods (usable wherever a payment method id is taken: each use makes a

@@ -13,9 +13,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from widget_server.sandbox import events, lifecycle, permissions
+from widget_server.sandbox import events, lifecycle, payments, permissions
 from widget_server.sandbox.api import json_response, store_of_app
 from widget_server.sandbox.errors import StripeAPIError, api_error, bad_request, rate_limited
+from widget_server.sandbox.render import render
 from widget_server.sandbox.resources.payment_methods import complete_authentication
 from widget_server.sandbox.store import Faults, Store
 
@@ -204,6 +205,26 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
             try:
                 result = complete_authentication(store, seti_id, str(body.get("client_secret")),
                                                  body.get("outcome") == "complete")
+            except StripeAPIError as error:
+                return json_response(error.body(), error.status)
+        response = json_response(result)
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    @blueprint.post("/payment_intents/<pi_id>/authenticate")
+    def authenticate_payment_intent(pi_id: str) -> Response:
+        """The outcome of the stand-in's 3-D Secure challenge for a payment."""
+        store = store_of_app()
+        body = request.get_json(silent=True) or {}
+        with store.lock:
+            try:
+                intent = store.require("payment_intent", pi_id, "intent")
+                if body.get("client_secret") != intent["client_secret"]:
+                    raise StripeAPIError(400, "This PaymentIntent is not awaiting "
+                                         "authentication.",
+                                         code="payment_intent_unexpected_state")
+                result = render(store, "payment_intent", payments.authenticate(
+                    store, intent, body.get("outcome") == "complete"))
             except StripeAPIError as error:
                 return json_response(error.body(), error.status)
         response = json_response(result)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from widget_server.sandbox import cards
+from widget_server.sandbox import cards, payments
 from widget_server.sandbox.errors import StripeAPIError, bad_request
 from widget_server.sandbox.money import coupon_discount, price_amount
 from widget_server.sandbox.store import Store
@@ -116,6 +116,7 @@ def new_invoice(
         "auto_advance": not preview,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None,
                           "status": None, "disabled_reason": None},
+        "confirmation_secret": None,
         "billing_reason": billing_reason,
         "collection_method": "charge_automatically",
         "created": now,
@@ -180,6 +181,8 @@ def finalize(store: Store, invoice: JSON) -> None:
     invoice["status_transitions"]["finalized_at"] = now
     if invoice["amount_due"] == 0:
         mark_paid(store, invoice)
+    else:
+        payments.new_intent(store, invoice)
 
 
 def mark_paid(store: Store, invoice: JSON) -> None:
@@ -202,8 +205,11 @@ def payment_method_for(store: Store, invoice: JSON) -> str | None:
     return str(pm) if pm else None
 
 
-def charge(store: Store, invoice: JSON, pm_id: str | None) -> StripeAPIError | None:
-    """Try to collect an open invoice; returns the card error instead of raising it."""
+def charge(store: Store, invoice: JSON, pm_id: str | None, *,
+           off_session: bool = True) -> StripeAPIError | None:
+    """Try to collect an open invoice through its PaymentIntent; returns the card error (or
+    the `invoice_payment_intent_requires_action` error of a 3-D Secure card) instead of
+    raising it. `off_session`: the customer is not there (renewals, retries)."""
     if invoice["status"] != "open":
         return None
     invoice["attempt_count"] += 1
@@ -218,14 +224,23 @@ def charge(store: Store, invoice: JSON, pm_id: str | None) -> StripeAPIError | N
     if pm is None or pm.get("customer") != invoice["customer"]:
         return bad_request(f"No such PaymentMethod: '{pm_id}'", param="payment_method",
                            code="resource_missing")
+    intent = payments.intent_of(store, invoice)
     decline_code = pm["_test_card"].get("charge_decline")
     if decline_code:
         invoice["next_payment_attempt"] = store.now() + RETRY_SECONDS
-        return cards.decline(decline_code, {"payment_method": {"id": pm_id}})
+        error = cards.decline(decline_code, {"payment_method": {"id": pm_id}})
+        payments.fail(store, intent, error, pm_id)
+        return error
+    if payments.needs_authentication(pm, off_session):
+        invoice["next_payment_attempt"] = (store.now() + RETRY_SECONDS) if off_session \
+            else None
+        return payments.require_action(store, intent, pm_id)
+    payments.succeed(store, intent, pm_id)
     mark_paid(store, invoice)
     return None
 
 
-def finalize_and_charge(store: Store, invoice: JSON) -> StripeAPIError | None:
+def finalize_and_charge(store: Store, invoice: JSON, *,
+                        off_session: bool = True) -> StripeAPIError | None:
     finalize(store, invoice)
-    return charge(store, invoice, payment_method_for(store, invoice))
+    return charge(store, invoice, payment_method_for(store, invoice), off_session=off_session)

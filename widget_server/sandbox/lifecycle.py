@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from widget_server.sandbox import billing
+from widget_server.sandbox import billing, pending_updates
 from widget_server.sandbox.render import subscription_items
 from widget_server.sandbox.resources.schedules import release
 from widget_server.sandbox.store import Store
@@ -13,7 +13,7 @@ from widget_server.sandbox.store import Store
 JSON = dict[str, Any]
 INCOMPLETE_EXPIRES_AFTER = 23 * 3600
 # on a tie the earlier entry runs first: a cancel at period end beats the renewal
-_ORDER = ("expire", "cancel", "resume", "phase", "renew")
+_ORDER = ("expire", "pending", "cancel", "resume", "phase", "renew")
 
 
 def advance(store: Store, seconds: int) -> int:
@@ -56,6 +56,8 @@ def next_event(store: Store, sub: JSON) -> tuple[int, str] | None:
     events.append((end, "renew"))
     if sub["cancel_at"] is not None:
         events.append((sub["cancel_at"], "cancel"))
+    if sub.get("pending_update"):
+        events.append((sub["pending_update"]["expires_at"], "pending"))
     pause = sub.get("pause_collection")
     if pause and pause.get("resumes_at"):
         events.append((pause["resumes_at"], "resume"))
@@ -75,6 +77,8 @@ def _handle(store: Store, sub: JSON, at: int, kind: str) -> None:
         if invoice is not None and invoice["status"] == "open":
             invoice.update(status="void", amount_remaining=0, next_payment_attempt=None)
             invoice["status_transitions"]["voided_at"] = at
+    elif kind == "pending":
+        pending_updates.expire(store, sub)
     elif kind == "cancel":
         billing.cancel_now(store, sub, at)
     elif kind == "resume":

@@ -93,6 +93,12 @@ def _render_invoice(store: Store, invoice: JSON) -> JSON:
                                         "payment_method_types": None})
     out.setdefault("post_payment_credit_notes_amount", 0)
     out.setdefault("pre_payment_credit_notes_amount", 0)
+    out["payments"] = {
+        "object": "list",
+        "data": [dict(p) for p in invoice.get("_payments", [])],
+        "has_more": False,
+        "url": f"/v1/invoice_payments?invoice={invoice['id']}",
+    }
     if invoice.get("status") != "draft" and not invoice["id"].startswith("upcoming_"):
         out["hosted_invoice_url"] = f"{base_url()}/invoices/{invoice['id']}"
         out["invoice_pdf"] = f"{base_url()}/invoices/{invoice['id']}/pdf"

@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from widget_server.sandbox import lifecycle
-from widget_server.sandbox.resources import catalog, coupons, customers, payment_methods
+from widget_server.sandbox.resources import (
+    catalog,
+    coupons,
+    customers,
+    payment_methods,
+    schedules,
+)
 from widget_server.sandbox.resources import subscription_updates as updates
 from widget_server.sandbox.resources import subscriptions as subs
 from widget_server.sandbox.routing import ApiRequest
@@ -37,6 +43,16 @@ DEMO_CUSTOMERS: list[JSON] = [
      "description": "Mixed-case email; active Starter yearly"},
     {"id": "cus_demo_ivan", "email": "ivan@example.com", "name": "Ivan Petrov",
      "description": "Two subscriptions: Pro monthly and Team yearly with 2 seats"},
+    {"id": "cus_demo_kim", "email": "kim@example.com", "name": "Kim Lee",
+     "description": "Incomplete: restarted an hour ago, the first payment was declined"},
+    {"id": "cus_demo_lena", "email": "lena@example.com", "name": "Lena Novak",
+     "description": "Incomplete expired: the first payment was never made"},
+    {"id": "cus_demo_paul", "email": "paul@example.com", "name": "Paul Meyer",
+     "description": "Active Starter monthly with payments paused until a date"},
+    {"id": "cus_demo_sam", "email": "sam@example.com", "name": "Sam Carter",
+     "description": "Pro yearly with a downgrade to Starter yearly scheduled at period end"},
+    {"id": "cus_demo_uma", "email": "uma@example.com", "name": "Uma Rao",
+     "description": "Past due: the renewal needs 3-D Secure (card 3184)"},
 ]
 
 _PRODUCTS = [
@@ -144,7 +160,9 @@ def seed_store(store: Store) -> None:
              "carla": "4242424242424242", "dan": "4242424242424242",
              "eve": "4242424242424242", "farid": "5555555555554444",
              "grace": "4242424242424242", "hana": "4242424242424242",
-             "mixed": "4242424242424242", "ivan": "4242424242424242"}
+             "mixed": "4242424242424242", "ivan": "4242424242424242",
+             "kim": "4000000000000341", "lena": "4000000000000341", "paul": "4242424242424242",
+             "sam": "4242424242424242", "uma": "4242424242424242"}
     for spec in DEMO_CUSTOMERS:
         short = spec["id"].removeprefix("cus_demo_")
         _customer(store, spec, cards[short], f"DEMO{short.upper()[:4]}")
@@ -169,7 +187,11 @@ def seed_store(store: Store) -> None:
     _subscribe(store, "sub_demo_ivan_team", "cus_demo_ivan",
                [{"price": "price_team_yearly", "quantity": 2}])
 
+    _subscribe(store, "sub_demo_sam", "cus_demo_sam", [{"price": "price_pro_yearly"}])
+    _subscribe(store, "sub_demo_paul", "cus_demo_paul", [{"price": "price_starter_monthly"}])
+
     lifecycle.advance(store, 55 * DAY)  # 45 days ago
+    _subscribe(store, "sub_demo_uma", "cus_demo_uma", [{"price": "price_starter_monthly"}])
     _subscribe(store, "sub_demo_hana", "cus_demo_hana", [{"price": "price_starter_monthly"}],
                discounts=[{"promotion_code": "promo_welcome20"}])
     lifecycle.advance(store, 20 * DAY)  # 25 days ago
@@ -182,12 +204,33 @@ def seed_store(store: Store) -> None:
     _call(store, customers.update_customer,
           {"invoice_settings": {"default_payment_method": "pm_demo_carla_failing"}},
           "cus_demo_carla")
-    lifecycle.advance(store, 21 * DAY)  # 4 days ago
+    # Uma's renewals need 3-D Secure every time (card 3184): the next one stays open.
+    _add_card(store, "cus_demo_uma", "4000002760003184", "pm_demo_uma_3ds")
+    lifecycle.advance(store, 18 * DAY)  # 7 days ago
+    _subscribe(store, "sub_demo_lena", "cus_demo_lena", [{"price": "price_pro_monthly"}])
+    lifecycle.advance(store, 3 * DAY)  # 4 days ago
     _subscribe(store, "sub_demo_ben", "cus_demo_ben", [{"price": "price_pro_monthly"}],
                trial_period_days=14)
     lifecycle.advance(store, 2 * DAY)  # 2 days ago
     _call(store, updates.update_subscription, {"cancel_at_period_end": True,
                                                "cancellation_details": {"feedback": "unused"}},
           "sub_demo_eve")
+    _schedule_downgrade(store, "sub_demo_sam", "price_starter_yearly")
+    _call(store, updates.update_subscription, {"pause_collection": {
+        "behavior": "void", "resumes_at": store.now() + 40 * DAY}}, "sub_demo_paul")
+    lifecycle.advance(store, 2 * DAY - 3600)  # an hour ago
+    _subscribe(store, "sub_demo_kim", "cus_demo_kim", [{"price": "price_pro_monthly"}])
     lifecycle.advance(store, -store.clock_offset)
     store.reserved_ids.clear()
+
+
+def _schedule_downgrade(store: Store, sub_id: str, price: str) -> None:
+    """What the portal does for a downgrade at period end: a schedule with a second phase."""
+    schedule = _call(store, schedules.create_schedule, {"from_subscription": sub_id})
+    phase = schedule["phases"][0]
+    _call(store, schedules.update_schedule, {"end_behavior": "release", "phases": [
+        {"items": [{"price": i["price"], "quantity": i["quantity"]} for i in phase["items"]],
+         "start_date": phase["start_date"], "end_date": phase["end_date"]},
+        {"items": [{"price": price, "quantity": 1}],
+         "duration": {"interval": "year", "interval_count": 1}},
+    ]}, schedule["id"])

@@ -21,9 +21,9 @@ from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
 from widget_server.sandbox.resources.subscriptions import (
     PRORATION,
+    anchor_resets,
     apply_item_changes,
     item_changes,
-    resets_cycle,
 )
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 
@@ -64,7 +64,7 @@ def list_invoices(req: ApiRequest) -> JSON:
     return list_response(req.store, "invoice", rows, params, "/v1/invoices")
 
 
-@routes.post("/invoices/<invoice_id>/pay", "payment_method", "paid_out_of_band")
+@routes.post("/invoices/<invoice_id>/pay", "payment_method", "paid_out_of_band", "off_session")
 def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     store = req.store
     invoice = store.require("invoice", invoice_id)
@@ -89,14 +89,13 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
                 raise bad_request(f"No such PaymentMethod: '{pm_id}'", param="payment_method",
                                   code="resource_missing")
             pm["customer"] = invoice["customer"]
-        error = charge(store, invoice, pm_id or payment_method_for(store, invoice))
+        off_session = opt_bool(req.params, "off_session")
+        error = charge(store, invoice, pm_id or payment_method_for(store, invoice),
+                       off_session=True if off_session is None else off_session)
         if error is not None:
             error.persist = True
             raise error
-    sub = store.get("subscription", invoice_subscription_id(invoice) or "")
-    if sub and sub["latest_invoice"] == invoice["id"] and sub["status"] in (
-            "past_due", "incomplete", "unpaid"):
-        sub["status"] = "active"
+    billing.invoice_paid(store, invoice)
     return render(store, "invoice", invoice)
 
 
@@ -104,7 +103,8 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
               "subscription_details[items][][id]", "subscription_details[items][][price]",
               "subscription_details[items][][quantity]", "subscription_details[items][][deleted]",
               "subscription_details[proration_behavior]", "subscription_details[proration_date]",
-              "subscription_details[cancel_at_period_end]", "discounts[][coupon]",
+              "subscription_details[cancel_at_period_end]",
+              "subscription_details[billing_cycle_anchor][type]", "discounts[][coupon]",
               "discounts[][promotion_code]", "discounts[][discount]")
 def create_preview(req: ApiRequest) -> JSON:
     """Preview without writing: the changes run against the store, then it is restored."""
@@ -142,7 +142,8 @@ def _preview(req: ApiRequest) -> JSON:
     pending = list(sub.get("_pending_lines", []))
     if details.get("items"):
         changes = item_changes(store, sub, details["items"])
-        reset = resets_cycle(store, sub, changes)
+        reset = anchor_resets(store, sub, changes, details,
+                              "subscription_details[billing_cycle_anchor]")
         prorations = billing.proration_lines(store, sub, changes, at) if behavior != "none" \
             else []
         apply_item_changes(store, sub, changes)

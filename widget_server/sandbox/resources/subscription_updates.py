@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from widget_server.sandbox import billing
+from widget_server.sandbox import billing, pending_updates
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import (
@@ -25,9 +25,9 @@ from widget_server.sandbox.resources.subscriptions import (
     _apply_cancel_fields,
     _cancellation_details,
     _payment_method,
+    anchor_resets,
     apply_item_changes,
     item_changes,
-    resets_cycle,
 )
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 
@@ -96,7 +96,10 @@ def _change_items(req: ApiRequest, sub: JSON) -> None:
     payment_behavior = opt_enum(params, "payment_behavior", PAYMENT_BEHAVIOR)
     at = opt_int(params, "proration_date") or req.now
     changes = item_changes(store, sub, params["items"])
-    reset = resets_cycle(store, sub, changes)
+    pending_updates.clear(store, sub)
+    before = pending_updates.snapshot(store, sub)
+    off_session = bool(opt_bool(params, "off_session"))
+    reset = anchor_resets(store, sub, changes, params)
     lines = billing.proration_lines(store, sub, changes, at) if behavior != "none" else []
     apply_item_changes(store, sub, changes)
     if reset:
@@ -109,19 +112,24 @@ def _change_items(req: ApiRequest, sub: JSON) -> None:
         lines = [line for line in lines if line["amount"] < 0]
         lines = list(sub.pop("_pending_lines", [])) + lines + billing.period_lines(
             store, sub, (req.now, end))
-        _invoice_now(store, sub, lines, payment_behavior)
+        _invoice_now(store, sub, lines, payment_behavior, before, off_session)
     elif behavior == "always_invoice" and lines:
         lines = list(sub.pop("_pending_lines", [])) + lines
-        _invoice_now(store, sub, lines, payment_behavior)
+        _invoice_now(store, sub, lines, payment_behavior, before, off_session)
     elif lines:
         sub.setdefault("_pending_lines", []).extend(lines)
 
 
-def _invoice_now(store: Any, sub: JSON, lines: list[JSON], payment_behavior: str | None) -> None:
+def _invoice_now(store: Any, sub: JSON, lines: list[JSON], payment_behavior: str | None,
+                 before: JSON, off_session: bool) -> None:
     invoice, error = billing.invoice_subscription(store, sub, lines, "subscription_update",
-                                                  billing.period_of(store, sub))
+                                                  billing.period_of(store, sub),
+                                                  off_session=off_session)
     if error is not None and payment_behavior == "error_if_incomplete":
         raise error
+    if invoice["status"] == "open" and payment_behavior == "pending_if_incomplete":
+        pending_updates.hold(store, sub, before, invoice)
+        return
     if invoice["status"] == "open" and sub["status"] == "active":
         sub["status"] = "past_due"
 

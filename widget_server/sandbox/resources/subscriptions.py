@@ -11,6 +11,7 @@ from widget_server.sandbox.money import price_amount
 from widget_server.sandbox.params import (
     apply_metadata,
     opt_bool,
+    opt_dict,
     opt_enum,
     opt_int,
     opt_list,
@@ -32,13 +33,14 @@ PAYMENT_BEHAVIOR = ("allow_incomplete", "default_incomplete", "error_if_incomple
 _DISCOUNT = ("discounts[][coupon]", "discounts[][promotion_code]", "discounts[][discount]")
 _CREATE = ("customer", "items[][price]", "items[][quantity]", *_DISCOUNT,
            "default_payment_method", "metadata", "trial_period_days", "trial_end",
-           "payment_behavior", "description", "cancel_at_period_end", "cancel_at")
+           "payment_behavior", "description", "cancel_at_period_end", "cancel_at",
+           "off_session")
 _UPDATE = ("items[][id]", "items[][price]", "items[][quantity]", "items[][deleted]",
            "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
            "cancellation_details[feedback]", "cancellation_details[comment]", *_DISCOUNT,
            "pause_collection[behavior]", "pause_collection[resumes_at]",
            "default_payment_method", "metadata", "payment_behavior", "description",
-           "trial_end")
+           "trial_end", "off_session", "billing_cycle_anchor[type]")
 
 
 def _payment_method(store: Store, customer: JSON, value: Any) -> str | None:
@@ -187,7 +189,8 @@ def create_subscription(req: ApiRequest) -> JSON:
     if behavior == "default_incomplete":
         finalize(store, invoice)
     else:
-        error = finalize_and_charge(store, invoice)
+        error = finalize_and_charge(store, invoice,
+                                    off_session=bool(opt_bool(params, "off_session")))
     if invoice["status"] == "paid":
         sub["status"] = "active"
     elif behavior == "error_if_incomplete" and error is not None:
@@ -285,6 +288,26 @@ def resets_cycle(store: Store, sub: JSON, changes: list[JSON]) -> bool:
     return any(c["new_price"] and (c["new_price"]["recurring"]["interval"],
                c["new_price"]["recurring"]["interval_count"]) !=
                (current["interval"], current["interval_count"]) for c in changes)
+
+
+def anchor_resets(store: Store, sub: JSON, changes: list[JSON], details: JSON,
+                  param: str = "billing_cycle_anchor") -> bool:
+    """Whether an update (or its preview) restarts the billing cycle now.
+
+    The pinned API takes ``billing_cycle_anchor`` as a hash ``{type: now|unchanged}`` for an
+    existing subscription; a change of interval always restarts the cycle, so ``unchanged``
+    with one is refused rather than silently ignored.
+    """
+    anchor = opt_dict(details, "billing_cycle_anchor") or {}
+    kind = anchor.get("type")
+    if kind not in (None, "now", "unchanged"):
+        raise bad_request(f"Invalid {param}[type]: for an existing subscription it can only be "
+                          "now or unchanged.", param=f"{param}[type]")
+    interval = resets_cycle(store, sub, changes)
+    if interval and kind == "unchanged":
+        raise bad_request("The billing cycle anchor cannot stay unchanged when the billing "
+                          "interval changes.", param=f"{param}[type]")
+    return interval or kind == "now"
 
 
 def apply_item_changes(store: Store, sub: JSON, changes: list[JSON]) -> None:

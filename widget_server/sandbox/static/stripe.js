@@ -1,6 +1,7 @@
 /* Stripe.js stand-in served by the widget-server Stripe sandbox (not Stripe's code).
  * Implements the small part of Stripe.js v3 the portal uses: Stripe(pk), elements(),
- * elements.create("card") and confirmCardSetup(), including a visible 3-D Secure dialog.
+ * elements.create("card"), confirmCardSetup(), confirmCardPayment(), handleNextAction() and
+ * the retrieve calls, with 3-D Secure challenges framed over the page as Stripe.js does.
  * It talks to the sandbox it was loaded from. Nodes are built with createElement and
  * textContent only, never from HTML strings. */
 (function () {
@@ -113,32 +114,30 @@
   };
   CardElement.prototype.update = function () {};
 
-  function authDialog() {
+  /** The 3-D Secure challenge, presented as Stripe.js does: an iframe on top of the page
+   *  (here the sandbox's own challenge page). Resolves with "complete" or "fail". */
+  function challenge(intentId, clientSecret) {
     return new Promise(function (resolve) {
-      var overlay = el("div", { "class": "SandboxThreeDS", role: "dialog", "aria-modal": "true",
-        "aria-labelledby": "sbx-3ds-title",
-        style: "position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;" +
+      var overlay = el("div", { "class": "SandboxThreeDS", "data-testid": "three-ds-challenge",
+        style: "position:fixed;inset:0;background:rgba(10,14,30,.55);display:flex;" +
           "align-items:center;justify-content:center;z-index:2147483647" });
-      var box = el("div", { style: "background:#fff;color:#111;padding:1.5rem;" +
-        "border-radius:8px;max-width:22rem;font:16px system-ui,sans-serif" });
-      box.appendChild(el("h2", { id: "sbx-3ds-title", style: "margin-top:0" },
-        "3D Secure authentication (test)"));
-      box.appendChild(el("p", {}, "This test card requires authentication. " +
-        "Choose the outcome to simulate."));
-      var ok = el("button", { type: "button" }, "Complete authentication");
-      var fail = el("button", { type: "button", style: "margin-left:.5rem" },
-        "Fail authentication");
-      function done(outcome) {
-        document.body.removeChild(overlay);
-        resolve(outcome);
+      var frame = el("iframe", { title: "3D Secure authentication", name: "sandbox-3ds",
+        src: API_BASE + "/js/v3/authenticate/" + encodeURIComponent(intentId) + "#" +
+          encodeURIComponent(clientSecret),
+        style: "width:min(26rem,calc(100vw - 2rem));height:18rem;border:0;" +
+          "border-radius:10px;background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.35)" });
+      function onMessage(event) {
+        var data = event.data || {};
+        if (event.origin !== API_BASE || event.source !== frame.contentWindow ||
+          data.type !== "widget-server-sandbox-3ds" || data.intent !== intentId) { return; }
+        window.removeEventListener("message", onMessage);
+        if (overlay.parentNode) { overlay.parentNode.removeChild(overlay); }
+        resolve(data.outcome);
       }
-      ok.addEventListener("click", function () { done("complete"); });
-      fail.addEventListener("click", function () { done("fail"); });
-      box.appendChild(ok);
-      box.appendChild(fail);
-      overlay.appendChild(box);
+      window.addEventListener("message", onMessage);
+      overlay.appendChild(frame);
       document.body.appendChild(overlay);
-      ok.focus();
+      frame.addEventListener("load", function () { frame.focus(); });
     });
   }
 
@@ -203,17 +202,81 @@
     }).then(function (result) {
       if (result.error || result.setupIntent) { return result; }
       if (result.status !== "requires_action") { return { setupIntent: result }; }
-      return authDialog().then(function (outcome) {
-        return fetch(API_BASE + "/_sandbox/setup_intents/" + encodeURIComponent(id) +
-          "/authenticate", { method: "POST", headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ client_secret: clientSecret, outcome: outcome }) })
-          .then(function (r) { return r.json(); })
-          .then(function (seti) {
-            if (seti.error) { return { error: seti.error }; }
-            if (seti.status === "succeeded") { return { setupIntent: seti }; }
-            return { error: seti.last_setup_error };
-          });
+      return challenge(id, clientSecret).then(function () {
+        return self.retrieveSetupIntent(clientSecret);
+      }).then(function (found) {
+        if (found.error) { return found; }
+        if (found.setupIntent.status === "succeeded") { return found; }
+        return { error: found.setupIntent.last_setup_error };
       });
+    });
+  };
+
+  StripeSandbox.prototype.retrievePaymentIntent = function (clientSecret) {
+    var id = String(clientSecret).split("_secret_")[0];
+    return this._request("GET", "/v1/payment_intents/" + encodeURIComponent(id),
+      { client_secret: clientSecret }).then(function (body) {
+      return body.error ? { error: body.error } : { paymentIntent: body };
+    });
+  };
+
+  /** After a confirm: run the challenge if the intent asks for one, then report its state. */
+  StripeSandbox.prototype._settlePayment = function (clientSecret, intent) {
+    var self = this;
+    var id = String(clientSecret).split("_secret_")[0];
+    var waiting = intent.status === "requires_action"
+      ? challenge(id, clientSecret).then(function () {
+        return self.retrievePaymentIntent(clientSecret);
+      }) : Promise.resolve({ paymentIntent: intent });
+    return waiting.then(function (found) {
+      if (found.error) { return found; }
+      var pi = found.paymentIntent;
+      if (pi.status === "succeeded" || pi.status === "processing") { return found; }
+      return { error: pi.last_payment_error || { type: "card_error",
+        code: "payment_intent_authentication_failure",
+        message: "We are unable to authenticate your payment method." }, paymentIntent: pi };
+    });
+  };
+
+  /** confirmCardPayment(clientSecret[, {payment_method}]): pay with a new card (an element)
+   *  or a saved one, or with the intent's own card, handling 3-D Secure. */
+  StripeSandbox.prototype.confirmCardPayment = function (clientSecret, data) {
+    var self = this;
+    var id = String(clientSecret).split("_secret_")[0];
+    var pmData = data && data.payment_method;
+    var created;
+    if (!pmData) { created = Promise.resolve(null); }
+    else if (typeof pmData === "string") { created = Promise.resolve({ id: pmData }); }
+    else {
+      var card = pmData.card && pmData.card.values ? pmData.card.values() : {};
+      created = self._request("POST", "/v1/payment_methods", {
+        type: "card", card: card, billing_details: pmData.billing_details || {} });
+    }
+    return created.then(function (pm) {
+      if (pm && pm.error) { return { error: pm.error }; }
+      return self.retrievePaymentIntent(clientSecret).then(function (found) {
+        if (found.error) { return found; }
+        if (!pm && found.paymentIntent.status === "requires_action") {
+          return self._settlePayment(clientSecret, found.paymentIntent);
+        }
+        var params = { client_secret: clientSecret };
+        if (pm) { params.payment_method = pm.id; }
+        return self._request("POST", "/v1/payment_intents/" + encodeURIComponent(id) +
+          "/confirm", params).then(function (intent) {
+          if (intent.error) { return { error: intent.error }; }
+          return self._settlePayment(clientSecret, intent);
+        });
+      });
+    });
+  };
+
+  /** handleNextAction({clientSecret}): the challenge of an intent already confirmed. */
+  StripeSandbox.prototype.handleNextAction = function (options) {
+    var self = this;
+    var clientSecret = options && options.clientSecret;
+    return self.retrievePaymentIntent(clientSecret).then(function (found) {
+      if (found.error) { return found; }
+      return self._settlePayment(clientSecret, found.paymentIntent);
     });
   };
 

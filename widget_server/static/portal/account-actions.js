@@ -45,6 +45,17 @@
   function flows(ctx) {
     var t = function (msgid, vars) { return ctx.t(msgid, vars); };
 
+    /** Stripe.js's confirmCardPayment for a payment that needs 3-D Secure, with the dialog
+     *  stepped aside so the challenge on top of the page can be reached. */
+    ctx.authenticatePayment = function (clientSecret, dlg) {
+      var portal = ctx.state.portal;
+      return loadStripe(portal.stripe && portal.stripe.js_url).then(function (Stripe) {
+        var stripe = Stripe(portal.stripe.publishable_key, { locale: ctx.locale });
+        var run = function () { return stripe.confirmCardPayment(clientSecret); };
+        return dlg ? dlg.aside(run) : run();
+      });
+    };
+
     function updateCard(sub, opener) {
       var portal = ctx.state.portal;
       var dlg = parts.dialogs.openDialog(ctx, { title: t("Update card"), opener: opener });
@@ -91,9 +102,11 @@
         ctx.emit("pre_update_card", {}).then(function (allowed) {
           if (!allowed) { dlg.busy(false); dlg.close(); return null; }
           var customer = portal.customer || {};
-          return stripe.confirmCardSetup(clientSecret, { payment_method: { card: card,
-            billing_details: { name: customer.name || undefined, email: customer.email || undefined } } })
-            .then(function (result) {
+          return dlg.aside(function () {
+            return stripe.confirmCardSetup(clientSecret, { payment_method: { card: card,
+              billing_details: { name: customer.name || undefined,
+                email: customer.email || undefined } } });
+          }).then(function (result) {
               if (result.error) {
                 dlg.busy(false);
                 dlg.error(result.error.message || t("Your card could not be saved."));

@@ -38,8 +38,11 @@
     var settings = function () { return ctx.state.portal.settings || {}; };
     var price = parts.render.priceLine;
 
+    var accountFlows = parts.accountActions ? parts.accountActions.flows(ctx) : {};
+    var cardFlows = parts.cards ? parts.cards.flows(ctx) : {};
+
     function open(name, sub, opener) {
-      var flow = FLOWS[name] || (parts.accountActions && parts.accountActions.flows(ctx)[name]);
+      var flow = FLOWS[name] || accountFlows[name] || cardFlows[name];
       if (!flow) return ctx.log("unknown action", name);
       flow(sub, opener);
     }
@@ -54,23 +57,46 @@
 
     function lead(text) { return h("p", { class: "wsp-lead", text: text }); }
 
+    /** Preview, then confirm with what was shown: the proration date and the amounts. A 409
+     *  preview_stale (Stripe would now charge something else) shows the fresh preview. */
     function previewThenConfirm(dlg, body, confirmSpec, back) {
       dlg.busy(true);
       dlg.error(null);
       ctx.api.post(confirmSpec.previewPath, body).then(function (result) {
         dlg.busy(false);
-        var preview = result.preview || {};
-        // Confirm at the preview's proration date, so the charge matches what was shown.
-        if (preview.proration_date) confirmSpec.body.proration_date = preview.proration_date;
-        dlg.step([lead(t("Review the change before you confirm it.")), parts.plans.previewView(ctx, preview)], [
-          { text: t("Back"), variant: "secondary", onClick: back },
-          { text: t("Confirm"), variant: "primary", submit: true, onClick: function () {
-            ctx.perform(confirmSpec);
-          } }]);
+        showPreview(result.preview || {}, null);
       }, function (error) {
         dlg.busy(false);
         dlg.error(ctx.errorMessage(error));
       });
+
+      function showPreview(preview, warning) {
+        var sent = {};
+        Object.keys(confirmSpec.body).forEach(function (k) { sent[k] = confirmSpec.body[k]; });
+        if (preview.proration_date) sent.proration_date = preview.proration_date;
+        if (preview.expected_total !== undefined && !preview.applies_at_period_end) {
+          sent.expected_total = preview.expected_total;
+          sent.expected_amount_due = preview.expected_amount_due;
+        }
+        var spec = {};
+        Object.keys(confirmSpec).forEach(function (k) { spec[k] = confirmSpec[k]; });
+        spec.body = sent;
+        spec.onError = function (error) {
+          if (!error || error.code !== "preview_stale" || !error.body || !error.body.preview) {
+            return false;
+          }
+          dlg.busy(false);
+          showPreview(error.body.preview, error.message);
+          return true;
+        };
+        dlg.step([warning ? h("div", { class: "wsp-alert wsp-alert-warning", role: "alert" },
+          h("p", { text: warning })) : lead(t("Review the change before you confirm it.")),
+        parts.plans.previewView(ctx, preview)], [
+          { text: t("Back"), variant: "secondary", onClick: back },
+          { text: preview.amount_due > 0 ? t("Pay %(amount)s and confirm",
+            { amount: preview.amount_due_display }) : t("Confirm"), variant: "primary",
+          submit: true, onClick: function () { ctx.perform(spec); } }]);
+      }
     }
 
     function changePlan(sub, opener) {
@@ -81,7 +107,8 @@
       var pickerSlot = h("div");
       function itemById(id) { return items.filter(function (i) { return i.id === id; })[0] || {}; }
       function drawPicker() {
-        picker = parts.plans.planPicker(ctx, (itemById(itemId).price || {}).id, false);
+        var current = itemById(itemId);
+        picker = parts.plans.planPicker(ctx, (current.price || {}).id, false, current.product);
         dom.replaceChildren(pickerSlot, picker.node);
       }
       var chooser = parts.plans.itemChooser(ctx, items, function (id) { itemId = id; drawPicker(); });
@@ -222,6 +249,16 @@
         payload: { subscription: sub.id } }, opener);
     }
 
+    function cancelChange(sub, opener) {
+      var change = sub.scheduled_change || {};
+      var plans = (change.items || []).map(function (item) { return item.plan; }).join(", ");
+      simpleConfirm(t("Keep current plan"),
+        t("The change to %(plan)s on %(date)s will be canceled. Your plan stays as it is.",
+          { plan: plans, date: change.date_display || "" }),
+      t("Keep current plan"), { event: "cancel_change", path: subPath(sub, "cancel_change"),
+        body: {}, payload: { subscription: sub.id } }, opener);
+    }
+
     function unpause(sub, opener) {
       simpleConfirm(t("Resume payments"), t("Payments will resume with your next billing period."),
         t("Resume payments"), { event: "unpause", path: subPath(sub, "unpause"), body: {},
@@ -243,25 +280,57 @@
       var dlg = dialog(t("Resubscribe"), opener);
       var items = sub.items || [];
       var picker = settings().change_plan_when_canceled && (ctx.state.portal.catalog || []).length
-        ? parts.plans.planPicker(ctx, ((items[0] || {}).price || {}).id, true) : null;
+        ? parts.plans.planPicker(ctx, ((items[0] || {}).price || {}).id, true,
+          (items[0] || {}).product) : null;
       var code = settings().coupon_on_resubscribe
         ? h("input", { type: "text", class: "wsp-input", autocomplete: "off", autocapitalize: "characters",
           spellcheck: "false", maxlength: "100" }) : null;
-      dlg.step([lead(t("A new subscription starts today and your payment method will be charged.")),
-        picker ? picker.node : null, code ? dom.field(t("Promotion code (optional)"), code) : null],
-      [cancelButton(dlg), { text: t("Resubscribe"), variant: "primary", submit: true, onClick: function () {
+      var nonce = dlg.nonce;
+      function choose() {
+        dlg.step([lead(t("A new subscription starts today.")),
+          picker ? picker.node : null, code ? dom.field(t("Promotion code (optional)"), code) : null],
+        [cancelButton(dlg), { text: t("Review"), variant: "primary", submit: true,
+          onClick: review }]);
+      }
+      function chosenBody() {
         var body = {};
         if (picker) {
           var chosen = picker.value();
-          if (!chosen) return dlg.error(t("Choose a plan."));
+          if (!chosen) { dlg.error(t("Choose a plan.")); return null; }
           body.price = chosen;
         }
         if (code && code.value.trim()) body.promotion_code = code.value.trim();
-        ctx.perform({ event: "resubscribe", path: subPath(sub, "resubscribe"), body: body, dialog: dlg,
-          idempotencyKey: idempotencyKey("resubscribe", dlg, body), reload: true,
-          payload: { subscription: sub.id, price: body.price || null,
-            promotion_code: body.promotion_code || null } });
-      } }]);
+        return body;
+      }
+      function review() {
+        var body = chosenBody();
+        if (!body) return;
+        dlg.busy(true);
+        ctx.api.post(subPath(sub, "resubscribe/preview"), body).then(function (result) {
+          dlg.busy(false);
+          var preview = result.preview || {};
+          dlg.step([h("div", { class: "wsp-preview" },
+            h("ul", { class: "wsp-summary" }, (preview.summary || []).map(function (entry) {
+              return h("li", { class: "wsp-summary-" + (entry.tone || "info"), text: entry.text });
+            })),
+            h("dl", { class: "wsp-totals" }, h("div", {}, h("dt", { text: t("Due now") }),
+              h("dd", { class: "wsp-strong", "data-testid": "due-now",
+                text: preview.amount_due_display || "" }))))],
+          [{ text: t("Back"), variant: "secondary", onClick: choose },
+            { text: t("Pay %(amount)s and resubscribe", { amount: preview.amount_due_display }),
+              variant: "primary", submit: true, onClick: function () {
+                ctx.perform({ event: "resubscribe", path: subPath(sub, "resubscribe"), body: body,
+                  dialog: dlg, idempotencyKey: "portal-resubscribe-" + nonce, reload: true,
+                  payload: { subscription: sub.id, price: body.price || null,
+                    promotion_code: body.promotion_code || null } });
+              } }]);
+        }, function (error) {
+          dlg.busy(false);
+          dlg.error(ctx.errorMessage(error));
+          if (error && (error.status === 409 || error.status === 403)) ctx.reload();
+        });
+      }
+      choose();
     }
 
     function applyCoupon(sub, opener) {
@@ -304,7 +373,7 @@
     var FLOWS = {
       change_plan: changePlan, change_quantity: changeQuantity, cancel: cancel, resume: resume,
       resubscribe: resubscribe, apply_coupon: applyCoupon, pause: pause, unpause: unpause,
-      pay_invoice: payInvoice
+      pay_invoice: payInvoice, cancel_change: cancelChange
     };
     return { open: open };
   }

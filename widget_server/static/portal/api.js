@@ -3,11 +3,12 @@
   "use strict";
 
   /** A failed request: `status` (0 = network), `code` and the server's translated `message`. */
-  function ApiError(status, code, message) {
+  function ApiError(status, code, message, body) {
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.message = message || "";
+    this.body = body || null; // the whole JSON body (a 409 preview_stale carries a preview)
   }
   ApiError.prototype = Object.create(Error.prototype);
 
@@ -44,7 +45,7 @@
           if (response.ok && data) return data;
           var error = data && data.error ? data.error : {};
           throw new ApiError(response.status, error.code || "http_" + response.status,
-            error.message || "");
+            error.message || "", data);
         });
       }, function (cause) {
         if (cause && cause.name === "AbortError") throw cause;

@@ -5,7 +5,7 @@
  *
  * emit(event, response) returns a Promise<boolean> (or a boolean); for `pre_*` events false
  * vetoes the action. Load order: dom.js, api.js, dialogs.js, render.js, actions.js,
- * account-actions.js, app.js (the server also serves them concatenated as one file).
+ * account-actions.js, cards.js, app.js (the server also serves them concatenated as one file).
  */
 (function (parts) {
   "use strict";
@@ -209,20 +209,56 @@
             : ctx.api.post(spec.path, spec.body, options);
         return request.then(function (result) {
           if (destroyed) return result;
+          if (result.requires_action && result.requires_action.client_secret) {
+            return confirmPayment(result, spec);
+          }
           if (dialog) {
             dialog.busy(false);
             if (!spec.keepOpen) dialog.close();
           }
-          notices.show(result.message || ctx.t("Your changes have been saved."), "success");
+          notices.show(result.message || ctx.t("Your changes have been saved."),
+            result.notice === "warning" ? "warning" : "success");
           applyResult(result, spec);
           emit(spec.event, result);
           return result;
         }, function (error) {
+          if (spec.onError && spec.onError(error)) return null;
           if (dialog) { dialog.busy(false); dialog.error(errorMessage(error)); }
           else notices.show(errorMessage(error), "error");
           reportError(spec.event, error);
+          // a refused action means the page was out of date: show what is true now
+          if (error && [402, 403, 404, 409].indexOf(error.status) !== -1) load(true);
           return null;
         });
+      });
+    }
+
+    /** The server asked for 3-D Secure: the dialog steps aside, Stripe.js shows the bank's
+     *  challenge, and the portal reloads whatever the outcome. */
+    function confirmPayment(result, spec) {
+      var dialog = spec.dialog;
+      var secret = result.requires_action.client_secret;
+      return ctx.authenticatePayment(secret, dialog).then(function (outcome) {
+        if (destroyed) return result;
+        if (outcome && !outcome.error) {
+          if (dialog) { dialog.busy(false); dialog.close(); }
+          notices.show(ctx.t("Payment confirmed. Thank you!"), "success");
+          emit(spec.event, result);
+        } else {
+          var message = ctx.t("The payment was not confirmed, so nothing was charged. Try again or use another card.");
+          if (dialog && dialog.isOpen()) { dialog.busy(false); dialog.error(message); }
+          else notices.show(message, "warning");
+          reportError(spec.event, { status: 402, code: "authentication_failed", message: message });
+        }
+        load(true);
+        return result;
+      }, function () {
+        if (dialog) {
+          dialog.busy(false);
+          dialog.error(ctx.t("The card form could not be loaded. Please try again later."));
+        }
+        load(true);
+        return null;
       });
     }
 

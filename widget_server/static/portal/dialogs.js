@@ -20,6 +20,9 @@
    * openDialog(ctx, {title, opener}) -> dialog controller
    *   .step(nodes, actions)  replace the body; actions: [{text, variant, submit, onClick}]
    *   .error(message) / .busy(bool) / .close() / .nonce / .onClose(fn) / .body
+   *   .aside(fn)  step aside while fn() runs (a 3-D Secure challenge): a modal dialog sits in
+   *               the browser's top layer and makes the rest of the page inert, so Stripe.js's
+   *               challenge would be unreachable under it; it comes back when fn's promise ends
    * A native <dialog> opened with showModal(): focus moves in and is trapped, Escape closes
    * (unless a request is in flight), and focus returns to the opener on close.
    */
@@ -143,8 +146,26 @@
     }
     place();
 
+    function aside(fn) {
+      var wasOpen = dialog.open;
+      if (wasOpen) dialog.close();
+      dialog.hidden = true;
+      function back(value) {
+        dialog.hidden = false;
+        if (wasOpen && dialog.isConnected && !dialog.open) {
+          dialog.showModal();
+          place();
+        }
+        return value;
+      }
+      return Promise.resolve().then(fn).then(back, function (failure) {
+        back(null);
+        throw failure;
+      });
+    }
+
     var controller = {
-      step: step, error: error, busy: busy, close: close, body: body,
+      step: step, error: error, busy: busy, close: close, body: body, aside: aside,
       nonce: dom.nonce(),
       onClose: function (fn) { closeCallbacks.push(fn); },
       isOpen: function () { return dialog.open; }
@@ -164,13 +185,14 @@
       var region = kind === "error" ? assertive : polite;
       var notice = h("div", { class: "wsp-notice wsp-notice-" + (kind || "success") },
         h("span", { class: "wsp-notice-icon", "aria-hidden": "true",
-          text: kind === "error" ? "!" : "\u2713" }),
+          text: kind === "error" || kind === "warning" ? "!" : "\u2713" }),
         h("p", { text: message }),
         h("button", { type: "button", class: "wsp-icon-btn", "aria-label": ctx.t("Dismiss"),
           on: { click: function () { remove(); } } }, "\u00d7"));
       function remove() { if (notice.parentNode) notice.parentNode.removeChild(notice); }
       if (framed() && ctx.lastAnchor !== null && ctx.lastAnchor !== undefined) {
-        holder.style.top = Math.max(8, Math.round(ctx.lastAnchor - 24)) + "px";
+        // above the control the user just used, never on top of it (it may be needed next)
+        holder.style.top = Math.max(8, Math.round(ctx.lastAnchor - 96)) + "px";
       }
       dom.clear(region).appendChild(notice);
       if (kind !== "error") setTimeout(remove, 8000);

@@ -26,9 +26,21 @@
       ? ctx.t(INTERVAL_LABELS[p.interval]) : (p.interval_display || p.interval || "");
   }
 
-  /** Catalog prices grouped by product, with an interval toggle when there are several. */
-  function planPicker(ctx, currentPriceId, allowCurrent) {
+  /** The prices that may replace `current` (a price JSON): base plans for a base plan, the
+   *  add-on's own prices for an add-on (the server checks the same rule). */
+  function replacements(ctx, current) {
     var catalog = ctx.state.portal.catalog || [];
+    var product = (current && current.product) || {};
+    return catalog.filter(function (p) {
+      var role = (p.product || {}).role || "base";
+      if (product.role === "addon") return (p.product || {}).id === product.id;
+      return role !== "addon";
+    });
+  }
+
+  /** Catalog prices grouped by product, with an interval toggle when there are several. */
+  function planPicker(ctx, currentPriceId, allowCurrent, currentProduct) {
+    var catalog = replacements(ctx, { product: currentProduct || {} });
     var name = dom.uid("wsp-plan");
     var intervals = [];
     var intervalOf = {};
@@ -83,24 +95,48 @@
     return { node: node, value: function () { return checkedValue(list, name); } };
   }
 
-  /** "Due now" / "Next invoice" from a change_plan preview. */
+  function sideView(ctx, side) {
+    side = side || {};
+    var quantity = side.quantity > 1 ? ctx.t("%(quantity)s \u00d7 %(price)s",
+      { quantity: side.quantity, price: side.plan || "" }) : side.plan || "";
+    return h("div", { class: "wsp-change-side" },
+      h("p", { class: "wsp-strong", text: quantity }),
+      h("p", { class: "wsp-muted", text: [side.amount_display, side.interval_display]
+        .filter(Boolean).join(" ") }));
+  }
+
+  /** A preview from the server's structured data: from -> to, what happens to the money
+   *  (each sentence with its tone: a charge or a warning never looks like a success), this
+   *  change's lines, and the totals. */
   function previewView(ctx, preview) {
     preview = preview || {};
     var lines = (preview.lines || []).map(function (line) {
       return h("tr", {}, h("td", { text: line.description || "" }),
         h("td", { class: "wsp-num", text: line.amount_display || "" }));
     });
-    return h("div", { class: "wsp-preview" },
+    var summary = (preview.summary || []).map(function (entry) {
+      return h("li", { class: "wsp-summary-" + (entry.tone || "info"), text: entry.text || "" });
+    });
+    var change = preview.from && preview.to ? h("div", { class: "wsp-change" },
+      sideView(ctx, preview.from), h("span", { class: "wsp-change-arrow", "aria-hidden": "true",
+        text: "\u2192" }),
+      h("span", { class: "wsp-visually-hidden", text: ctx.t("changes to") }),
+      sideView(ctx, preview.to)) : null;
+    var next = preview.next_invoice && preview.next_invoice.amount_display;
+    return h("div", { class: "wsp-preview", "data-preview-kind": preview.kind || "" },
+      change,
+      summary.length ? h("ul", { class: "wsp-summary" }, summary) : null,
       lines.length ? h("table", { class: "wsp-preview-lines" },
         h("caption", { class: "wsp-visually-hidden", text: ctx.t("Details") }), h("tbody", {}, lines)) : null,
       h("dl", { class: "wsp-totals" },
         h("div", {}, h("dt", { text: ctx.t("Due now") }),
-          h("dd", { class: "wsp-strong", text: preview.amount_due_display || "" })),
-        preview.next_invoice_total_display ? h("div", {}, h("dt", { text: ctx.t("Next invoice") }),
-          h("dd", { text: preview.next_payment_date_display
-            ? ctx.t("%(amount)s on %(date)s", { amount: preview.next_invoice_total_display,
-              date: preview.next_payment_date_display })
-            : preview.next_invoice_total_display })) : null));
+          h("dd", { class: "wsp-strong", "data-testid": "due-now",
+            text: preview.amount_due_display || "" })),
+        preview.credited ? h("div", {}, h("dt", { text: ctx.t("Credited to your balance") }),
+          h("dd", { text: preview.credited_display || "" })) : null,
+        next ? h("div", {}, h("dt", { text: ctx.t("Next invoice") }),
+          h("dd", { text: ctx.t("%(amount)s on %(date)s", { amount: next,
+            date: preview.next_invoice.date_display || "" }) })) : null));
   }
 
   function itemChooser(ctx, items, onChange) {

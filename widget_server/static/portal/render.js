@@ -11,8 +11,8 @@
     paid: "success", open: "warning", draft: "neutral", void: "neutral", uncollectible: "danger"
   };
 
-  function badge(status, text) {
-    return h("span", { class: "wsp-badge wsp-badge-" + (STATUS_TONES[status] || "neutral"),
+  function badge(status, text, tone) {
+    return h("span", { class: "wsp-badge wsp-badge-" + (tone || STATUS_TONES[status] || "neutral"),
       text: text || status });
   }
 
@@ -72,7 +72,9 @@
     var t = ctx.t;
     var out = [];
     var settings = ctx.state.portal.settings || {};
-    var failed = sub.status === "past_due" || sub.status === "unpaid";
+    var failed = sub.status === "past_due" || sub.status === "unpaid" ||
+      sub.status === "incomplete";
+    var first = sub.status === "incomplete";
     if (failed && sub.open_invoice && settings.pay_failed_invoices !== false) {
       var payButton = sub.actions && sub.actions.pay_invoice
         ? dom.button(t("Pay now"), function (event) {
@@ -81,9 +83,13 @@
         : null;
       out.push(h("div", { class: "wsp-alert wsp-alert-error wsp-banner" },
         h("div", {},
-          h("p", { class: "wsp-alert-title", text: t("Your last payment failed.") }),
-          h("p", { text: payButton
-            ? t("Pay the open invoice of %(amount)s to keep your subscription active.",
+          h("p", { class: "wsp-alert-title", text: first
+            ? t("Your subscription starts once its first payment is made.")
+            : t("Your last payment failed.") }),
+          h("p", { text: payButton && first
+            ? t("Pay the open invoice of %(amount)s to start your subscription.",
+              { amount: sub.open_invoice.amount_display })
+            : payButton ? t("Pay the open invoice of %(amount)s to keep your subscription active.",
               { amount: sub.open_invoice.amount_display })
             : t("Please update your payment method to keep your subscription active.") })),
         payButton));
@@ -97,6 +103,12 @@
       out.push(h("div", { class: "wsp-alert wsp-alert-warning wsp-banner" },
         h("p", { text: until ? t("Payments are paused until %(date)s.", { date: until })
           : t("Payments are paused.") })));
+    }
+    if (sub.scheduled_change) {
+      var plans = (sub.scheduled_change.items || []).map(function (item) { return item.plan; });
+      out.push(h("div", { class: "wsp-alert wsp-alert-info wsp-banner" },
+        h("p", { text: t("Your plan changes to %(plan)s on %(date)s.", { plan: plans.join(", "),
+          date: sub.scheduled_change.date_display || "" }) })));
     }
     if (!isEnded(sub) && (sub.cancel_at_period_end || sub.cancel_at)) {
       var ends = sub.cancel_at ? dom.formatDate(sub.cancel_at, ctx.locale)
@@ -114,16 +126,9 @@
     if (items.length === 1 && (items[0].quantity > 1 || (items[0].product || {}).unit_label)) {
       rows.push(metaRow(quantityLabel(ctx, items[0]), quantityText(ctx, items[0])));
     }
-    if (sub.status === "trialing" && (sub.trial_end_display || sub.trial_end)) {
-      rows.push(metaRow(t("Trial ends"), displayDate(ctx, sub.trial_end_display, sub.trial_end)));
-    }
-    if (isEnded(sub)) {
-      rows.push(metaRow(t("Ended on"), dom.formatDate(sub.ended_at || sub.canceled_at, ctx.locale)));
-    } else if (!sub.cancel_at_period_end && !sub.cancel_at && !sub.pause_collection &&
-      sub.status !== "trialing") {
-      rows.push(metaRow(t("Next payment"),
-        displayDate(ctx, sub.current_period_end_display, sub.current_period_end)));
-    }
+    (sub.dates || []).forEach(function (fact) {
+      rows.push(metaRow(fact.label, fact.display));
+    });
     (sub.discounts || []).forEach(function (discount) {
       rows.push(metaRow(t("Discount"), h("span", { class: "wsp-tag", text:
         discount.display || discount.name || discount.coupon_id })));
@@ -151,6 +156,8 @@
     ["resume", N_("Resume subscription"), "primary"],
     ["resubscribe", N_("Resubscribe"), "primary"],
     ["unpause", N_("Resume payments"), "primary"],
+    ["update_card", N_("Update card"), "secondary"],
+    ["cancel_change", N_("Keep current plan"), "secondary"],
     ["change_plan", N_("Change plan"), "secondary"],
     ["change_quantity", N_("Change quantity"), "secondary"],
     ["apply_coupon", N_("Apply coupon"), "secondary"],
@@ -163,7 +170,9 @@
     var allowed = SUBSCRIPTION_ACTIONS.filter(function (entry) {
       return sub.actions && sub.actions[entry[0]];
     });
-    if (!allowed.length) return null;
+    if (!allowed.length) {
+      return sub.reason ? h("p", { class: "wsp-muted wsp-reason", text: sub.reason }) : null;
+    }
     var open = function (name) {
       return function (opener) { ctx.actions.open(name, sub, opener); };
     };
@@ -190,7 +199,7 @@
         h("div", { class: "wsp-sub-heading" },
           h("h3", { id: titleId, class: "wsp-sub-title", text: productNames(sub) }),
           summary ? h("p", { class: "wsp-sub-price", text: summary }) : null),
-        badge(sub.status, sub.status_display)),
+        badge(sub.status, (sub.badge || {}).text || sub.status_display, (sub.badge || {}).tone)),
       banners(ctx, sub), itemList(ctx, sub), meta(ctx, sub), actionBar(ctx, sub));
   }
 
@@ -231,8 +240,12 @@
     var action = canUpdate ? dom.button(pm ? t("Update card") : t("Add card"), function (event) {
       ctx.actions.open("update_card", null, event.currentTarget);
     }, "secondary", { "data-action": "update_card" }) : null;
+    var manage = canUpdate && pm ? dom.button(t("Manage cards"), function (event) {
+      ctx.actions.open("manage_cards", null, event.currentTarget);
+    }, "secondary", { "data-action": "manage_cards" }) : null;
     return section(ctx, "payment", t("Payment method"),
-      h("div", { class: "wsp-card" }, body, action ? h("div", { class: "wsp-actions" }, action) : null));
+      h("div", { class: "wsp-card" }, body, action || manage
+        ? h("div", { class: "wsp-actions" }, action, manage) : null));
   }
 
   function countryName(ctx, code) {
@@ -311,7 +324,10 @@
           return h("tr", {},
             h("td", { "data-label": headers[0], text: inv.created_display ||
               dom.formatDate(inv.created, ctx.locale) }),
-            h("td", { "data-label": headers[1], class: "wsp-mono", text: inv.number || "\u2014" }),
+            h("td", { "data-label": headers[1] }, h("span", { class: "wsp-mono",
+              text: inv.number || "\u2014" }), inv.plans_display || inv.period_display
+              ? h("span", { class: "wsp-muted wsp-invoice-for", text: [inv.plans_display,
+                inv.period_display].filter(Boolean).join(" \u00b7 ") }) : null),
             h("td", { "data-label": headers[2], class: "wsp-num", text: inv.total_display || "" }),
             h("td", { "data-label": headers[3] }, badge(inv.status, inv.status_display)),
             h("td", { class: "wsp-links" }, links));

@@ -1,0 +1,163 @@
+"""Plan and quantity changes charge exactly what their preview showed, or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from test_action_support import Portal, error_of
+
+pytest_plugins = ["test_action_support"]
+
+ANA = "/v1/portal/subscriptions/sub_demo_ana"
+GRACE = "/v1/portal/subscriptions/sub_demo_grace"
+
+
+def preview(portal: Portal, path: str, body: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    response = portal.post(f"{path}/preview", json=body, **kw)
+    assert response.status_code == 200, response.get_json()
+    result: dict[str, Any] = response.get_json()["preview"]
+    return result
+
+
+def confirm(portal: Portal, path: str, body: dict[str, Any], shown: dict[str, Any],
+            **kw: Any) -> Any:
+    return portal.post(path, json={**body, "proration_date": shown["proration_date"],
+                                   "expected_total": shown["expected_total"],
+                                   "expected_amount_due": shown["expected_amount_due"]}, **kw)
+
+
+def latest_invoice(portal: Portal, sub_id: str) -> dict[str, Any]:
+    invoice: dict[str, Any] = portal.obj("invoice", portal.subscription(sub_id)["latest_invoice"])
+    return invoice
+
+
+def test_monthly_to_yearly_charges_exactly_the_preview(portal: Portal) -> None:
+    body = {"price": "price_pro_yearly"}
+    shown = preview(portal, f"{ANA}/change_plan", body)
+    assert shown["kind"] == "interval_change"
+    assert shown["to"]["interval"] == "year" and shown["from"]["interval"] == "month"
+    assert shown["amount_due"] > 0  # a year of Pro less the unused month: charged today
+    assert sorted(line["kind"] for line in shown["lines"]) == ["credit", "period"]
+    assert sum(line["amount"] for line in shown["lines"]) == shown["total"]
+    response = confirm(portal, f"{ANA}/change_plan", body, shown)
+    assert response.status_code == 200, response.get_json()
+    invoice = latest_invoice(portal, "sub_demo_ana")
+    assert (invoice["status"], invoice["amount_paid"]) == ("paid", shown["amount_due"])
+    assert invoice["total"] == shown["total"]
+    assert portal.item_price("sub_demo_ana") == "price_pro_yearly"
+
+
+def test_a_quantity_increase_is_charged_now_as_previewed(portal: Portal) -> None:
+    portal.configure(quantity=True)
+    body = {"quantity": 7}
+    shown = preview(portal, f"{GRACE}/quantity", body, customer="cus_demo_grace")
+    assert shown["kind"] == "quantity_change" and shown["amount_due"] > 0
+    assert (shown["from"]["quantity"], shown["to"]["quantity"]) == (5, 7)
+    before = portal.subscription("sub_demo_grace")["latest_invoice"]
+    response = confirm(portal, f"{GRACE}/quantity", body, shown, customer="cus_demo_grace")
+    assert response.status_code == 200, response.get_json()
+    invoice = latest_invoice(portal, "sub_demo_grace")
+    assert invoice["id"] != before
+    assert (invoice["status"], invoice["amount_paid"]) == ("paid", shown["amount_due"])
+    # a second preview shows only its own lines, never the first change again
+    again = preview(portal, f"{GRACE}/quantity", {"quantity": 8}, customer="cus_demo_grace")
+    assert again["other_pending"] == 0 and len(again["lines"]) == 2
+
+
+def test_a_stale_preview_is_refused_with_a_fresh_one(portal: Portal) -> None:
+    portal.configure(quantity=True)
+    shown = preview(portal, f"{GRACE}/quantity", {"quantity": 7}, customer="cus_demo_grace")
+    item = portal.item_of("sub_demo_grace")["id"]  # another tab adds a seat meanwhile
+    portal.stripe.v1.subscriptions.update("sub_demo_grace", {
+        "items": [{"id": item, "quantity": 6}], "proration_behavior": "none"})
+    response = confirm(portal, f"{GRACE}/quantity", {"quantity": 7}, shown,
+                       customer="cus_demo_grace")
+    assert response.status_code == 409
+    body = response.get_json()
+    assert body["error"]["code"] == "preview_stale"
+    assert 0 < body["preview"]["amount_due"] < shown["amount_due"]  # one seat, not two
+    assert body["preview"]["from"]["quantity"] == 6
+    assert portal.item_of("sub_demo_grace")["quantity"] == 6  # the stale change: not applied
+    fresh = body["preview"]
+    ok = confirm(portal, f"{GRACE}/quantity", {"quantity": 7}, fresh, customer="cus_demo_grace")
+    assert ok.status_code == 200, ok.get_json()
+    assert latest_invoice(portal, "sub_demo_grace")["amount_paid"] == fresh["amount_due"]
+
+
+def test_a_downgrade_credits_the_balance_as_previewed(portal: Portal) -> None:
+    shown = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
+    assert shown["amount_due"] == 0 and shown["credited"] > 0
+    response = confirm(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"}, shown)
+    assert response.status_code == 200, response.get_json()
+    assert portal.obj("customer", "cus_demo_ana")["balance"] == -shown["credited"]
+
+
+def test_an_add_on_is_never_offered_for_a_base_plan(portal: Portal) -> None:
+    portal.stripe.v1.products.update("prod_support", {"metadata": {"portal_role": "addon"}})
+    refused = portal.post(f"{ANA}/change_plan/preview", json={"price": "price_support_monthly"})
+    assert (refused.status_code, error_of(refused)["code"]) == (400, "addon_not_allowed")
+    view = portal.client.get("/v1/portal", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()
+    roles = {p["id"]: p["product"]["role"] for p in view["catalog"]}
+    assert roles["price_support_monthly"] == "addon" and roles["price_pro_monthly"] == "base"
+    assert list(roles)[-1] == "price_support_monthly"  # add-ons after the base plans
+
+
+def test_two_items_never_share_a_price(portal: Portal) -> None:
+    sub = portal.subscription("sub_demo_farid")
+    items = portal.stripe.v1.subscription_items.list({"subscription": "sub_demo_farid"}).data
+    base = next(i for i in items if i.price.id == "price_pro_monthly")
+    addon = next(i for i in items if i.price.id != "price_pro_monthly")
+    response = portal.post("/v1/portal/subscriptions/sub_demo_farid/change_plan/preview",
+                           customer="cus_demo_farid",
+                           json={"price": addon.price.id, "item": base.id})
+    assert (response.status_code, error_of(response)["code"]) == (
+        400, "price_already_on_subscription")
+    assert sub["status"] == "active"
+
+
+def test_a_scheduled_downgrade_stays_visible_and_can_be_canceled(portal: Portal) -> None:
+    portal.configure(downgrade_at_period_end=True)
+    response = portal.post(f"{ANA}/change_plan", json={"price": "price_starter_monthly"})
+    assert response.status_code == 200, response.get_json()
+    view = portal.client.get("/v1/portal", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()
+    [sub] = view["subscriptions"]
+    assert sub["state"] == "scheduled_change" and sub["badge"]["tone"] == "info"
+    assert sub["scheduled_change"]["items"][0]["plan"] == "Starter monthly"
+    assert sub["actions"]["change_plan"] is False and sub["actions"]["cancel_change"] is True
+    assert [d["kind"] for d in sub["dates"]] == ["changes"]  # the renewal is the change
+    undone = portal.post(f"{ANA}/cancel_change")
+    assert undone.status_code == 200, undone.get_json()
+    assert undone.get_json()["subscription"]["state"] == "active"
+    assert portal.subscription("sub_demo_ana")["schedule"] is None
+
+
+def test_an_upgrade_with_a_3ds_card_applies_only_once_authenticated(portal: Portal) -> None:
+    pm = portal.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000002500003155", "exp_month": 12, "exp_year": 2031}})
+    portal.stripe.v1.payment_methods.attach(pm.id, {"customer": "cus_demo_ana"})
+    portal.stripe.v1.subscriptions.update("sub_demo_ana", {"default_payment_method": pm.id})
+    body = {"price": "price_pro_yearly"}
+    shown = preview(portal, f"{ANA}/change_plan", body)
+    response = confirm(portal, f"{ANA}/change_plan", body, shown)
+    assert response.status_code == 200, response.get_json()
+    secret = response.get_json()["requires_action"]["client_secret"]
+    assert portal.item_price("sub_demo_ana") == "price_pro_monthly"  # not yet
+    intent = secret.split("_secret_")[0]
+    portal.control("POST", f"/payment_intents/{intent}/authenticate",
+                   json={"client_secret": secret, "outcome": "complete"})
+    assert portal.item_price("sub_demo_ana") == "price_pro_yearly"
+    assert latest_invoice(portal, "sub_demo_ana")["amount_paid"] == shown["amount_due"]
+
+
+def test_a_declined_upgrade_changes_nothing(portal: Portal) -> None:
+    pm = portal.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000000000000341", "exp_month": 12, "exp_year": 2031}})
+    portal.stripe.v1.payment_methods.attach(pm.id, {"customer": "cus_demo_ana"})
+    portal.stripe.v1.subscriptions.update("sub_demo_ana", {"default_payment_method": pm.id})
+    response = portal.post(f"{ANA}/change_plan", json={"price": "price_pro_yearly"})
+    assert response.status_code == 402
+    assert "your plan was not changed" in error_of(response)["message"]
+    assert portal.item_price("sub_demo_ana") == "price_pro_monthly"
+    assert portal.subscription("sub_demo_ana")["status"] == "active"
