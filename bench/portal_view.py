@@ -23,9 +23,9 @@ from flask import Flask
 
 from widget_server import create_app, db
 from widget_server.accounts import AccountService, secret_box
-from widget_server.billing.catalog import CACHE_NAME, MemoryCatalogStore
-from widget_server.billing.gateway import StripeGateway, catalog_for
-from widget_server.billing.registry import registry
+from widget_server.billing.catalog import MemoryCatalogStore
+from widget_server.billing.gateway import StripeGateway
+from widget_server.billing_web import billing_factory
 from widget_server.crypto import generate_key
 from widget_server.identity import issue_portal_token
 from widget_server.sandbox import SandboxServer
@@ -63,7 +63,7 @@ def build_app(folder: Path, sandbox_url: str) -> tuple[Flask, str]:
 
 def clear_catalog(app: Flask) -> None:
     with app.app_context():
-        registry().caches[CACHE_NAME] = MemoryCatalogStore()
+        billing_factory().catalog_store = MemoryCatalogStore()
 
 
 def stripe_calls(sandbox: SandboxServer) -> int:
@@ -121,8 +121,9 @@ def main() -> None:
                          measure(view, args.iterations, sandbox)))
 
         with app.app_context():
-            sequential = StripeGateway(registry().client_for(STRIPE_KEY),
-                                       catalog_for(STRIPE_KEY), executor=None)
+            factory = billing_factory()
+            sequential = StripeGateway(factory.clients.client_for(STRIPE_KEY),
+                                       factory.catalog(STRIPE_KEY), executor=None)
 
             def gateway_only() -> None:
                 sequential.snapshot(["cus_demo_ivan"])

@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     from widget_server.accounts import EXTENSION_BOX
-    from widget_server.billing.registry import init_app as init_billing
+    from widget_server.billing_web import init_app as init_billing
     from widget_server.crypto import SecretBox
     from widget_server.errors import register_error_handlers
 

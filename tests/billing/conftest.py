@@ -9,7 +9,8 @@ import pytest
 import requests
 from flask import Flask
 
-from widget_server.billing.gateway import StripeGateway, gateway_for
+from widget_server.billing.gateway import StripeGateway
+from widget_server.billing_web import billing_factory
 from widget_server.sandbox import SandboxServer
 
 STRIPE_KEY = "sk_test_widgetserver"
@@ -26,7 +27,7 @@ def fresh_sandbox(sandbox: SandboxServer) -> None:
 def gateway(app: Flask) -> Iterator[StripeGateway]:
     """A gateway built the production way (registry, shared pool, catalog cache)."""
     with app.app_context():
-        yield gateway_for(STRIPE_KEY)
+        yield billing_factory().gateway(STRIPE_KEY)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from widget_server.billing.catalog import (
     cache_key_for,
 )
 from widget_server.billing.domain import Price, Product
-from widget_server.billing.gateway import gateway_for
+from widget_server.billing_web import billing_for
 
 TEAM = Product(id="prod_team", name="Team", unit_label="seat", quantity_max=50,
                adjustable_quantity=True)
@@ -66,7 +66,7 @@ def test_catalog_is_cached_across_requests_and_fetched_once_concurrently(
 
     def read() -> None:
         with app.app_context():
-            results.append(len(gateway_for("sk_test_widgetserver").catalog_prices()))
+            results.append(len(billing_for("sk_test_widgetserver").catalog_prices()))
 
     threads = [threading.Thread(target=read) for _ in range(8)]
     for thread in threads:
@@ -80,5 +80,5 @@ def test_catalog_is_cached_across_requests_and_fetched_once_concurrently(
 
 def test_catalog_excludes_one_off_prices(app: Flask) -> None:
     with app.app_context():
-        ids = {p.id for p in gateway_for("sk_test_widgetserver").catalog_prices()}
+        ids = {p.id for p in billing_for("sk_test_widgetserver").catalog_prices()}
     assert "price_onboarding_once" not in ids and "price_team_monthly" in ids

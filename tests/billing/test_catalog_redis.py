@@ -17,7 +17,7 @@ from flask import Flask
 from tests.conftest import make_test_app
 from widget_server import db
 from widget_server.billing.catalog import RedisCatalogStore, cache_key_for
-from widget_server.billing.gateway import gateway_for
+from widget_server.billing_web import billing_for
 from widget_server.sandbox import SandboxServer
 
 REDIS_URL = "redis://127.0.0.1:6379/10"
@@ -53,7 +53,7 @@ def two_instances(tmp_path: Path, sandbox: SandboxServer) -> Iterator[tuple[Flas
 
 def _prices(app: Flask, stripe_key: str) -> int:
     with app.app_context():
-        return len(gateway_for(stripe_key).catalog_prices())
+        return len(billing_for(stripe_key).catalog_prices())
 
 
 def test_second_instance_reads_the_catalog_from_redis(

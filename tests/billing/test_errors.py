@@ -1,4 +1,5 @@
-"""Stripe exceptions become typed billing errors with the right status and JSON code."""
+"""Stripe exceptions become typed billing errors (domain errors, no HTTP), which the web layer
+answers with the right status and JSON code."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from widget_server.billing.errors import (
     stripe_errors,
     translate_stripe_error,
 )
+from widget_server.billing_web.errors import api_error
 from widget_server.errors import ApiError
 
 
@@ -47,9 +49,10 @@ def _card_error(decline_code: str) -> stripe.CardError:
 ])
 def test_translation(exc: stripe.StripeError, kind: type[BillingError], status: int,
                      code: str) -> None:
-    error = translate_stripe_error(exc)
-    assert type(error) is kind
-    assert isinstance(error, ApiError)
+    domain = translate_stripe_error(exc)
+    assert type(domain) is kind
+    assert not isinstance(domain, ApiError)  # billing knows nothing of HTTP
+    error = api_error(domain)
     assert (error.status, error.code) == (status, code)
     assert error.to_dict()["error"]["message"]
     assert str(exc.user_message or "") not in {error.message}  # Stripe's text is never shown
@@ -59,12 +62,12 @@ def test_card_declined_keeps_the_decline_code() -> None:
     error = translate_stripe_error(_card_error("insufficient_funds"))
     assert isinstance(error, CardDeclined)
     assert error.decline_code == "insufficient_funds"
-    assert error.message == "Your card has insufficient funds."
+    assert api_error(error).message == "Your card has insufficient funds."
 
 
 def test_invalid_request_keeps_the_param() -> None:
     error = translate_stripe_error(stripe.InvalidRequestError("bad", "quantity"))
-    assert error.param == "quantity" and error.to_dict()["error"]["param"] == "quantity"
+    assert error.param == "quantity" and api_error(error).to_dict()["error"]["param"] == "quantity"
 
 
 def test_stripe_errors_block_translates_and_chains() -> None:

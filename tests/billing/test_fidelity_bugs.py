@@ -15,7 +15,8 @@ import stripe
 from flask import Flask
 
 from widget_server.billing.changes import ItemChangePlan
-from widget_server.billing.writes import StripeWriter, writer_for
+from widget_server.billing.writes import StripeWriter
+from widget_server.billing_web import billing_factory
 from widget_server.sandbox import SandboxServer
 
 STRIPE_KEY = "sk_test_widgetserver"
@@ -24,7 +25,7 @@ STRIPE_KEY = "sk_test_widgetserver"
 @pytest.fixture
 def writer(app: Flask) -> Iterator[StripeWriter]:
     with app.app_context():
-        yield writer_for(STRIPE_KEY)
+        yield billing_factory().writer(STRIPE_KEY)
 
 
 def test_setup_intent_uses_the_current_parameter_name(

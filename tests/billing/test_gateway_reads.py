@@ -14,6 +14,7 @@ from widget_server.billing.errors import (
     ResourceNotFound,
 )
 from widget_server.billing.gateway import StripeGateway, escape_search_value
+from widget_server.billing_web.errors import api_error
 from widget_server.sandbox import SandboxServer
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
 
@@ -147,7 +148,7 @@ def test_snapshot_shapes(gateway: StripeGateway) -> None:
 def test_snapshot_of_unknown_customer(gateway: StripeGateway) -> None:
     with pytest.raises(CustomerNotFound) as caught:
         gateway.snapshot(["cus_does_not_exist"])
-    assert caught.value.status == 404
+    assert api_error(caught.value).status == 404
 
 
 @pytest.mark.parametrize("customer_id", ["cus_demo_ana", "cus_demo_farid", "cus_demo_ivan"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_action_support import Portal, error_of
 
-from widget_server.billing.registry import registry
+from widget_server.billing_web import registry
 
 pytest_plugins = ["test_action_support"]
 

@@ -13,7 +13,7 @@ from read_support import auth, fresh_sandbox  # noqa: F401  (fresh_sandbox: auto
 
 from tests.conftest import create_account
 from widget_server.accounts import CreatedAccount
-from widget_server.billing.registry import registry
+from widget_server.billing_web import registry
 from widget_server.sandbox import SandboxServer
 
 

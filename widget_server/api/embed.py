@@ -239,9 +239,9 @@ def create_embed_session() -> Response:
     if not verified.hit(_identity_key(req)):
         raise _too_many(verified, _identity_key(req))
 
-    from widget_server.billing.gateway import gateway_for
+    from widget_server.billing_web import billing_for
 
-    gateway = gateway_for(service.stripe_key(account))
+    gateway = billing_for(service.stripe_key(account))
     lookup = {req.kind: req.identifier}
     customers = gateway.find_customers(**lookup)
     if not customers:

@@ -114,9 +114,9 @@ def create_portal_session() -> Response:
     if locale is not None and not isinstance(locale, str):
         raise BadRequest(_("locale must be a language code such as 'de'."), param="locale")
 
-    from widget_server.billing.gateway import gateway_for
+    from widget_server.billing_web import billing_for
 
-    gateway = gateway_for(service.stripe_key(account))
+    gateway = billing_for(service.stripe_key(account))
     lookup = {field: identifier}
     customers = gateway.find_customers(**lookup)
     if not customers:

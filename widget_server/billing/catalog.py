@@ -33,7 +33,6 @@ from widget_server.billing.domain import Price, Product
 from widget_server.billing.errors import stripe_errors
 
 log = logging.getLogger(__name__)
-CACHE_NAME = "billing.catalog"
 PAGE_SIZE = 100
 
 

@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import stripe
+from stripe.params import (
+    InvoiceCreatePreviewParamsSubscriptionDetails,
+    InvoiceCreatePreviewParamsSubscriptionDetailsItem,
+    SubscriptionUpdateParams,
+)
 
 from widget_server.billing.domain import Subscription, SubscriptionItem
 
@@ -37,21 +42,38 @@ class ItemChangePlan:
     proration_date: int | None  # None at period end
     restarts_cycle: bool  # an interval change: billing_cycle_anchor=now
 
-    def items(self) -> list[dict[str, Any]]:
-        return [{"id": self.item.id, "price": self.price_id, "quantity": self.quantity}]
-
-    def preview_details(self) -> dict[str, Any]:
+    def preview_details(self) -> InvoiceCreatePreviewParamsSubscriptionDetails:
+        items: list[InvoiceCreatePreviewParamsSubscriptionDetailsItem] = [
+            {"id": self.item.id, "price": self.price_id, "quantity": self.quantity}]
         if self.at_period_end:
-            return {"items": self.items(), "proration_behavior": "none"}
-        details: dict[str, Any] = {"items": self.items(), "proration_behavior": "always_invoice",
-                                   "proration_date": self.proration_date}
+            return {"items": items, "proration_behavior": "none"}
+        details: InvoiceCreatePreviewParamsSubscriptionDetails = {
+            "items": items, "proration_behavior": "always_invoice"}
+        if self.proration_date is not None:
+            details["proration_date"] = self.proration_date
         if self.restarts_cycle:
             details["billing_cycle_anchor"] = {"type": "now"}
         return details
 
-    def update_params(self) -> dict[str, Any]:
-        params = self.preview_details()
-        params["payment_behavior"] = "pending_if_incomplete"
+    def renewal_details(self) -> InvoiceCreatePreviewParamsSubscriptionDetails:
+        """The next renewal on the new price, without this change's prorations."""
+        return {"items": [{"id": self.item.id, "price": self.price_id,
+                           "quantity": self.quantity}],
+                "proration_behavior": "none"}
+
+    def update_params(self) -> SubscriptionUpdateParams:
+        """The same fields as ``preview_details``, applied only once the invoice is paid."""
+        params: SubscriptionUpdateParams = {
+            "items": [{"id": self.item.id, "price": self.price_id, "quantity": self.quantity}],
+            "payment_behavior": "pending_if_incomplete"}
+        if self.at_period_end:
+            params["proration_behavior"] = "none"
+            return params
+        params["proration_behavior"] = "always_invoice"
+        if self.proration_date is not None:
+            params["proration_date"] = self.proration_date
+        if self.restarts_cycle:
+            params["billing_cycle_anchor"] = {"type": "now"}
         return params
 
 

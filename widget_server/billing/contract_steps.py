@@ -200,7 +200,7 @@ def write_cancel_at_period_end(c: ContractCheck) -> None:
 
 
 def write_customer(c: ContractCheck) -> None:
-    c.writer.update_customer(c.state["customer"], {"name": "Stripe check (updated)"})
+    c.writer.update_customer(c.state["customer"], name="Stripe check (updated)")
     tax = c.writer.add_tax_id(c.state["customer"], "eu_vat", "DE123456789")
     _require(c.writer.tax_id(c.state["customer"], tax.id), "tax id")
     c.writer.delete_tax_id(c.state["customer"], tax.id)

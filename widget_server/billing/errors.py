@@ -1,9 +1,10 @@
-"""Typed billing errors: what went wrong with Stripe, in words an end user can read.
+"""Billing's domain errors: what went wrong with Stripe, as a stable code and data.
 
-Every Stripe call of the gateway goes through ``translate_stripe_error``, so the web layer only
-ever sees these. They are ``ApiError`` subclasses: the one JSON error handler renders them as
-``{"error": {"code", "message"}}`` with the right HTTP status. Stripe's own message is kept on
-``stripe_message`` for logs and never shown to the user (it may name internals).
+Every Stripe call of the gateway goes through ``translate_stripe_error``, so the layers above
+only ever see these. They are plain exceptions: no HTTP status, no words for users. The web
+layer (``widget_server.billing_web.errors``) maps each one to a status and a translated
+sentence. Stripe's own message is kept on ``stripe_message`` for logs; ``reason`` is that
+message without links, for the cases where no sentence of ours fits.
 """
 
 from __future__ import annotations
@@ -15,67 +16,58 @@ from contextlib import contextmanager
 
 import stripe
 
-from widget_server.billing.error_messages import (
-    AUTHENTICATE,
-    CODE_MESSAGES,
-    DECLINE_MESSAGES,
-    GENERIC_DECLINE,
-    STATE_CHANGED,
-)
-from widget_server.errors import ApiError
-from widget_server.i18n import N_, _
-
 log = logging.getLogger(__name__)
 
 
-class BillingError(ApiError):
-    """Base of every error coming from the billing gateway; the message is translated."""
+class BillingError(Exception):
+    """Base of every error coming from the billing gateway."""
 
-    status, code = 502, "billing_error"
-    default_message = N_("The billing service could not complete the request.")
+    code = "billing_error"
 
     def __init__(
         self,
-        message: str | None = None,
         *,
         code: str | None = None,
         param: str | None = None,
         stripe_code: str | None = None,
         stripe_message: str | None = None,
+        reason: str | None = None,
     ) -> None:
-        super().__init__(message or _(self.default_message), code=code, param=param)
+        if code:
+            self.code = code
+        self.param = param
         self.stripe_code = stripe_code
         self.stripe_message = stripe_message
+        self.reason = reason  # Stripe's sentence without links, when it may be shown
+        super().__init__(self.code)
 
 
 class ResourceNotFound(BillingError):
     """The object does not exist, or does not belong to the customers of the portal token."""
 
-    status, code = 404, "not_found"
-    default_message = N_("This item could not be found. Reload the page and try again.")
+    code = "not_found"
 
 
 class CustomerNotFound(ResourceNotFound):
     code = "customer_not_found"
-    default_message = N_("We could not find your billing account.")
 
 
 class CardDeclined(BillingError):
-    status, code = 402, "card_declined"
-    default_message = GENERIC_DECLINE
+    """The card was refused; ``decline_code`` (else ``stripe_code``) says why."""
 
-    def __init__(self, message: str | None = None, *, decline_code: str | None = None,
-                 **kwargs: str | None) -> None:
-        super().__init__(message or card_message(decline_code, kwargs.get("stripe_code"),
-                                                 kwargs.get("stripe_message")), **kwargs)
+    code = "card_declined"
+
+    def __init__(self, *, decline_code: str | None = None, param: str | None = None,
+                 stripe_code: str | None = None, stripe_message: str | None = None) -> None:
+        super().__init__(param=param, stripe_code=stripe_code, stripe_message=stripe_message,
+                         reason=safe_text(stripe_message) or None)
         self.decline_code = decline_code
 
 
 class PaymentRequiresAction(BillingError):
     """The payment waits for 3-D Secure: the page confirms it with Stripe.js."""
 
-    status, code = 402, "requires_action"
-    default_message = AUTHENTICATE
+    code = "requires_action"
 
     def __init__(self, client_secret: str, invoice_id: str | None = None) -> None:
         super().__init__(stripe_code="invoice_payment_intent_requires_action")
@@ -84,21 +76,45 @@ class PaymentRequiresAction(BillingError):
 
 
 class InvalidRequest(BillingError):
-    """Stripe refused the parameters (a bad code, a price that cannot be used, ...)."""
+    """Stripe refused the parameters (a bad code, a price that cannot be used, ...).
 
-    status, code = 400, "invalid_request"
-    default_message = N_("This change is not possible. Reload the page and try again.")
+    ``stripe_code`` names the refusal; ``code`` is ``code_not_applicable`` when Stripe refused
+    a promotion code or coupon and said why."""
+
+    code = "invalid_request"
 
 
 class Conflict(BillingError):
-    status, code = 409, "conflict"
-    default_message = N_("This request is already being processed. Reload the page.")
+    """The same idempotency key is in use by a request still running."""
+
+    code = "conflict"
 
 
 class RateLimited(BillingError):
-    status, code = 429, "rate_limited"
-    default_message = N_("Too many requests right now. Please wait a moment and try again.")
+    code = "rate_limited"
     retry_after = 2  # seconds; Stripe's own Retry-After when it sends one
+
+
+class BillingUnavailable(BillingError):
+    """Stripe answered 5xx, timed out, or could not be reached; retrying later may work."""
+
+    code = "billing_unavailable"
+
+
+class AuthenticationFailed(BillingError):
+    """The account's Stripe key is wrong, revoked, or lacks a permission: the owner must act."""
+
+    code = "stripe_key_invalid"
+
+
+_URL = re.compile(r"(For more (details|information)[^.]*:?\s*)?https?://\S+", re.IGNORECASE)
+DISCOUNT_PARAMS = ("discounts", "promotion_code", "coupon")
+
+
+def safe_text(text: str | None) -> str:
+    """Stripe's own sentence without links, short: kept when no sentence of ours fits."""
+    cleaned = _URL.sub("", text or "").strip().rstrip(":").strip()
+    return cleaned[:300]
 
 
 def _retry_after(exc: stripe.StripeError) -> int:
@@ -109,60 +125,18 @@ def _retry_after(exc: stripe.StripeError) -> int:
         return RateLimited.retry_after
 
 
-class BillingUnavailable(BillingError):
-    """Stripe answered 5xx, timed out, or could not be reached; retrying later may work."""
-
-    status, code = 502, "billing_unavailable"
-    default_message = N_("The billing service is unavailable. Please try again in a moment.")
-
-
-class AuthenticationFailed(BillingError):
-    """The account's Stripe key is wrong, revoked, or lacks a permission: the owner must act."""
-
-    status, code = 502, "stripe_key_invalid"
-    default_message = N_(
-        "This billing portal is not connected to Stripe correctly. The site owner needs to "
-        "update the Stripe key in the dashboard."
-    )
-
-
-_URL = re.compile(r"(For more (details|information)[^.]*:?\s*)?https?://\S+", re.IGNORECASE)
-
-
-def safe_text(text: str | None) -> str:
-    """Stripe's own sentence without links, short: kept when no translation of ours fits."""
-    cleaned = _URL.sub("", text or "").strip().rstrip(":").strip()
-    return cleaned[:300]
-
-
-def card_message(decline_code: str | None, code: str | None, stripe_text: str | None) -> str:
-    """The sentence for a card error: by decline code, else by error code, else Stripe's."""
-    if decline_code in DECLINE_MESSAGES:
-        return _(DECLINE_MESSAGES[decline_code or ""])
-    if code in CODE_MESSAGES:
-        return _(CODE_MESSAGES[code or ""])
-    if stripe_text and safe_text(stripe_text):
-        return _("Your card was declined: %(reason)s", reason=safe_text(stripe_text))
-    return _(GENERIC_DECLINE)
+def _rate_limited(exc: stripe.StripeError, kwargs: dict[str, str | None]) -> RateLimited:
+    limited = RateLimited(**kwargs)
+    limited.retry_after = _retry_after(exc)
+    return limited
 
 
 def _invalid_request(exc: stripe.InvalidRequestError, kwargs: dict[str, str | None],
-                     ) -> BillingError:
-    code, param = exc.code, exc.param or ""
-    if code in CODE_MESSAGES:
-        error = InvalidRequest(_(CODE_MESSAGES[code or ""]), code=code, param=exc.param,
-                               **kwargs)
-        if CODE_MESSAGES[code or ""] == STATE_CHANGED:
-            error.status = 409
-        return error
-    reason = safe_text(exc.user_message)
-    if param.startswith(("discounts", "promotion_code", "coupon")) and reason:
-        return InvalidRequest(_("This code cannot be used: %(reason)s", reason=reason),
-                              code="code_not_applicable", param=exc.param, **kwargs)
-    if reason:
-        return InvalidRequest(_("Stripe could not complete this request: %(reason)s",
-                                reason=reason), param=exc.param, **kwargs)
-    return InvalidRequest(param=exc.param, **kwargs)
+                     ) -> InvalidRequest:
+    reason = safe_text(exc.user_message) or None
+    discount = (exc.param or "").startswith(DISCOUNT_PARAMS) and reason is not None
+    return InvalidRequest(code="code_not_applicable" if discount else None, param=exc.param,
+                          reason=reason, **kwargs)
 
 
 def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
@@ -176,9 +150,7 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
         log.warning("Stripe rejected the account's key: %s", exc.user_message)
         return AuthenticationFailed(**kwargs)
     if isinstance(exc, stripe.RateLimitError) or code in {"rate_limit", "lock_timeout"}:
-        limited = RateLimited(**kwargs)
-        limited.retry_after = _retry_after(exc)
-        return limited
+        return _rate_limited(exc, kwargs)
     if isinstance(exc, stripe.APIConnectionError):
         log.warning("Stripe unreachable: %s", exc.user_message)
         return BillingUnavailable(**kwargs)
@@ -192,9 +164,7 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
         return _invalid_request(exc, kwargs)
     status = exc.http_status or 500
     if status == 429:
-        limited = RateLimited(**kwargs)
-        limited.retry_after = _retry_after(exc)
-        return limited
+        return _rate_limited(exc, kwargs)
     if status >= 500 or isinstance(exc, stripe.APIError):
         log.warning("Stripe error %s: %s", status, exc.user_message)
         return BillingUnavailable(**kwargs)

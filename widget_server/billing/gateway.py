@@ -11,20 +11,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable, Collection, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from typing import TypeVar
 
 import stripe
-from flask import current_app
 
 from widget_server.billing import convert
-from widget_server.billing.catalog import (
-    CACHE_NAME,
-    Catalog,
-    CatalogStore,
-    cache_key_for,
-    make_store,
-)
+from widget_server.billing.catalog import Catalog
 from widget_server.billing.domain import (
     Customer,
     Invoice,
@@ -35,13 +28,11 @@ from widget_server.billing.domain import (
     TaxId,
 )
 from widget_server.billing.errors import (
-    BillingError,
     CustomerNotFound,
     ResourceNotFound,
     stripe_errors,
     translate_stripe_error,
 )
-from widget_server.billing.registry import registry
 from widget_server.identity import ascii_lower, identifier_fits_field, same_email
 
 log = logging.getLogger(__name__)
@@ -60,8 +51,6 @@ SINGLE_SUBSCRIPTION_EXPAND = [e.removeprefix("data.") for e in SUBSCRIPTION_EXPA
 # saves a tax_ids.list call per view (the rest are listed only when it says has_more)
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method", "tax_ids"]
 INVOICE_LIMIT = 24
-EXECUTOR_NAME = "billing.executor"
-EXECUTOR_WORKERS = 16
 
 
 def escape_search_value(value: str) -> str:
@@ -317,15 +306,11 @@ class StripeGateway:
 
     @staticmethod
     def _wait(future: Future[T]) -> T:
-        """The result; errors are translated here, in the request's thread (and locale)."""
+        """The result; a Stripe error raised in the pool leaves as a BillingError."""
         try:
             return future.result()
         except stripe.StripeError as exc:
             raise translate_stripe_error(exc) from exc
-        except BillingError as exc:
-            if isinstance(exc.__cause__, stripe.StripeError):  # translated off-request: redo
-                raise translate_stripe_error(exc.__cause__) from exc.__cause__
-            raise
 
 
 def all_items(client: stripe.StripeClient,
@@ -335,32 +320,3 @@ def all_items(client: stripe.StripeClient,
         return list(sub.items.data)
     page = client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
     return list(page.auto_paging_iter())
-
-
-def shared_executor() -> Executor:
-    """The process's pool for concurrent Stripe reads (owned by the client registry)."""
-    pool = registry().shared_cache(
-        EXECUTOR_NAME,
-        lambda: ThreadPoolExecutor(max_workers=EXECUTOR_WORKERS, thread_name_prefix="stripe"),
-    )
-    assert isinstance(pool, ThreadPoolExecutor)
-    return pool
-
-
-def catalog_store() -> CatalogStore:
-    store = registry().shared_cache(
-        CACHE_NAME, lambda: make_store(current_app.config.get("REDIS_URL"))
-    )
-    return store  # type: ignore[return-value]
-
-
-def catalog_for(stripe_key: str) -> Catalog:
-    client = registry().client_for(stripe_key)
-    return Catalog(client, catalog_store(), cache_key=cache_key_for(stripe_key),
-                   ttl_seconds=float(current_app.config["CATALOG_CACHE_SECONDS"]))
-
-
-def gateway_for(stripe_key: str) -> StripeGateway:
-    """The gateway of the account using this Stripe key (needs an app context)."""
-    client = registry().client_for(stripe_key)
-    return StripeGateway(client, catalog_for(stripe_key), executor=shared_executor())

@@ -7,11 +7,17 @@ Methods take and return plain domain values; every Stripe exception becomes a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import stripe
+from stripe import RequestOptions
+from stripe.params import (
+    CustomerUpdateParams,
+    CustomerUpdateParamsAddress,
+    InvoiceCreatePreviewParams,
+)
 
 from widget_server.billing.catalog import Catalog
 from widget_server.billing.convert import (
@@ -70,6 +76,32 @@ def stripe_field(obj: stripe.StripeObject | None, name: str) -> Any:
     return obj[name] if obj is not None and name in obj else None
 
 
+def restart_items(previous: Subscription, price_id: str | None) -> list[tuple[str, int]]:
+    """(price, quantity) of a restarted subscription: the previous items, or one other price
+    at the first item's quantity."""
+    if price_id is not None:
+        return [(price_id, previous.items[0].quantity)]
+    return [(i.price.id, i.quantity) for i in previous.items]
+
+
+def address_params(address: Mapping[str, str]) -> CustomerUpdateParamsAddress:
+    """An address as Stripe takes it (the caller checked the parts and the country)."""
+    params: CustomerUpdateParamsAddress = {}
+    if "line1" in address:
+        params["line1"] = address["line1"]
+    if "line2" in address:
+        params["line2"] = address["line2"]
+    if "city" in address:
+        params["city"] = address["city"]
+    if "state" in address:
+        params["state"] = address["state"]
+    if "postal_code" in address:
+        params["postal_code"] = address["postal_code"]
+    if "country" in address:
+        params["country"] = address["country"]
+    return params
+
+
 class PaymentWrites:
     """Cards, payments, invoices and customer details for one account."""
 
@@ -101,15 +133,17 @@ class PaymentWrites:
                                                "limit": 100})
         return [s.id for s in page.data if s.status in LIVE_STATUSES]
 
-    def preview_new_subscription(self, customer_id: str, items: list[dict[str, Any]],
+    def preview_new_subscription(self, previous: Subscription, price_id: str | None,
                                  promotion_code_id: str | None) -> NewSubscriptionPreview:
-        """The first invoice of a new subscription with these items (a resubscribe)."""
-        params: dict[str, Any] = {"customer": customer_id,
-                                  "subscription_details": {"items": items}}
+        """The first invoice of restarting `previous` (its items, or one other price)."""
+        params: InvoiceCreatePreviewParams = {
+            "customer": previous.customer_id,
+            "subscription_details": {"items": [{"price": p, "quantity": q}
+                                               for p, q in restart_items(previous, price_id)]}}
         if promotion_code_id:
             params["discounts"] = [{"promotion_code": promotion_code_id}]
         with stripe_errors():
-            preview = self.v1.invoices.create_preview(cast(Any, params))
+            preview = self.v1.invoices.create_preview(params)
         return NewSubscriptionPreview(currency=preview.currency,
                                       amount_due=int(preview.amount_due),
                                       total=int(preview.total),
@@ -150,13 +184,13 @@ class PaymentWrites:
     def create_setup_intent(
         self, customer_id: str, idempotency_key: str | None
     ) -> SetupIntentSecret:
-        options: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
+        options: RequestOptions = {"idempotency_key": idempotency_key} if idempotency_key else {}
         with stripe_errors():
-            intent = self.v1.setup_intents.create(cast(Any, {
+            intent = self.v1.setup_intents.create({
                 "customer": customer_id,
                 "usage": "off_session",
                 "allowed_payment_method_types": ["card"],
-            }), cast(Any, options))
+            }, options)
         return SetupIntentSecret(intent.id, str(intent.client_secret), customer_id)
 
     def set_default_payment_method(self, customer_id: str, pm_id: str) -> list[str]:
@@ -208,9 +242,21 @@ class PaymentWrites:
             raise translate_stripe_error(exc) from exc
         return invoice_from_stripe(paid)
 
-    def update_customer(self, customer_id: str, changes: dict[str, Any]) -> Customer:
+    def update_customer(self, customer_id: str, *, email: str | None = None,
+                        name: str | None = None, phone: str | None = None,
+                        address: Mapping[str, str] | None = None) -> Customer:
+        """Change the given billing details (an empty string clears one)."""
+        params: CustomerUpdateParams = {}
+        if email is not None:
+            params["email"] = email
+        if name is not None:
+            params["name"] = name
+        if phone is not None:
+            params["phone"] = phone
+        if address is not None:
+            params["address"] = address_params(address)
         with stripe_errors():
-            updated = self.v1.customers.update(customer_id, cast(Any, changes))
+            updated = self.v1.customers.update(customer_id, params)
             tax_ids = self.v1.customers.tax_ids.list(customer_id, {"limit": 100})
         return dataclasses.replace(customer_from_stripe(updated),
                                    tax_ids=tuple(tax_id_value(t) for t in tax_ids.data))
@@ -218,8 +264,7 @@ class PaymentWrites:
     def add_tax_id(self, customer_id: str, kind: str, value: str) -> TaxId:
         with stripe_errors():
             created = self.v1.customers.tax_ids.create(
-                customer_id, cast(Any, {"type": kind, "value": value})
-            )
+                customer_id, {"type": kind, "value": value})
         return tax_id_value(created)
 
     def delete_tax_id(self, customer_id: str, tax_id: str) -> None:

@@ -9,9 +9,20 @@ check it belongs to a customer of the portal token, and only then call a write.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Literal, TypeVar
 
 import stripe
+from stripe.params import (
+    SubscriptionCancelParams,
+    SubscriptionCancelParamsCancellationDetails,
+    SubscriptionCreateParams,
+    SubscriptionScheduleUpdateParams,
+    SubscriptionScheduleUpdateParamsPhase,
+    SubscriptionScheduleUpdateParamsPhaseItem,
+    SubscriptionUpdateParams,
+    SubscriptionUpdateParamsDiscount,
+    SubscriptionUpdateParamsPauseCollection,
+)
 
 from widget_server.billing.changes import ChangePreview, ItemChangePlan, preview_from_invoices
 from widget_server.billing.convert import (
@@ -31,9 +42,13 @@ from widget_server.billing.errors import (
     ResourceNotFound,
     stripe_errors,
 )
-from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, all_items, catalog_for
-from widget_server.billing.payments import PaymentWrites, stripe_field, tax_id_value
-from widget_server.billing.registry import registry
+from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, all_items
+from widget_server.billing.payments import (
+    PaymentWrites,
+    restart_items,
+    stripe_field,
+    tax_id_value,
+)
 
 T = TypeVar("T")
 
@@ -174,31 +189,27 @@ class StripeWriter(PaymentWrites):
 
     # --- subscription writes ---------------------------------------------------------------
 
-    def _update(self, subscription_id: str, params: dict[str, Any],
-                idempotency_key: str | None = None) -> Subscription:
-        params = {**params, "expand": SUBSCRIPTION_EXPAND}
-        options: dict[str, Any] = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    def _update(self, subscription_id: str, params: SubscriptionUpdateParams) -> Subscription:
         with stripe_errors():
             updated = self.v1.subscriptions.update(
-                subscription_id, cast(Any, params), cast(Any, options)
-            )
+                subscription_id, {**params, "expand": SUBSCRIPTION_EXPAND})
         return self._subscription(updated)
 
     def preview_change(self, plan: ItemChangePlan) -> ChangePreview:
         """``invoices.create_preview`` with the plan's own parameters: the invoice the change
         creates now, and (unless the cycle restarts) the renewal after it."""
-        base: dict[str, Any] = {"customer": plan.subscription.customer_id,
-                                "subscription": plan.subscription.id}
+        customer, subscription = plan.subscription.customer_id, plan.subscription.id
         with stripe_errors():
-            first = self.v1.invoices.create_preview(cast(Any, {
-                **base, "subscription_details": plan.preview_details()}))
+            first = self.v1.invoices.create_preview({
+                "customer": customer, "subscription": subscription,
+                "subscription_details": plan.preview_details()})
             if plan.at_period_end:
                 return preview_from_invoices(plan, None, first, lines_of=self._all_lines)
             renewal = None
             if not plan.restarts_cycle:
-                renewal = self.v1.invoices.create_preview(cast(Any, {
-                    **base, "subscription_details": {"items": plan.items(),
-                                                     "proration_behavior": "none"}}))
+                renewal = self.v1.invoices.create_preview({
+                    "customer": customer, "subscription": subscription,
+                    "subscription_details": plan.renewal_details()})
         return preview_from_invoices(plan, first, renewal, lines_of=self._all_lines)
 
     def _all_lines(self, invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
@@ -214,8 +225,9 @@ class StripeWriter(PaymentWrites):
     ) -> Subscription:
         """Schedule the change for the end of the period: a schedule with a second phase."""
         end = subscription.current_period_end
-        current = [{"price": i.price.id, "quantity": i.quantity} for i in subscription.items]
-        changed = [
+        current: list[SubscriptionScheduleUpdateParamsPhaseItem] = [
+            {"price": i.price.id, "quantity": i.quantity} for i in subscription.items]
+        changed: list[SubscriptionScheduleUpdateParamsPhaseItem] = [
             {"price": price.id if i.id == item_id else i.price.id,
              "quantity": quantity if i.id == item_id else i.quantity}
             for i in subscription.items
@@ -228,18 +240,18 @@ class StripeWriter(PaymentWrites):
                     {"from_subscription": subscription.id}
                 )
             start = schedule.phases[0].start_date if schedule.phases else None
-            self.v1.subscription_schedules.update(schedule.id, cast(Any, {
+            params: SubscriptionScheduleUpdateParams = {
                 "end_behavior": "release",
                 "proration_behavior": "none",
                 "phases": [
-                    {"items": current, "start_date": start or subscription.current_period_start,
-                     "end_date": end},
+                    _phase(current, start or subscription.current_period_start, end),
                     # one billing cycle on the new price, then the schedule releases the
                     # subscription, which simply continues on it
-                    {"items": changed, "duration": {"interval": price.interval or "month",
+                    {"items": changed, "duration": {"interval": _interval(price),
                                                     "interval_count": price.interval_count}},
                 ],
-            }))
+            }
+            self.v1.subscription_schedules.update(schedule.id, params)
         found = self.subscription(subscription.id)
         if found is None:
             raise ResourceNotFound()
@@ -256,7 +268,7 @@ class StripeWriter(PaymentWrites):
     def set_cancel_at_period_end(
         self, subscription_id: str, *, feedback: str | None, comment: str | None
     ) -> Subscription:
-        params: dict[str, Any] = {"cancel_at_period_end": True}
+        params: SubscriptionUpdateParams = {"cancel_at_period_end": True}
         details = _cancellation_details(feedback, comment)
         if details:
             params["cancellation_details"] = details
@@ -267,12 +279,12 @@ class StripeWriter(PaymentWrites):
     def cancel_now(
         self, subscription_id: str, *, feedback: str | None, comment: str | None
     ) -> Subscription:
-        params: dict[str, Any] = {"expand": SUBSCRIPTION_EXPAND, "prorate": True}
+        params: SubscriptionCancelParams = {"expand": SUBSCRIPTION_EXPAND, "prorate": True}
         details = _cancellation_details(feedback, comment)
         if details:
             params["cancellation_details"] = details
         with stripe_errors():
-            canceled = self.v1.subscriptions.cancel(subscription_id, cast(Any, params))
+            canceled = self.v1.subscriptions.cancel(subscription_id, params)
         if feedback:  # metadata stays writable on a canceled subscription
             return self._update(subscription_id, {"metadata": {"cancellation_reason": feedback}})
         return self._subscription(canceled)
@@ -296,13 +308,9 @@ class StripeWriter(PaymentWrites):
         ``allow_incomplete``: without a working card the new subscription is ``incomplete``
         with an open invoice, so the page can ask for payment instead of failing outright.
         """
-        if price_id is not None:
-            items = [{"price": price_id, "quantity": previous.items[0].quantity}]
-        else:
-            items = [{"price": i.price.id, "quantity": i.quantity} for i in previous.items]
-        params: dict[str, Any] = {
+        params: SubscriptionCreateParams = {
             "customer": previous.customer_id,
-            "items": items,
+            "items": [{"price": p, "quantity": q} for p, q in restart_items(previous, price_id)],
             "payment_behavior": "allow_incomplete",
             "metadata": {"resubscribed_from": previous.id},
             "expand": SUBSCRIPTION_EXPAND,
@@ -312,9 +320,7 @@ class StripeWriter(PaymentWrites):
         if default_payment_method:
             params["default_payment_method"] = default_payment_method
         with stripe_errors():
-            created = self.v1.subscriptions.create(
-                cast(Any, params), {"idempotency_key": idempotency_key}
-            )
+            created = self.v1.subscriptions.create(params, {"idempotency_key": idempotency_key})
         return self._subscription(created)
 
     def add_discount(
@@ -322,18 +328,19 @@ class StripeWriter(PaymentWrites):
         coupon_id: str | None = None, metadata: dict[str, str] | None = None,
     ) -> Subscription:
         """Add a promotion code or coupon, keeping the discounts already applied."""
-        discounts: list[dict[str, str]] = [{"discount": d.id} for d in subscription.discounts]
+        discounts: list[SubscriptionUpdateParamsDiscount] = [
+            {"discount": d.id} for d in subscription.discounts]
         if promotion_code_id:
             discounts.append({"promotion_code": promotion_code_id})
         elif coupon_id:
             discounts.append({"coupon": coupon_id})
-        params: dict[str, Any] = {"discounts": discounts}
+        params: SubscriptionUpdateParams = {"discounts": discounts}
         if metadata:
             params["metadata"] = metadata
         return self._update(subscription.id, params)
 
     def pause(self, subscription_id: str, resumes_at: int | None) -> Subscription:
-        pause: dict[str, Any] = {"behavior": "void"}
+        pause: SubscriptionUpdateParamsPauseCollection = {"behavior": "void"}
         if resumes_at is not None:
             pause["resumes_at"] = resumes_at
         return self._update(subscription_id, {"pause_collection": pause})
@@ -351,15 +358,35 @@ def all_lines(client: stripe.StripeClient, invoice: stripe.Invoice) -> list[stri
         return list(page.auto_paging_iter())
 
 
-def _cancellation_details(feedback: str | None, comment: str | None) -> dict[str, str]:
-    details = {}
+def _phase(items: list[SubscriptionScheduleUpdateParamsPhaseItem], start: int | None,
+           end: int | None) -> SubscriptionScheduleUpdateParamsPhase:
+    """The current phase, as it runs now (a subscription without items has no period)."""
+    phase: SubscriptionScheduleUpdateParamsPhase = {"items": items}
+    if start is not None:
+        phase["start_date"] = start
+    if end is not None:
+        phase["end_date"] = end
+    return phase
+
+
+def _interval(price: Price) -> Literal["day", "month", "week", "year"]:
+    """A recurring price's interval (a one-off price cannot be a plan: month then)."""
+    if price.interval == "day":
+        return "day"
+    if price.interval == "week":
+        return "week"
+    if price.interval == "year":
+        return "year"
+    return "month"
+
+
+def _cancellation_details(feedback: str | None,
+                          comment: str | None) -> SubscriptionCancelParamsCancellationDetails:
+    """Stripe's feedback enum value (checked by the caller's allow-list) and free text."""
+    details: SubscriptionCancelParamsCancellationDetails = {}
     if feedback:
         details["feedback"] = feedback
     if comment:
         details["comment"] = comment
     return details
 
-
-def writer_for(stripe_key: str) -> StripeWriter:
-    """The writer for an account's Stripe key (clients are cached per key)."""
-    return StripeWriter(registry().client_for(stripe_key), catalog_for(stripe_key))

@@ -22,7 +22,9 @@ from widget_server import audit
 from widget_server.billing.domain import Invoice, Price, Subscription
 from widget_server.billing.errors import BillingError, BillingUnavailable
 from widget_server.billing.idempotency import intent_key, is_valid_nonce
-from widget_server.billing.writes import StripeWriter, writer_for
+from widget_server.billing.service import BillingService
+from widget_server.billing_web import billing_for
+from widget_server.billing_web.errors import BillingApiError, api_error
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
 from widget_server.portal import rules, serialize
@@ -146,11 +148,11 @@ def not_found(what: str) -> NotFound:
     return NotFound(messages.get(what, _("This item could not be found.")), code="not_found")
 
 
-def writer(ctx: PortalContext) -> StripeWriter:
-    return writer_for(ctx.stripe_key)
+def writer(ctx: PortalContext) -> BillingService:
+    return billing_for(ctx.stripe_key)
 
 
-def owned_subscription(ctx: PortalContext, stripe: StripeWriter, sub_id: str) -> Subscription:
+def owned_subscription(ctx: PortalContext, stripe: BillingService, sub_id: str) -> Subscription:
     """Re-read the subscription; another customer's (or a missing one) is a plain 404."""
     found = stripe.subscription(object_id(sub_id, "sub_", "subscription"))
     if found is None or not ctx.owns_customer(found.customer_id):
@@ -158,7 +160,7 @@ def owned_subscription(ctx: PortalContext, stripe: StripeWriter, sub_id: str) ->
     return found
 
 
-def owned_invoice(ctx: PortalContext, stripe: StripeWriter, invoice_id: str) -> Invoice:
+def owned_invoice(ctx: PortalContext, stripe: BillingService, invoice_id: str) -> Invoice:
     found = stripe.invoice(object_id(invoice_id, "in_", "invoice"))
     if found is None or not ctx.owns_customer(found.customer_id):
         raise not_found("invoice")
@@ -183,7 +185,7 @@ def require_action(ctx: PortalContext, sub: Subscription, action: str,
     rules.require_action(ctx.settings, sub, action, others=others, catalog=catalog)
 
 
-def customer_subscriptions(ctx: PortalContext, stripe: StripeWriter,
+def customer_subscriptions(ctx: PortalContext, stripe: BillingService,
                            customer_id: str) -> list[Subscription]:
     """Every subscription of the customer, re-read now (the duplicate check needs them)."""
     if not ctx.owns_customer(customer_id):
@@ -193,7 +195,7 @@ def customer_subscriptions(ctx: PortalContext, stripe: StripeWriter,
 
 # --- lost responses ----------------------------------------------------------------------
 
-class OutcomeUnknown(BillingError):
+class OutcomeUnknown(BillingApiError):
     """A write's answer was lost and the object could not be read again to find out."""
 
     status, code = 502, "outcome_unknown"
@@ -234,11 +236,12 @@ def audited(ctx: PortalContext, action: str, target: str,
     actor = ",".join(ctx.customer_ids)
     try:
         yield info
-    except ApiError as exc:
-        result = "error" if isinstance(exc, BillingError) else "refused"
-        info.update(code=exc.code, status=exc.status)
-        if exc.param:
-            info["param"] = exc.param
+    except (ApiError, BillingError) as exc:
+        shown = api_error(exc) if isinstance(exc, BillingError) else exc
+        result = "error" if isinstance(shown, BillingApiError) else "refused"
+        info.update(code=shown.code, status=shown.status)
+        if shown.param:
+            info["param"] = shown.param
         audit.record(ctx.account.id, "customer", actor, action, target, result, info)
         raise
     except Exception:
@@ -252,7 +255,7 @@ def audited(ctx: PortalContext, action: str, target: str,
 
 def catalog_prices(ctx: PortalContext) -> list[Price]:
     """The prices users may switch to (the cached catalog filtered by the account's list)."""
-    prices = writer(ctx).catalog.prices()
+    prices = writer(ctx).catalog_prices()
     return serialize.catalog_for_settings(prices, ctx.settings)
 
 

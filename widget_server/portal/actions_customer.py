@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from babel import Locale
 from flask import request
-from stripe.params import CustomerTaxIdCreateParams
 
 from widget_server.billing.errors import CardDeclined, PaymentRequiresAction
+from widget_server.billing_web.errors import api_error
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, current_locale
 from widget_server.portal import bp
@@ -164,9 +164,8 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
                         "invoice": invoice_json(invoice, current_locale()),
                         "message": _("Your bank asks you to confirm this payment.")}
             except CardDeclined as exc:
-                exc.message = _("%(reason)s The invoice is still open: update your card and "
-                                "try again.", reason=exc.message)
-                raise
+                raise api_error(exc, _("%(reason)s The invoice is still open: update your card "
+                                       "and try again.", reason=api_error(exc).message)) from exc
         sub = stripe.subscription(paid.subscription_id) if paid.subscription_id else None
         return {
             "invoice": invoice_json(paid, current_locale()),
@@ -177,14 +176,6 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
 
 
 # --- billing details ---------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def tax_id_types() -> frozenset[str]:
-    """Stripe's tax id types, from stripe-python's typed parameters."""
-    hint = get_type_hints(CustomerTaxIdCreateParams)["type"]
-    literal = next(arg for arg in get_args(hint) if get_args(arg))
-    return frozenset(str(v) for v in get_args(literal))
-
 
 @lru_cache(maxsize=1)
 def country_codes() -> frozenset[str]:
@@ -248,7 +239,7 @@ def update_customer() -> dict[str, Any]:
             changes["address"] = checked_address(body["address"])
         if not changes:
             raise BadRequest(_("Nothing to change."), code="missing_parameter")
-        updated = writer(ctx).update_customer(customer_id, changes)
+        updated = writer(ctx).update_customer(customer_id, **changes)
         return {"customer": customer_json(updated),
                 "message": _("Your billing details have been saved.")}
 
@@ -264,7 +255,7 @@ def add_tax_id() -> dict[str, Any]:
             "value": Field("str", required=True, max_length=64),
         })
         customer_id = chosen_customer(ctx, body.get("customer"))
-        if body["type"] not in tax_id_types():
+        if body["type"] not in writer(ctx).tax_id_types():
             raise BadRequest(_("Choose a tax ID type from the list."), code="invalid_parameter",
                              param="type")
         value = body["value"].strip()

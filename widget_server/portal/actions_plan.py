@@ -18,7 +18,8 @@ from widget_server.billing.changes import ItemChangePlan, proration_now
 from widget_server.billing.domain import PaymentMethod, Price, Product, Subscription
 from widget_server.billing.domain import SubscriptionItem as Item
 from widget_server.billing.errors import CardDeclined
-from widget_server.billing.writes import StripeWriter
+from widget_server.billing.service import BillingService
+from widget_server.billing_web.errors import api_error
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _
 from widget_server.portal import bp, rules
@@ -96,7 +97,7 @@ def check_quantity(product: Product, quantity: int) -> None:
                          code="invalid_quantity", param="quantity")
 
 
-def catalog_price(ctx: PortalContext, stripe: StripeWriter, price_id: str,
+def catalog_price(ctx: PortalContext, stripe: BillingService, price_id: str,
                   currency: str) -> Price:
     """A price the account lets users pick: in its catalog and in the same currency."""
     found = stripe.price(price_id) if price_id.startswith("price_") else None
@@ -167,7 +168,7 @@ def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_
     return Change(plan, price)
 
 
-def plan_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
+def plan_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
                 body: dict[str, Any]) -> Change:
     sub = owned_subscription(ctx, stripe, sub_id)
     require_action(ctx, sub, "change_plan")
@@ -190,7 +191,7 @@ def plan_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
     return build(sub, item, price, quantity, later, body.get("proration_date"))
 
 
-def quantity_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
+def quantity_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
                     body: dict[str, Any]) -> Change:
     sub = owned_subscription(ctx, stripe, sub_id)
     require_action(ctx, sub, "change_quantity")
@@ -202,7 +203,7 @@ def quantity_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
     return build(sub, item, item.price, body["quantity"], False, body.get("proration_date"))
 
 
-def _preview(ctx: PortalContext, stripe: StripeWriter, change: Change) -> dict[str, Any]:
+def _preview(ctx: PortalContext, stripe: BillingService, change: Change) -> dict[str, Any]:
     preview = stripe.preview_change(change.plan)
     card: PaymentMethod | None = None
     if not change.plan.at_period_end:
@@ -210,7 +211,7 @@ def _preview(ctx: PortalContext, stripe: StripeWriter, change: Change) -> dict[s
     return preview_json(change.plan, preview, change.price, card, catalog_prices(ctx))
 
 
-def _confirm(ctx: PortalContext, stripe: StripeWriter, change: Change,
+def _confirm(ctx: PortalContext, stripe: BillingService, change: Change,
              body: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
     plan, sub = change.plan, change.plan.subscription
     detail.update(from_price=plan.item.price.id, from_quantity=plan.item.quantity,
@@ -262,10 +263,11 @@ def _confirm(ctx: PortalContext, stripe: StripeWriter, change: Change,
                             "once it is confirmed."),
             requires_action={"client_secret": secret, "invoice": updated.latest_invoice_id})
     detail.update(payment="failed")
-    raise CardDeclined(
+    raise api_error(
+        CardDeclined(decline_code=status.decline_code if status else None,
+                     stripe_code=status.error_code if status else None),
         _("Your card was declined, so your plan was not changed. Update your card and try "
-          "again."), decline_code=status.decline_code if status else None,
-        stripe_code=status.error_code if status else None)
+          "again."))
 
 
 @bp.post("/v1/portal/subscriptions/<sub_id>/change_plan/preview")

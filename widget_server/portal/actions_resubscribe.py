@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from widget_server.billing.domain import Price, Subscription
-from widget_server.billing.writes import StripeWriter
+from widget_server.billing.service import BillingService
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _
 from widget_server.portal import bp, rules
@@ -56,7 +56,7 @@ def state_token(previous: Subscription, others: Sequence[Subscription]) -> str:
     return hashlib.sha256("|".join([previous.id, *rows]).encode()).hexdigest()[:32]
 
 
-def _choice(ctx: PortalContext, stripe: StripeWriter, sub_id: str, body: dict[str, Any],
+def _choice(ctx: PortalContext, stripe: BillingService, sub_id: str, body: dict[str, Any],
             ) -> tuple[Subscription, list[Subscription], Price | None, str | None]:
     """The ended subscription, the customer's others, the chosen price and promotion code,
     after every check (settings, state, duplicates, catalog structure, the code)."""
@@ -90,12 +90,6 @@ def _choice(ctx: PortalContext, stripe: StripeWriter, sub_id: str, body: dict[st
     return previous, others, price, promo_id
 
 
-def _items(previous: Subscription, price: Price | None) -> list[dict[str, Any]]:
-    if price is not None:
-        return [{"price": price.id, "quantity": previous.items[0].quantity}]
-    return [{"price": i.price.id, "quantity": i.quantity} for i in previous.items]
-
-
 @bp.post("/v1/portal/subscriptions/<sub_id>/resubscribe/preview")
 def preview_resubscribe(sub_id: str) -> dict[str, Any]:
     """What restarting will charge now, to which card, and when it renews."""
@@ -104,8 +98,7 @@ def preview_resubscribe(sub_id: str) -> dict[str, Any]:
     body = parse_body(RESUBSCRIBE_FIELDS)
     stripe = writer(ctx)
     previous, _others, price, promo_id = _choice(ctx, stripe, sub_id, body)
-    preview = stripe.preview_new_subscription(previous.customer_id, _items(previous, price),
-                                              promo_id)
+    preview = stripe.preview_new_subscription(previous, price.id if price else None, promo_id)
     card = payment_method_json(stripe.customer_card(previous.customer_id))
     amount = money(preview.amount_due, preview.currency)
     return {"preview": {

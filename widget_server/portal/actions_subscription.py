@@ -10,7 +10,8 @@ from typing import Any
 from flask import request
 
 from widget_server.billing.domain import Subscription
-from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
+from widget_server.billing.service import BillingService
+from widget_server.billing.writes import Coupon, PromotionCode
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, ngettext
 from widget_server.portal import bp
@@ -154,7 +155,7 @@ def check_coupon_applies(coupon: Coupon, product_ids: set[str], param: str) -> N
                          code="code_not_applicable", param=param)
 
 
-def usable_promotion_code(stripe: StripeWriter, code: str, customer_id: str,
+def usable_promotion_code(stripe: BillingService, code: str, customer_id: str,
                           product_ids: set[str], param: str) -> PromotionCode:
     """Look up a typed code and say clearly why it cannot be used (unknown, expired, ...)."""
     promo = stripe.find_promotion_code(code.strip()) if code.strip() else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify
 
-from widget_server.billing.gateway import gateway_for
+from widget_server.billing_web import billing_for
 from widget_server.i18n import current_locale
 from widget_server.portal import bp
 from widget_server.portal.auth import portal_context
@@ -20,7 +20,7 @@ def _private(response: Response) -> Response:
 def portal_view() -> Response:
     """Customer, subscriptions (with allowed actions), payment method, catalog, UI strings."""
     context = portal_context()
-    snapshot = gateway_for(context.stripe_key).snapshot(context.customer_ids)
+    snapshot = billing_for(context.stripe_key).snapshot(context.customer_ids)
     payload = portal_payload(
         context.account,
         context.settings,
@@ -35,12 +35,12 @@ def portal_view() -> Response:
 def invoices_view() -> Response:
     """Newest first; subscription invoices only unless the account shows all invoices."""
     context = portal_context()
-    gateway = gateway_for(context.stripe_key)
-    invoices = gateway.invoices(
+    billing = billing_for(context.stripe_key)
+    invoices = billing.invoices(
         context.customer_ids, subscriptions_only=not context.settings["show_all_invoices"]
     )
     locale = current_locale()
     # product names come from the cached catalog (no Stripe call when it is warm)
-    products = gateway.catalog.products({p for i in invoices for p in i.product_ids})
+    products = billing.products({p for i in invoices for p in i.product_ids})
     return _private(jsonify({"invoices": [invoice_json(i, locale, products)
                                           for i in invoices]}))

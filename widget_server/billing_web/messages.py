@@ -1,9 +1,10 @@
-"""A specific, translated sentence for every Stripe error code and decline code the portal's
-calls can get (Stripe's ErrorCode enum in stripe-python, and its documented decline codes).
+"""A specific sentence (a message id, translated when shown) for every Stripe error code and
+decline code the portal's calls can get (Stripe's ErrorCode enum in stripe-python, and its
+documented decline codes), and one for each billing error class.
 
 Several codes share a sentence where Stripe advises saying the same thing (a stolen or a
 lost card is "declined", never "stolen"). A code missing from these tables keeps Stripe's own
-text inside a translated sentence (``billing.errors``).
+text inside a translated sentence (``billing_web.errors``). Data only: ``N_`` marks them.
 """
 
 from __future__ import annotations
@@ -165,6 +166,13 @@ CODE_MESSAGES: dict[str, str] = {
     "resource_already_exists": INVALID,
 }
 
-# Codes that are not about the request at all: the billing errors' own classes handle them.
-ROUTED_CODES = frozenset({"resource_missing", "idempotency_key_in_use", "lock_timeout",
-                          "rate_limit", "card_declined"})
+# The sentence of each billing error class (``billing.errors``) when no code above fits.
+BILLING_ERROR = N_("The billing service could not complete the request.")
+NOT_FOUND = N_("This item could not be found. Reload the page and try again.")
+CUSTOMER_NOT_FOUND = N_("We could not find your billing account.")
+NOT_POSSIBLE = N_("This change is not possible. Reload the page and try again.")
+IN_PROGRESS = N_("This request is already being processed. Reload the page.")
+RATE_LIMITED = N_("Too many requests right now. Please wait a moment and try again.")
+UNAVAILABLE = N_("The billing service is unavailable. Please try again in a moment.")
+KEY_INVALID = N_("This billing portal is not connected to Stripe correctly. The site owner "
+                 "needs to update the Stripe key in the dashboard.")

@@ -1,0 +1,183 @@
+"""``BillingService``: everything the web layer may ask of billing, and its Stripe build.
+
+The web layer holds one ``StripeBillingFactory`` (built once from a ``BillingConfig``) and asks
+it for the ``BillingService`` of an account's Stripe key. Nothing here knows of Flask: the
+configuration is passed in, and errors leave as ``billing.errors`` domain errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol, get_args, get_type_hints
+
+import stripe
+from stripe.params import CustomerTaxIdCreateParams
+
+from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, make_store
+from widget_server.billing.changes import ChangePreview, ItemChangePlan
+from widget_server.billing.domain import (
+    Customer,
+    Invoice,
+    PaymentMethod,
+    PortalSnapshot,
+    Price,
+    Product,
+    Subscription,
+    TaxId,
+)
+from widget_server.billing.gateway import INVOICE_LIMIT, StripeGateway
+from widget_server.billing.payments import (
+    NewSubscriptionPreview,
+    OwnedPaymentMethod,
+    PaymentStatus,
+    SetupIntentSecret,
+)
+from widget_server.billing.registry import ClientRegistry, requests_client
+from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
+
+EXECUTOR_WORKERS = 16
+
+
+class BillingService(Protocol):
+    """One account's billing, as the portal and the API use it (reads, then writes).
+
+    Ownership is the caller's job: it re-reads an object, checks it belongs to a customer of
+    the portal token, and only then writes. Every failure is a ``billing.errors`` error.
+    """
+
+    # --- reads -----------------------------------------------------------------------------
+    def find_customers(self, *, email: str | None = None,
+                       customer_id: str | None = None) -> tuple[Customer, ...]: ...
+    def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot: ...
+    def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
+                 ) -> list[Invoice]: ...
+    def catalog_prices(self) -> tuple[Price, ...]: ...
+    def products(self, product_ids: Collection[str]) -> dict[str, Product]: ...
+    def tax_id_types(self) -> frozenset[str]: ...
+    def subscription(self, subscription_id: str) -> Subscription | None: ...
+    def subscriptions_of(self, customer_id: str) -> list[Subscription]: ...
+    def live_subscription_ids(self, customer_id: str) -> list[str]: ...
+    def price(self, price_id: str) -> Price | None: ...
+    def invoice(self, invoice_id: str) -> Invoice | None: ...
+    def tax_id(self, customer_id: str, tax_id: str) -> TaxId | None: ...
+    def coupon(self, coupon_id: str) -> Coupon | None: ...
+    def find_promotion_code(self, code: str) -> PromotionCode | None: ...
+    def payment_method(self, pm_id: str) -> OwnedPaymentMethod | None: ...
+    def customer_card(self, customer_id: str) -> PaymentMethod | None: ...
+    def paying_card(self, subscription: Subscription) -> PaymentMethod | None: ...
+    def cards(self, customer_id: str) -> tuple[list[PaymentMethod], str | None]: ...
+    def payment_status(self, client_secret: str) -> PaymentStatus: ...
+    def preview_change(self, plan: ItemChangePlan) -> ChangePreview: ...
+    def preview_new_subscription(self, previous: Subscription, price_id: str | None,
+                                 promotion_code_id: str | None) -> NewSubscriptionPreview: ...
+
+    # --- writes ----------------------------------------------------------------------------
+    def change_now(self, plan: ItemChangePlan) -> Subscription: ...
+    def change_item_at_period_end(self, subscription: Subscription, item_id: str, *,
+                                  price: Price, quantity: int) -> Subscription: ...
+    def release_schedule(self, schedule_id: str) -> None: ...
+    def set_cancel_at_period_end(self, subscription_id: str, *, feedback: str | None,
+                                 comment: str | None) -> Subscription: ...
+    def cancel_now(self, subscription_id: str, *, feedback: str | None,
+                   comment: str | None) -> Subscription: ...
+    def resume(self, subscription_id: str) -> Subscription: ...
+    def resubscribe(self, previous: Subscription, *, price_id: str | None,
+                    promotion_code_id: str | None, default_payment_method: str | None,
+                    idempotency_key: str) -> Subscription: ...
+    def add_discount(self, subscription: Subscription, *, promotion_code_id: str | None = None,
+                     coupon_id: str | None = None,
+                     metadata: dict[str, str] | None = None) -> Subscription: ...
+    def pause(self, subscription_id: str, resumes_at: int | None) -> Subscription: ...
+    def unpause(self, subscription_id: str) -> Subscription: ...
+    def create_setup_intent(self, customer_id: str,
+                            idempotency_key: str | None) -> SetupIntentSecret: ...
+    def set_default_payment_method(self, customer_id: str, pm_id: str) -> list[str]: ...
+    def detach_payment_method(self, pm_id: str) -> None: ...
+    def pay_invoice(self, invoice_id: str, idempotency_key: str) -> Invoice: ...
+    def update_customer(self, customer_id: str, *, email: str | None = None,
+                        name: str | None = None, phone: str | None = None,
+                        address: Mapping[str, str] | None = None) -> Customer: ...
+    def add_tax_id(self, customer_id: str, kind: str, value: str) -> TaxId: ...
+    def delete_tax_id(self, customer_id: str, tax_id: str) -> None: ...
+
+
+@lru_cache(maxsize=1)
+def stripe_tax_id_types() -> frozenset[str]:
+    """Stripe's tax id types, from stripe-python's typed parameters."""
+    hint = get_type_hints(CustomerTaxIdCreateParams)["type"]
+    literal = next(arg for arg in get_args(hint) if get_args(arg))
+    return frozenset(str(v) for v in get_args(literal))
+
+
+class StripeBilling(StripeWriter):
+    """``BillingService`` on Stripe: the writer, plus the batched reads of ``StripeGateway``."""
+
+    def __init__(self, gateway: StripeGateway) -> None:
+        super().__init__(gateway.client, gateway.catalog)
+        self.gateway = gateway
+
+    def find_customers(self, *, email: str | None = None,
+                       customer_id: str | None = None) -> tuple[Customer, ...]:
+        return self.gateway.find_customers(email=email, customer_id=customer_id)
+
+    def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot:
+        return self.gateway.snapshot(customer_ids)
+
+    def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
+                 ) -> list[Invoice]:
+        return self.gateway.invoices(customer_ids, subscriptions_only=subscriptions_only)
+
+    def catalog_prices(self) -> tuple[Price, ...]:
+        return self.catalog.prices()
+
+    def products(self, product_ids: Collection[str]) -> dict[str, Product]:
+        return self.catalog.products(product_ids)
+
+    def tax_id_types(self) -> frozenset[str]:
+        return stripe_tax_id_types()
+
+
+@dataclass(frozen=True)
+class BillingConfig:
+    """Everything the Stripe build needs, passed in by whoever builds it (the app factory)."""
+
+    api_base: str | None = None  # another Stripe API address (the sandbox); Stripe by default
+    timeout: float = 20.0
+    max_retries: int = 2
+    catalog_ttl_seconds: float = 300.0
+    redis_url: str | None = None  # the catalog cache is shared through Redis when set
+    invoice_limit: int = INVOICE_LIMIT
+    executor_workers: int = EXECUTOR_WORKERS
+    http_client: Callable[[float], stripe.HTTPClient] = field(default=requests_client)
+
+
+class StripeBillingFactory:
+    """Per process: the Stripe clients (one per key), the catalog cache and the read pool."""
+
+    def __init__(self, config: BillingConfig) -> None:
+        self.config = config
+        self.clients = ClientRegistry(api_base=config.api_base, timeout=config.timeout,
+                                      max_retries=config.max_retries,
+                                      http_client=config.http_client)
+        self.catalog_store: CatalogStore = make_store(config.redis_url)
+        self.executor: Executor = ThreadPoolExecutor(max_workers=config.executor_workers,
+                                                     thread_name_prefix="stripe")
+
+    def catalog(self, stripe_key: str) -> Catalog:
+        return Catalog(self.clients.client_for(stripe_key), self.catalog_store,
+                       cache_key=cache_key_for(stripe_key),
+                       ttl_seconds=self.config.catalog_ttl_seconds)
+
+    def gateway(self, stripe_key: str) -> StripeGateway:
+        return StripeGateway(self.clients.client_for(stripe_key), self.catalog(stripe_key),
+                             executor=self.executor, invoice_limit=self.config.invoice_limit)
+
+    def writer(self, stripe_key: str) -> StripeWriter:
+        return StripeWriter(self.clients.client_for(stripe_key), self.catalog(stripe_key))
+
+    def service(self, stripe_key: str) -> BillingService:
+        """The billing of the account using this Stripe key."""
+        return StripeBilling(self.gateway(stripe_key))

@@ -1,0 +1,48 @@
+"""Billing, wired into the Flask app: the one place the web layer gets a ``BillingService``.
+
+``init_app`` builds the process's ``StripeBillingFactory`` from the app's settings and keeps it
+on ``app.extensions``; blueprints call ``billing_for(stripe_key)``. Billing's domain errors
+become HTTP errors in ``billing_web.errors``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from widget_server.billing.registry import ClientRegistry
+from widget_server.billing.service import BillingConfig, BillingService, StripeBillingFactory
+
+EXTENSION = "widget_server.billing"
+
+
+def config_from(app: Flask) -> BillingConfig:
+    settings = app.config
+    return BillingConfig(
+        api_base=settings.get("STRIPE_API_BASE") or None,
+        timeout=float(settings["STRIPE_TIMEOUT"]),
+        max_retries=int(settings["STRIPE_MAX_RETRIES"]),
+        catalog_ttl_seconds=float(settings["CATALOG_CACHE_SECONDS"]),
+        redis_url=settings.get("REDIS_URL") or None,
+    )
+
+
+def init_app(app: Flask) -> None:
+    from widget_server.billing_web.errors import register_error_handler
+
+    app.extensions[EXTENSION] = StripeBillingFactory(config_from(app))
+    register_error_handler(app)
+
+
+def billing_factory(app: Flask | None = None) -> StripeBillingFactory:
+    found: StripeBillingFactory = (app or current_app).extensions[EXTENSION]
+    return found
+
+
+def registry(app: Flask | None = None) -> ClientRegistry:
+    """The app's Stripe clients (tests shorten their timeout)."""
+    return billing_factory(app).clients
+
+
+def billing_for(stripe_key: str) -> BillingService:
+    """The billing of the account using this Stripe key (needs an app context)."""
+    return billing_factory().service(stripe_key)
