@@ -24,6 +24,7 @@ from widget_server.sandbox import SandboxServer
 
 TEST_DATABASE_URL = os.environ.get("WIDGET_SERVER_TEST_DATABASE_URL")
 ENCRYPTION_KEY = generate_key()
+TEST_PUBLISHABLE_KEY = "pk_test_sandbox"
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +86,10 @@ def create_account(app: Flask, **kwargs: Any) -> CreatedAccount:
         "allowed_origins": ["http://localhost:5000"],
     }
     params.update(kwargs)
+    # Like an owner in test mode: Stripe.js needs the account's publishable key (the sandbox
+    # accepts any pk_test_ key).
+    params["settings"] = {"stripe_publishable_key": TEST_PUBLISHABLE_KEY,
+                          **(params.get("settings") or {})}
     with db.session_scope(app) as session:
         created = AccountService(session, secret_box(app)).create(**params)
         session.expunge(created.account)

@@ -50,8 +50,13 @@ def main() -> None:
 def demo(port: int, sandbox_port: int) -> None:
     """Start the Stripe sandbox with seed data, a demo account and a demo host page."""
     from widget_server.demo_runner import run_demo
+    from widget_server.sandbox import SandboxServer  # the one place the app starts the sandbox
 
-    run_demo(port=port, sandbox_port=sandbox_port)
+    sandbox = SandboxServer(seed=True, port=sandbox_port).start()
+    try:
+        run_demo(port=port, sandbox_url=sandbox.url)
+    finally:
+        sandbox.stop()
 
 
 @main.command()

@@ -64,7 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Redis for rate limits and shared caches when running several instances. "
             "Default: in-process memory."),
     Setting("STRIPE_API_BASE", "WIDGET_SERVER_STRIPE_API_BASE", None,
-            "Override Stripe's API address (the sandbox sets this). Leave unset in production."),
+            "Override Stripe's API address (e.g. a local Stripe emulator). Leave unset in "
+            "production."),
     Setting("STRIPE_JS_URL", "WIDGET_SERVER_STRIPE_JS_URL", "https://js.stripe.com/v3/",
             "Where the portal loads Stripe.js from (the sandbox serves a stand-in)."),
     Setting("STRIPE_TIMEOUT", "WIDGET_SERVER_STRIPE_TIMEOUT", 20,

@@ -20,9 +20,8 @@ LOCALE_CHOICES = ("auto", "en", "de", "fr", "es", "it", "nl", "pt", "ja", "ar", 
 
 
 def _demo_customers() -> list[dict[str, Any]]:
-    from widget_server.sandbox.seed import DEMO_CUSTOMERS
-
-    return list(DEMO_CUSTOMERS)
+    """The demo account's customers, read from its Stripe by the demo runner."""
+    return list(current_app.config.get("DEMO_CUSTOMERS") or [])
 
 
 @bp.get("/")

@@ -1,4 +1,10 @@
-"""`widget-server demo`: sandbox + demo account + demo host page, in one process."""
+"""`widget-server demo`: the demo account and the demo host page, on a Stripe the caller runs.
+
+The command (``widget-server demo``) starts the Stripe sandbox with its seed data and hands its
+address here; nothing in this module knows it is a sandbox: the demo's customers are read
+from whatever Stripe the demo key reaches, and Stripe.js gets a test publishable key, as any
+test-mode installation would configure.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import stripe
 from flask import Flask
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
@@ -19,6 +26,8 @@ from widget_server.models import Owner
 
 DEMO_ACCOUNT_ID = "acct_demo"
 DEMO_OWNER_EMAIL = "owner@demo.test"
+DEMO_STRIPE_KEY = "sk_test_demo"
+DEMO_PUBLISHABLE_KEY = "pk_test_demo"
 
 # The demo turns on every capability so each can be tried on the seeded customers.
 DEMO_SETTINGS: dict[str, Any] = {
@@ -31,7 +40,18 @@ DEMO_SETTINGS: dict[str, Any] = {
     "pause": True,
     "show_all_invoices": True,
     "debug": True,
+    "stripe_publishable_key": DEMO_PUBLISHABLE_KEY,
 }
+
+
+def demo_customers(stripe_api_base: str) -> list[dict[str, Any]]:
+    """The customers the demo host page offers to sign in as (oldest first)."""
+    client = stripe.StripeClient(DEMO_STRIPE_KEY, base_addresses={"api": stripe_api_base},
+                                 max_network_retries=1)
+    found = sorted(client.v1.customers.list({"limit": 100}).data,
+                   key=lambda c: (c.created, c.id))
+    return [{"id": c.id, "email": c.email, "name": c.name, "description": c.description}
+            for c in found if c.email]
 
 
 def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flask, str]:
@@ -49,12 +69,13 @@ def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flas
         "DEMO_PORTAL_ORIGIN": f"http://127.0.0.1:{port}",
         "DEMO_ACCOUNT_ID": DEMO_ACCOUNT_ID,
     })
+    app.config["DEMO_CUSTOMERS"] = demo_customers(sandbox_url)
     db.upgrade(app)
     password = secrets.token_urlsafe(9)
     with db.session_scope(app) as session:
         created = AccountService(session, secret_box(app)).create(
             name="Acme Cloud (demo)",
-            stripe_key="sk_test_demo",
+            stripe_key=DEMO_STRIPE_KEY,
             allowed_origins=[f"http://localhost:{port}", f"http://127.0.0.1:{port}"],
             settings=DEMO_SETTINGS,
             public_id=DEMO_ACCOUNT_ID,
@@ -65,12 +86,10 @@ def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flas
     return app, password
 
 
-def run_demo(*, port: int, sandbox_port: int = 0) -> None:
-    from widget_server.sandbox import SandboxServer
-
-    sandbox = SandboxServer(seed=True, port=sandbox_port).start()
+def run_demo(*, port: int, sandbox_url: str) -> None:
+    """Serve the demo until Ctrl-C, against the Stripe API at `sandbox_url`."""
     with tempfile.TemporaryDirectory(prefix="widget-server-demo-") as tmp:
-        app, password = build_demo_app(port=port, sandbox_url=sandbox.url, data_dir=Path(tmp))
+        app, password = build_demo_app(port=port, sandbox_url=sandbox_url, data_dir=Path(tmp))
         server = make_server("127.0.0.1", port, app, threaded=True)
         click.echo(
             "\nwidget-server demo is running\n"
@@ -78,7 +97,7 @@ def run_demo(*, port: int, sandbox_port: int = 0) -> None:
             f"  portal service:                     http://127.0.0.1:{port}/\n"
             f"  owner dashboard:                    http://127.0.0.1:{port}/dashboard/\n"
             f"      login {DEMO_OWNER_EMAIL} / {password}\n"
-            f"  Stripe sandbox:                     {sandbox.url}\n"
+            f"  Stripe sandbox:                     {sandbox_url}\n"
             "Press Ctrl-C to stop.\n"
         )
         try:
@@ -87,4 +106,3 @@ def run_demo(*, port: int, sandbox_port: int = 0) -> None:
             click.echo("stopping…")
         finally:
             server.server_close()
-            sandbox.stop()

@@ -74,8 +74,8 @@ FEATURES: tuple[Feature, ...] = (
             "The Stripe coupon id offered by the retention offer."),
     Feature("pause", "bool", False, "Let users pause payment collection and resume it."),
     Feature("stripe_publishable_key", "str", "",
-            "The Stripe publishable key (pk_live_… / pk_test_…) the portal's card form uses. "
-            "Not needed with the sandbox."),
+            "The Stripe publishable key (pk_live_… / pk_test_…) the portal's card form uses "
+            "(any pk_test_… key works with the sandbox)."),
     Feature("billing_details", "bool", True,
             "Let users update email, name, phone, address and tax ids."),
     Feature("catalog_prices", "str_list", [],

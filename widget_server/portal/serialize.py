@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import current_app
-
 from widget_server.billing.domain import (
     Customer,
     Discount,
@@ -299,13 +297,8 @@ def visible_subscriptions(
     return list(subscriptions)
 
 
-SANDBOX_PUBLISHABLE_KEY = "pk_test_sandbox"
-
-
 def stripe_publishable_key(settings: Mapping[str, Any]) -> str | None:
-    """The key Stripe.js needs: the sandbox's stand-in key, else the account's setting."""
-    if current_app.config.get("STRIPE_API_BASE"):
-        return SANDBOX_PUBLISHABLE_KEY
+    """The key Stripe.js needs: the account's setting (None until the owner sets it)."""
     return str(settings.get("stripe_publishable_key") or "") or None
 
 
