@@ -27,7 +27,9 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 def lint(config: Path, cwd: Path, pythonpath: Path | None = None,
          ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(pythonpath)} if pythonpath else dict(os.environ)
+    env = {**os.environ, "COLUMNS": "200"}  # one contract per line in the summary
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
     return subprocess.run([str(LINT_IMPORTS), "--no-cache", "--no-logo", str(config)],
                           cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
@@ -41,7 +43,7 @@ def contracts() -> configparser.ConfigParser:
 def test_every_contract_is_kept() -> None:
     result = lint(SETUP_CFG, ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout
 
 
 def test_every_production_module_is_under_the_no_sandbox_rule() -> None:
@@ -74,6 +76,7 @@ def package_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
      "the blueprints reach Stripe only through billing"),
     ("sandbox/seed.py", "from widget_server.billing import domain",
      "the sandbox is a Stripe emulator"),
+    ("models.py", "from flask import current_app", "the core"),
 ])
 def test_a_broken_rule_fails(package_copy: Path, module: str, line: str,
                              contract: str) -> None:
