@@ -226,7 +226,7 @@
     var t = ctx.t;
     var portal = ctx.state.portal;
     var pm = portal.payment_method;
-    // The publishable key may come with the SetupIntent instead (the sandbox's stand-in key).
+    // The publishable key (the account's setting) also comes with the SetupIntent.
     var canUpdate = (portal.settings || {}).update_card && portal.stripe && portal.stripe.js_url;
     var body = pm ? h("div", { class: "wsp-pm" },
       h("span", { class: "wsp-card-brand wsp-card-brand-" + String(pm.brand || "card")
