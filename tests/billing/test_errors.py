@@ -81,8 +81,8 @@ def test_every_billing_error_has_its_own_status_and_sentence() -> None:
     # The web layer's one mapping covers each domain error class by name (none falls back to
     # the base class's 502 by accident).
     from widget_server.billing import errors as billing
-    from widget_server.billing_web.errors import _BY_CLASS
+    from widget_server.billing_web.errors import BY_CLASS
 
     kinds = {k for k in vars(billing).values()
              if isinstance(k, type) and issubclass(k, billing.BillingError)}
-    assert kinds == set(_BY_CLASS)
+    assert kinds == set(BY_CLASS)

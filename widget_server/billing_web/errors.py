@@ -15,7 +15,7 @@ from widget_server.errors import ApiError, error_response
 from widget_server.i18n import _
 
 # (status, sentence) per billing error class; the most specific class wins (by the MRO).
-_BY_CLASS: dict[type[billing.BillingError], tuple[int, str]] = {
+BY_CLASS: dict[type[billing.BillingError], tuple[int, str]] = {
     billing.BillingError: (502, m.BILLING_ERROR),
     billing.ResourceNotFound: (404, m.NOT_FOUND),
     billing.CustomerNotFound: (404, m.CUSTOMER_NOT_FOUND),
@@ -49,9 +49,9 @@ def card_message(decline_code: str | None, code: str | None, reason: str | None)
 
 def _status_and_sentence(error: billing.BillingError) -> tuple[int, str]:
     for kind in type(error).__mro__:
-        if kind in _BY_CLASS:
-            return _BY_CLASS[kind]
-    return _BY_CLASS[billing.BillingError]
+        if kind in BY_CLASS:
+            return BY_CLASS[kind]
+    return BY_CLASS[billing.BillingError]
 
 
 def api_error(error: billing.BillingError, message: str | None = None) -> BillingApiError:
