@@ -62,7 +62,11 @@ def test_login_starts_a_fresh_session_with_a_new_csrf_token(
     login(client, ana.email)
     with client.session_transaction("/dashboard/") as session:
         assert "planted" not in session
-        assert session["csrf_token"] != before
+    # The token from before the login is refused after it; the page's new one works.
+    assert client.post("/dashboard/logout", data={"csrf_token": before}).status_code == 400
+    after = page_token(client, ana.public_id)
+    assert after != before
+    assert client.post("/dashboard/logout", data={"csrf_token": after}).status_code == 302
 
 
 def test_pages_require_login(client: FlaskClient, ana: OwnerWithAccount) -> None:
