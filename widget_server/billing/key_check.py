@@ -38,10 +38,15 @@ def check_stripe_key(client: stripe.StripeClient) -> KeyCheck:
     try:
         client.v1.customers.list({"limit": 1})
     except stripe.AuthenticationError as exc:
-        return KeyCheck(KeyVerdict.INVALID, exc.code)
+        return KeyCheck(KeyVerdict.INVALID, _code(exc))
     except stripe.PermissionError as exc:
-        return KeyCheck(KeyVerdict.NO_PERMISSION, exc.code)
+        return KeyCheck(KeyVerdict.NO_PERMISSION, _code(exc))
     except stripe.StripeError as exc:
-        log.warning("checking a Stripe key failed: %s (%s)", type(exc).__name__, exc.code)
-        return KeyCheck(KeyVerdict.UNREACHABLE, exc.code)
+        log.warning("checking a Stripe key failed: %s (%s)", type(exc).__name__, _code(exc))
+        return KeyCheck(KeyVerdict.UNREACHABLE, _code(exc))
     return KeyCheck(KeyVerdict.VALID)
+
+
+def _code(exc: stripe.StripeError) -> str | None:
+    # stripe-python leaves `code` unset on 401/403 errors; the body's error object has it.
+    return exc.code or (exc.error.code if exc.error is not None else None)
