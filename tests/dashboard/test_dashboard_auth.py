@@ -153,3 +153,16 @@ def test_dashboard_pages_are_not_cached_or_framed(
         response = signed_in.get(path)
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+
+
+def test_a_csrf_failure_is_a_clear_page_in_the_owners_language(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    response = signed_in.post(f"/dashboard/accounts/{ana.public_id}/origins",
+                              data={"origins": "https://evil.test"},
+                              headers={"Accept-Language": "de"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Dieses Formular konnte nicht angenommen werden" in page
+    assert 'lang="de"' in page
+    assert response.headers["Cache-Control"] == "no-store"
