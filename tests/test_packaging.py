@@ -20,7 +20,8 @@ def _build_wheel(tmp_path: Path) -> zipfile.ZipFile:
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
     shutil.copytree(REPO / "widget_server", source / "widget_server", symlinks=True, ignore=SKIP)
-    shutil.copytree(REPO / "embed", source / "embed", ignore=SKIP)  # widget_server/embed -> ../embed
+    # widget_server/embed is a symlink to ../embed (the loader and its tests)
+    shutil.copytree(REPO / "embed", source / "embed", ignore=SKIP)
     dist = tmp_path / "dist"
     build = ("from setuptools import build_meta; import sys; "
              "print(build_meta.build_wheel(sys.argv[1]))")
