@@ -164,7 +164,3 @@ CODE_MESSAGES: dict[str, str] = {
     "url_invalid": INVALID,
     "resource_already_exists": INVALID,
 }
-
-# Codes that are not about the request at all: the billing errors' own classes handle them.
-ROUTED_CODES = frozenset({"resource_missing", "idempotency_key_in_use", "lock_timeout",
-                          "rate_limit", "card_declined"})
