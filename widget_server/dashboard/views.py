@@ -1,5 +1,6 @@
 """Account list and the account page: settings, allowed origins, embed snippet, identity hash
-checker, secret rotation and the audit log. Owners see only their own accounts (else 404)."""
+checker, secret rotation, Stripe key and the audit log. Owners see only their own accounts
+(else 404)."""
 
 from __future__ import annotations
 
