@@ -166,3 +166,18 @@ def test_a_csrf_failure_is_a_clear_page_in_the_owners_language(
     assert "Dieses Formular konnte nicht angenommen werden" in page
     assert 'lang="de"' in page
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_over_https_a_post_must_come_from_the_dashboards_own_origin(
+    client: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    https = "https://localhost"
+    token = csrf_from(client.get("/dashboard/login", base_url=https).get_data(as_text=True))
+    form = {"email": ana.email, "password": "correct horse battery staple", "csrf_token": token}
+    for referer in (None, "https://evil.test/dashboard/login"):
+        headers = {"Referer": referer} if referer else {}
+        response = client.post("/dashboard/login", data=form, base_url=https, headers=headers)
+        assert response.status_code == 400
+    response = client.post("/dashboard/login", data=form, base_url=https,
+                           headers={"Referer": https + "/dashboard/login"})
+    assert response.status_code == 302
