@@ -94,3 +94,19 @@ def test_api_keys_are_stored_hashed_and_revocable(app):
 def test_get_rejects_oversized_ids(app):
     with db.session_scope(app) as session:
         assert service(session, app).get("acct_" + "x" * 100) is None
+
+
+def test_set_stripe_key_changes_the_mode_and_refuses_live_without_the_hash(app):
+    created = create_account(app, settings={"require_hash": False})
+    with db.session_scope(app) as session:
+        accounts = service(session, app)
+        account = accounts.get(created.account.public_id)
+        with pytest.raises(AccountError, match="require_hash"):
+            accounts.set_stripe_key(account, "sk_live_abc")
+        with pytest.raises(AccountError, match="publishable"):
+            accounts.set_stripe_key(account, "pk_live_abc")
+        assert accounts.stripe_key(account) == "sk_test_widgetserver"
+        accounts.update_settings(account, {"require_hash": True})
+        accounts.set_stripe_key(account, " rk_live_abc ")
+        assert accounts.stripe_key(account) == "rk_live_abc"
+        assert account.live_mode is True

@@ -4,9 +4,11 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from tests.conftest import ENCRYPTION_KEY
 from widget_server.cli import main
+from widget_server.crypto import SecretBox, SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash
 
 
@@ -91,3 +93,101 @@ def test_keys_generate_makes_a_usable_key():
 
     key = CliRunner().invoke(main, ["keys", "generate"]).output.strip()
     assert SecretBox([key]).decrypt(SecretBox([key]).encrypt("x")) == "x"
+
+
+# --------------------------------------------------------------------------- Stripe key
+
+
+@pytest.fixture
+def cli_with_stripe(cli, monkeypatch, sandbox):
+    monkeypatch.setenv("WIDGET_SERVER_STRIPE_API_BASE", sandbox.url)
+    monkeypatch.setenv("WIDGET_SERVER_STRIPE_MAX_RETRIES", "0")
+    return cli
+
+
+def _stored_rows(tmp_path) -> tuple[list[dict], list]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(text(
+            "SELECT stripe_key_encrypted, hmac_secret_encrypted, previous_hmac_secret_encrypted,"
+            " live_mode FROM accounts")).mappings()]
+        audits = connection.execute(text(
+            "SELECT action, detail FROM audit_events")).all()
+    engine.dispose()
+    return rows, audits
+
+
+def test_set_stripe_key_checks_the_key_with_stripe_and_audits(cli_with_stripe, tmp_path):
+    account, _secret = create(cli_with_stripe)
+    result = cli_with_stripe("accounts", "set-stripe-key", account, "--stripe-key",
+                             "sk_test_from_the_cli")
+    assert result.exit_code == 0, result.output
+    assert "test-mode Stripe key" in result.output
+    rows, audits = _stored_rows(tmp_path)
+    assert SecretBox([ENCRYPTION_KEY]).decrypt(rows[0]["stripe_key_encrypted"]) == (
+        "sk_test_from_the_cli")
+    assert [a for a, _d in audits] == ["cli.stripe_key.update"]
+    assert "sk_test_from_the_cli" not in str(audits)
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("pk_test_publishable", "publishable keys"),
+    ("sk_live_unknown_to_stripe", "Stripe refused the key"),
+])
+def test_set_stripe_key_refuses_keys_stripe_would_refuse(cli_with_stripe, tmp_path, key, message):
+    account, _secret = create(cli_with_stripe)
+    result = CliRunner().invoke(main, ["accounts", "set-stripe-key", account, "--stripe-key", key])
+    assert result.exit_code == 1
+    assert message in result.output
+    rows, audits = _stored_rows(tmp_path)
+    assert SecretBox([ENCRYPTION_KEY]).decrypt(rows[0]["stripe_key_encrypted"]) == "sk_test_abc"
+    assert audits == []
+
+
+# --------------------------------------------------------------------------- keys rotate
+
+SECRET_COLUMNS = ("stripe_key_encrypted", "hmac_secret_encrypted", "previous_hmac_secret_encrypted")
+
+
+def test_keys_rotate_moves_every_secret_to_the_newest_key(cli, monkeypatch, tmp_path):
+    key_a, key_b = ENCRYPTION_KEY, generate_key()
+    account, _old = create(cli)
+    new_secret = re.search(r"new hmac secret: (\S+)",
+                           cli("accounts", "rotate-secret", account).output).group(1)
+    before = {column: SecretBox([key_a]).decrypt(_stored_rows(tmp_path)[0][0][column])
+              for column in SECRET_COLUMNS}
+
+    monkeypatch.setenv("WIDGET_SERVER_ENCRYPTION_KEYS", f"{key_b},{key_a}")
+    first = cli("keys", "rotate")
+    assert first.exit_code == 0, first.output
+    assert "3 re-encrypted, 0 already current" in first.output
+    again = cli("keys", "rotate")
+    assert "0 re-encrypted, 3 already current" in again.output  # idempotent
+
+    monkeypatch.setenv("WIDGET_SERVER_ENCRYPTION_KEYS", key_b)  # key A retired
+    stored = _stored_rows(tmp_path)[0][0]
+    assert {column: SecretBox([key_b]).decrypt(stored[column])
+            for column in SECRET_COLUMNS} == before
+    with pytest.raises(SecretBoxError):
+        SecretBox([key_a]).decrypt(stored["stripe_key_encrypted"])
+    assert cli("hash", "--account", account, "x").output.strip() == (
+        compute_identity_hash(new_secret, "x"))
+
+
+def test_keys_rotate_without_the_old_key_changes_nothing(cli, monkeypatch, tmp_path):
+    create(cli)
+    stored = _stored_rows(tmp_path)[0][0]
+    monkeypatch.setenv("WIDGET_SERVER_ENCRYPTION_KEYS", generate_key())  # key A forgotten
+    result = CliRunner().invoke(main, ["keys", "rotate"])
+    assert result.exit_code == 1
+    assert "cannot be decrypted with any configured key; nothing was changed" in result.output
+    assert _stored_rows(tmp_path)[0][0] == stored
+
+
+def test_every_encrypted_column_is_rotated():
+    from widget_server.models import Base
+    from widget_server.reencrypt import ENCRYPTED_COLUMNS
+
+    found = {(table.name, column.name) for table in Base.metadata.tables.values()
+             for column in table.columns if column.name.endswith("_encrypted")}
+    assert found == {("accounts", column) for column in ENCRYPTED_COLUMNS}

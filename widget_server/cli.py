@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from widget_server import create_app, db
-from widget_server.accounts import AccountError, AccountService, secret_box
+from widget_server.accounts import AccountError, AccountService, parse_stripe_key, secret_box
 from widget_server.config import ConfigError
 from widget_server.crypto import SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash
-from widget_server.models import Account
+from widget_server.models import Account, AuditEvent
 
 
 def _app(*, migrate: bool = True) -> Flask:
@@ -243,6 +243,41 @@ def accounts_rotate(account_id: str, overlap: int | None) -> None:
     click.echo(f"the previous secret keeps working for {window} seconds")
 
 
+@accounts.command("set-stripe-key")
+@click.argument("account_id")
+@click.option("--stripe-key", required=True, envvar="STRIPE_SECRET_KEY",
+              help="The new sk_… or rk_… key (or env STRIPE_SECRET_KEY).")
+def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
+    """Replace an account's Stripe key, after Stripe has accepted it (audited)."""
+    from widget_server.billing.key_check import check_stripe_key
+    from widget_server.billing_web import registry
+
+    try:
+        live = parse_stripe_key(stripe_key)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    with _account(account_id) as (app, service, account):
+        check = check_stripe_key(registry(app).client_for(stripe_key.strip()))
+        if not check.ok:
+            raise click.ClickException(KEY_REFUSED[check.verdict.value] + "; nothing was changed")
+        try:
+            service.set_stripe_key(account, stripe_key)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        service.session.add(AuditEvent(
+            account_id=account.id, actor_type="system", actor="cli",
+            action="cli.stripe_key.update", target=account.public_id, result="ok",
+            detail={"mode": "live" if live else "test"}))
+    click.echo(f"{account_id} now uses a {'live' if live else 'test'}-mode Stripe key")
+
+
+KEY_REFUSED = {
+    "invalid": "Stripe refused the key (unknown, rolled or deleted)",
+    "no_permission": "the restricted key cannot read customers, which the portal needs",
+    "unreachable": "Stripe could not be reached to check the key",
+}
+
+
 @main.group()
 def owners() -> None:
     """Dashboard owners: create, change a password, disable."""
@@ -342,6 +377,27 @@ def keys() -> None:
 def keys_generate() -> None:
     """Print a new Fernet key for WIDGET_SERVER_ENCRYPTION_KEYS."""
     click.echo(generate_key())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every stored secret under the first WIDGET_SERVER_ENCRYPTION_KEYS key.
+
+    One transaction; values already under that key are left alone. Afterwards the other
+    keys can be removed from the list.
+    """
+    from widget_server.reencrypt import reencrypt_all
+
+    app = _app()
+    try:
+        with db.session_scope(app) as session:
+            report = reencrypt_all(session, secret_box(app))
+    except SecretBoxError as exc:
+        raise click.ClickException(str(exc)) from None
+    for column, count in report.rotated.items():
+        click.echo(f"{column}: {count} re-encrypted, {report.current[column]} already current")
+    click.echo(f"{report.total_rotated} re-encrypted, {report.total_current} already current; "
+               "every stored secret is now under the newest key")
 
 
 if __name__ == "__main__":  # pragma: no cover

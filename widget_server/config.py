@@ -55,8 +55,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Signs portal tokens and dashboard sessions. At least 32 characters.", secret=True),
     Setting("ENCRYPTION_KEYS", "WIDGET_SERVER_ENCRYPTION_KEYS", None,
             "Comma-separated Fernet keys that encrypt Stripe keys and HMAC secrets at rest; "
-            "the first encrypts, all decrypt (rotate by prepending a new key). Generate one "
-            "with `widget-server keys generate`.", parse=_to_list, secret=True),
+            "the first encrypts, all decrypt. Generate one with `widget-server keys generate`. "
+            "To retire a key: prepend a new one, run `widget-server keys rotate` (re-encrypts "
+            "every stored secret under the first key), then remove the old one.",
+            parse=_to_list, secret=True),
     Setting("DATABASE_URL", "DATABASE_URL", None,
             "SQLAlchemy URL. Default: SQLite in the instance folder. For production: "
             "`postgresql+psycopg://user:pass@host/db`."),

@@ -64,17 +64,6 @@ class Conflict(ApiError):
     status, code = 409, "conflict"
 
 
-class Unprocessable(ApiError):
-    status, code = 422, "unprocessable"
-
-
-class UpstreamError(ApiError):
-    """Stripe failed or timed out; the user may retry."""
-
-    status, code = 502, "billing_unavailable"
-    default_message = "The billing service is unavailable. Please try again in a moment."
-
-
 class ServiceUnavailable(ApiError):
     """A dependency of ours (the database) is down; retrying shortly may work."""
 

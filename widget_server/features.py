@@ -177,8 +177,11 @@ def validate_settings(
         if feature is None:
             raise FeatureError(f"unknown setting {name!r}")
         merged[name] = validate_value(feature, value)
-    if live_mode and merged["require_hash"] is False:
-        raise FeatureError("setting 'require_hash' cannot be turned off for a live-mode account")
+    if live_mode:
+        for feature in FEATURES:
+            if feature.test_only_off and merged[feature.name] is False:
+                raise FeatureError(
+                    f"setting {feature.name!r} cannot be turned off for a live-mode account")
     return merged
 
 

@@ -26,7 +26,6 @@ _DUMMY_SECRET = "widget-server.identity.no-such-account"
 # the other: a customer id is `cus_` + letters, digits, underscores; an email has an `@`.
 _CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9_]{1,250}\Z")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-IDENTIFIER_KINDS = ("email", "customer_id")
 
 
 def identifier_fits_field(kind: str, identifier: str) -> bool:

@@ -62,7 +62,11 @@ def test_login_starts_a_fresh_session_with_a_new_csrf_token(
     login(client, ana.email)
     with client.session_transaction("/dashboard/") as session:
         assert "planted" not in session
-        assert session["csrf_token"] != before
+    # The token from before the login is refused after it; the page's new one works.
+    assert client.post("/dashboard/logout", data={"csrf_token": before}).status_code == 400
+    after = page_token(client, ana.public_id)
+    assert after != before
+    assert client.post("/dashboard/logout", data={"csrf_token": after}).status_code == 302
 
 
 def test_pages_require_login(client: FlaskClient, ana: OwnerWithAccount) -> None:
@@ -149,3 +153,31 @@ def test_dashboard_pages_are_not_cached_or_framed(
         response = signed_in.get(path)
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+
+
+def test_a_csrf_failure_is_a_clear_page_in_the_owners_language(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    response = signed_in.post(f"/dashboard/accounts/{ana.public_id}/origins",
+                              data={"origins": "https://evil.test"},
+                              headers={"Accept-Language": "de"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Dieses Formular konnte nicht angenommen werden" in page
+    assert 'lang="de"' in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_over_https_a_post_must_come_from_the_dashboards_own_origin(
+    client: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    https = "https://localhost"
+    token = csrf_from(client.get("/dashboard/login", base_url=https).get_data(as_text=True))
+    form = {"email": ana.email, "password": "correct horse battery staple", "csrf_token": token}
+    for referer in (None, "https://evil.test/dashboard/login"):
+        headers = {"Referer": referer} if referer else {}
+        response = client.post("/dashboard/login", data=form, base_url=https, headers=headers)
+        assert response.status_code == 400
+    response = client.post("/dashboard/login", data=form, base_url=https,
+                           headers={"Referer": https + "/dashboard/login"})
+    assert response.status_code == 302

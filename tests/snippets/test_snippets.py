@@ -33,7 +33,7 @@ from widget_server.identity import compute_identity_hash, verify_identity_hash
 
 REPO = Path(__file__).resolve().parents[2]
 SNIPPETS = REPO / "snippets"
-DOC = REPO / "docs" / "backend-snippets.md"
+DOC = REPO / "widget_server" / "data" / "backend-snippets.md"
 
 
 def _load_generator() -> ModuleType:
@@ -141,7 +141,7 @@ def _build_csharp(tmp: Path) -> list[str]:
 class Runtime:
     name: str
     snippet: str  # path under snippets/
-    fence: str  # the code fence language in docs/backend-snippets.md
+    fence: str  # the code fence language in the backend snippets guide
     requires: tuple[tuple[str, ...], ...]  # alternatives, each a set of commands on PATH
     build: Callable[[Path], list[str]]
 
@@ -313,7 +313,7 @@ _BLOCK = re.compile(r"<!-- snippet: (?P<path>\S+) -->\n```(?P<fence>\w+)\n(?P<co
 
 
 def test_docs_embed_each_snippet_verbatim() -> None:
-    """docs/backend-snippets.md shows every snippet file whole, byte for byte."""
+    """The backend snippets guide shows every snippet file whole, byte for byte."""
     doc = DOC.read_text(encoding="utf-8")
     blocks = {m["path"]: m for m in _BLOCK.finditer(doc)}
     expected = {f"snippets/{r.snippet}": r for r in RUNTIMES}

@@ -68,8 +68,6 @@ class CatalogStore(Protocol):
 
     def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None: ...
 
-    def delete(self, key: str) -> None: ...
-
     def lock_for(self, key: str) -> threading.Lock: ...
 
 
@@ -110,10 +108,6 @@ class MemoryCatalogStore(_Locks):
         with self._lock:
             self._entries[key] = (self._clock() + ttl_seconds, entry)
 
-    def delete(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
 
 class RedisCatalogStore(_Locks):
     """Shared by every instance; a Redis outage degrades to fetching from Stripe."""
@@ -145,11 +139,6 @@ class RedisCatalogStore(_Locks):
         except self._errors:
             log.warning("catalog cache: Redis unavailable, not cached", exc_info=True)
 
-    def delete(self, key: str) -> None:
-        try:
-            self._redis.delete(self._prefix + key)
-        except self._errors:
-            log.warning("catalog cache: Redis unavailable, entry not deleted", exc_info=True)
 
 
 def make_store(redis_url: str | None) -> CatalogStore:
@@ -197,9 +186,6 @@ class Catalog:
                 if missing:
                     entry = self._add_products(entry, missing)
         return {pid: entry.products[pid] for pid in product_ids if pid in entry.products}
-
-    def invalidate(self) -> None:
-        self._store.delete(self._key)
 
     def _entry(self) -> CatalogEntry:
         entry = self._store.get(self._key)

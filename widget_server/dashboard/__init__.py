@@ -1,16 +1,30 @@
-"""The site owner's dashboard: login, accounts, settings, origins, identity secrets, audit log.
+"""The site owner's dashboard: login, accounts, settings, origins, identity secrets, Stripe key,
+audit log.
 
-Server-rendered pages; every POST form carries a per-session CSRF token (``csrf.py``) and every
+Server-rendered pages with Flask-WTF forms; every POST is CSRF-checked (``csrf.py``) and every
 response is ``Cache-Control: no-store``. The app-wide ``frame-ancestors 'none'`` applies.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app, g, request
+
+from widget_server.i18n import negotiate_locale
 
 __all__ = ["auth", "bp", "csrf", "isolation", "views"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+@bp.before_request
+def _dashboard_locale() -> None:
+    # First of the blueprint's hooks, so even a refused request (CSRF) answers in the
+    # owner's language.
+    g.locale = negotiate_locale(
+        explicit=None,
+        accept_language=request.headers.get("Accept-Language"),
+        account_default=current_app.config.get("DEFAULT_LOCALE", "en"),
+    )
 
 
 @bp.after_request

@@ -25,7 +25,7 @@ from werkzeug.exceptions import TooManyRequests
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from widget_server.dashboard import bp
-from widget_server.dashboard.csrf import csrf_token
+from widget_server.dashboard.forms import LoginForm
 from widget_server.db import get_session
 from widget_server.i18n import _
 from widget_server.limits import Throttle, limiter, private_key
@@ -39,8 +39,6 @@ LOGIN_LIMIT = "10 per minute"
 SESSION_OWNER = "owner_id"
 SESSION_FINGERPRINT = "owner_fp"
 SESSION_EPOCH = "owner_epoch"
-MAX_EMAIL = 320
-MAX_PASSWORD = 1024
 
 
 @functools.cache
@@ -121,8 +119,8 @@ def login() -> ResponseReturnValue:
         if current_owner() is not None:
             return redirect(_safe_next(request.args.get("next")))
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
-    email = request.form.get("email", "").strip()[:MAX_EMAIL]
-    password = request.form.get("password", "")[:MAX_PASSWORD]
+    form = LoginForm.submitted()
+    email, password = form.email.data or "", form.password.data or ""
     # Per owner email, on top of the per-IP limit: guesses spread over many addresses stop too.
     owner_key = private_key(email.lower())
     if _login_failures().exhausted(owner_key):
@@ -137,15 +135,14 @@ def login() -> ResponseReturnValue:
             "dashboard/login.html",
             error=_("The email or password is not correct."),
             email=email,
-            next=request.form.get("next", ""),
+            next=form.next.data or "",
         ), 401
     # A fresh session at login: nothing from before (token, flashes) survives.
     session.clear()
     session[SESSION_OWNER] = owner.id
     session[SESSION_FINGERPRINT] = _fingerprint(owner)
     session[SESSION_EPOCH] = owner.session_epoch
-    csrf_token()
-    return redirect(_safe_next(request.form.get("next")))
+    return redirect(_safe_next(form.next.data))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,42 +1,49 @@
-"""CSRF protection for every dashboard POST: a random per-session token, compared in constant
-time. The token is rotated at login, so a token seen before login is useless after it."""
+"""CSRF protection for every dashboard POST, by Flask-WTF's ``CSRFProtect``.
+
+Only the dashboard is checked (``WTF_CSRF_CHECK_DEFAULT`` is off): the portal and API answer
+Bearer-authenticated JSON and never read a cookie. The token is bound to the session, which
+is cleared at login, so a token seen before login is useless after it. A failed check is a
+400 page that says what to do, in the dashboard's language.
+"""
 
 from __future__ import annotations
 
-import hmac
-import secrets
+from typing import cast
 
-from flask import abort, request, session
+from flask import Flask, current_app, render_template
+from flask.sansio.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from widget_server.dashboard import bp
+from widget_server.i18n import _
 
-SESSION_KEY = "csrf_token"
-FORM_FIELD = "csrf_token"
-_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def csrf_token() -> str:
-    """The current session's token, created on first use."""
-    token = session.get(SESSION_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[SESSION_KEY] = token
-    return token
+EXTENSION = "csrf"  # where Flask-WTF keeps its CSRFProtect
 
 
-def is_valid(candidate: object) -> bool:
-    expected = session.get(SESSION_KEY)
-    if not isinstance(expected, str) or not expected or not isinstance(candidate, str):
-        return False
-    return hmac.compare_digest(expected.encode("utf-8"), candidate.encode("utf-8"))
+@bp.record_once
+def _init_csrf(state: BlueprintSetupState) -> None:
+    app = cast(Flask, state.app)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # The token lives as long as the owner's session (which sign-out and password changes
+    # end), so a settings page left open for an afternoon can still be saved.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    if EXTENSION not in app.extensions:
+        CSRFProtect(app)
 
 
 @bp.before_request
 def _check_csrf() -> None:
-    if request.method in _UNSAFE_METHODS and not is_valid(request.form.get(FORM_FIELD)):
-        abort(400)
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        protect: CSRFProtect = current_app.extensions[EXTENSION]
+        protect.protect()
 
 
-@bp.context_processor
-def _inject_csrf() -> dict[str, object]:
-    return {"csrf_token": csrf_token}
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_error: CSRFError) -> ResponseReturnValue:
+    return render_template(
+        "dashboard/error.html",
+        title=_("This form could not be accepted"),
+        message=_("The form was older than your current session or did not come from this "
+                  "dashboard, so nothing was changed. Go back, reload the page and try again."),
+    ), 400

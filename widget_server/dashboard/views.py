@@ -1,9 +1,9 @@
 """Account list and the account page: settings, allowed origins, embed snippet, identity hash
-checker, secret rotation and the audit log. Owners see only their own accounts (else 404)."""
+checker, secret rotation, Stripe key and the audit log. Owners see only their own accounts
+(else 404)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -20,29 +20,35 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from widget_server.accounts import AccountError, AccountService, secret_box
-from widget_server.dashboard import bp, forms
+from widget_server.billing.key_check import KeyVerdict, check_stripe_key
+from widget_server.billing_web import registry
+from widget_server.dashboard import bp, snippets
 from widget_server.dashboard.auth import current_owner, login_required
+from widget_server.dashboard.forms import (
+    HashCheckForm,
+    OriginsForm,
+    RotateSecretForm,
+    StripeKeyForm,
+)
+from widget_server.dashboard.hash_check import check_hash as check_identity_hash
+from widget_server.dashboard.settings_form import (
+    SettingsForm,
+    help_of,
+    saved_settings_form,
+    widget_of,
+)
 from widget_server.db import get_session
-from widget_server.i18n import _, negotiate_locale, text_direction
+from widget_server.i18n import _, text_direction
 from widget_server.models import Account, AuditEvent, Owner, utcnow
 
 AUDIT_ROWS = 50
-SNIPPETS_DOC = Path(__file__).resolve().parents[2] / "docs" / "backend-snippets.md"
-
-
-@bp.before_request
-def _dashboard_locale() -> None:
-    g.locale = negotiate_locale(
-        explicit=None,
-        accept_language=request.headers.get("Accept-Language"),
-        account_default=current_app.config.get("DEFAULT_LOCALE", "en"),
-    )
 
 
 @bp.context_processor
 def _layout() -> dict[str, Any]:
     locale = g.get("locale", "en")
-    return {"owner": current_owner(), "locale": locale, "direction": text_direction(locale)}
+    return {"owner": current_owner(), "locale": locale, "direction": text_direction(locale),
+            "widget_of": widget_of, "help_of": help_of}
 
 
 def _service() -> AccountService:
@@ -95,8 +101,11 @@ def service_url() -> str:
 def _page(account: Account, status: int = 200, **context: Any) -> ResponseReturnValue:
     service = _service()
     values = service.settings(account)
-    context.setdefault("fields", forms.setting_fields(values))
-    context.setdefault("origins_text", "\n".join(account.allowed_origins or []))
+    context.setdefault("settings_form", saved_settings_form(values))
+    context.setdefault("origins_form", OriginsForm(
+        formdata=None, origins="\n".join(account.allowed_origins or [])))
+    context.setdefault("hash_form", HashCheckForm(formdata=None))
+    context.setdefault("stripe_key_form", StripeKeyForm(formdata=None))
     events = get_session().scalars(
         select(AuditEvent)
         .where(AuditEvent.account_id == account.id)
@@ -135,28 +144,24 @@ def account_page(public_id: str) -> ResponseReturnValue:
 @login_required
 def save_settings(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
-    submitted = forms.submitted_settings(request.form)
-    values, errors = forms.parse_settings(request.form)
+    form = SettingsForm.submitted()
     form_error = None
-    if not errors:
+    if form.validate():
         try:
-            _service().update_settings(account, values)
+            _service().update_settings(account, form.values())
         except AccountError as exc:
-            field = forms.error_field(str(exc))
             message = _("This value cannot be saved: %(reason)s", reason=str(exc))
-            if field:
-                errors[field] = message
-            else:
+            if not form.error_on_setting(message):
                 form_error = message
-    if errors or form_error:
-        _refused(account, "dashboard.settings.update", {"fields": sorted(errors)})
+    if form.errors or form_error:
+        _refused(account, "dashboard.settings.update", {"fields": sorted(form.errors)})
         return _page(
             account,
             400,
-            fields=forms.setting_fields({}, submitted=submitted, errors=errors),
+            settings_form=form,
             settings_error=form_error or _("Nothing was saved: correct the marked settings."),
         )
-    _audit(account, "dashboard.settings.update", "ok", {"settings": sorted(values)})
+    _audit(account, "dashboard.settings.update", "ok", {"settings": sorted(form.values())})
     get_session().commit()
     flash(_("Settings saved."))
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#settings")
@@ -166,17 +171,17 @@ def save_settings(public_id: str) -> ResponseReturnValue:
 @login_required
 def save_origins(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
-    text = request.form.get("origins", "")
-    origins, error = forms.parse_origins(text)
-    if error is None:
+    form = OriginsForm.submitted()
+    if form.validate():
         try:
-            _service().set_allowed_origins(account, origins)
+            _service().set_allowed_origins(account, form.normalized)
         except AccountError:
-            error = _("An origin is not valid: use a scheme and host, like https://app.example.com.")
-    if error is not None:
+            form.origins.errors = [_(
+                "An origin is not valid: use a scheme and host, like https://app.example.com.")]
+    if form.origins.errors:
         _refused(account, "dashboard.origins.update", {})
-        return _page(account, 400, origins_text=text[: forms.MAX_FIELD], origins_error=error)
-    _audit(account, "dashboard.origins.update", "ok", {"origins": origins})
+        return _page(account, 400, origins_form=form)
+    _audit(account, "dashboard.origins.update", "ok", {"origins": form.normalized})
     get_session().commit()
     flash(_("Allowed origins saved."))
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#origins")
@@ -186,18 +191,19 @@ def save_origins(public_id: str) -> ResponseReturnValue:
 @login_required
 def check_hash(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
-    identifier = request.form.get("identifier", "")[:512]
-    candidate = request.form.get("hash", "")[:512]
-    result = forms.check_hash(_service().identity_secrets(account), identifier, candidate)
-    return _page(account, hash_check=result, checked_identifier=identifier)
+    form = HashCheckForm.submitted()
+    result = check_identity_hash(
+        _service().identity_secrets(account), form.identifier.data or "", form.hash.data or "")
+    return _page(account, hash_check=result, hash_form=form)
 
 
 @bp.route("/accounts/<public_id>/rotate-secret", methods=["POST"])
 @login_required
 def rotate_secret(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
-    if request.form.get("confirm") != "yes":
-        return _page(account, 400, rotate_error=_("Tick the box to confirm the rotation."))
+    form = RotateSecretForm.submitted()
+    if not form.validate():
+        return _page(account, 400, rotate_form=form)
     overlap = int(current_app.config["SECRET_ROTATION_OVERLAP"])
     revoke = bool(current_app.config["REVOKE_TOKENS_ON_ROTATION"])
     secret = _service().rotate_secret(account, overlap_seconds=overlap, now=utcnow(),
@@ -209,16 +215,50 @@ def rotate_secret(public_id: str) -> ResponseReturnValue:
     return _page(account, new_secret=secret)
 
 
+def _key_refusal(verdict: KeyVerdict) -> str:
+    if verdict is KeyVerdict.NO_PERMISSION:
+        return _("This restricted key cannot read customers, which the portal needs. Give it "
+                 "the permissions listed in the docs, or use a secret key.")
+    if verdict is KeyVerdict.UNREACHABLE:
+        return _("Stripe could not be reached to check the key. Nothing was changed; try again "
+                 "in a minute.")
+    return _("Stripe refused this key: it is not a valid key, or it was rolled or deleted. "
+             "Nothing was changed.")
+
+
+@bp.route("/accounts/<public_id>/stripe-key", methods=["POST"])
+@login_required
+def replace_stripe_key(public_id: str) -> ResponseReturnValue:
+    """Replace the account's Stripe key once Stripe has accepted it (never shown again)."""
+    account = _owned_account(public_id)
+    form = StripeKeyForm.submitted()
+    refusal: dict[str, Any] = {"reason": "format"}
+    if form.validate():
+        key = str(form.stripe_key.data)
+        check = check_stripe_key(registry().client_for(key))
+        refusal = {"reason": check.verdict.value, "stripe_code": check.stripe_code}
+        if not check.ok:
+            form.stripe_key.errors = [_key_refusal(check.verdict)]
+        else:
+            try:
+                _service().set_stripe_key(account, key)
+            except AccountError as exc:  # a live key while require_hash is off
+                refusal = {"reason": "settings"}
+                form.stripe_key.errors = [
+                    _("This value cannot be saved: %(reason)s", reason=str(exc))]
+    if form.stripe_key.errors:
+        _refused(account, "dashboard.stripe_key.update", refusal)
+        return _page(account, 400, stripe_key_form=form)
+    _audit(account, "dashboard.stripe_key.update", "ok",
+           {"mode": "live" if form.live_mode else "test"})
+    get_session().commit()
+    flash(_("Stripe key replaced."))
+    return redirect(url_for("dashboard.account_page", public_id=public_id) + "#stripe-key")
+
+
 @bp.route("/accounts/<public_id>/backend-snippets")
 @login_required
 def backend_snippets(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
-    try:
-        text = SNIPPETS_DOC.read_text(encoding="utf-8")
-    except OSError:
-        text = None
-    if text is not None:
-        text = text.replace("acct_…", account.public_id).replace(
-            "https://portal.example.com", service_url()
-        )
+    text = snippets.backend_snippets_text(account_id=account.public_id, service_url=service_url())
     return render_template("dashboard/snippets.html", account=account, text=text)

@@ -262,12 +262,6 @@ def describe(
                             duplicate_of=duplicate.id if duplicate is not None else None)
 
 
-def allowed_actions(settings: Mapping[str, Any], sub: Subscription, *,
-                    others: Sequence[Subscription] = (),
-                    catalog: Sequence[Price] | None = None) -> Actions:
-    return describe(settings, sub, others=others, catalog=catalog).actions
-
-
 def require_action(
     settings: Mapping[str, Any],
     sub: Subscription,

@@ -84,6 +84,9 @@ def authenticate(publishable_ok: bool) -> bool:
     key = _api_key()
     if not key:
         raise unauthorized(_NO_KEY)
+    masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "***"
+    if key in store_of_app().expired_keys:  # rolled in the (sandbox's) dashboard
+        raise StripeAPIError(401, f"Expired API Key provided: {masked}", code="api_key_expired")
     if key.startswith(("sk_test_", "rk_test_")):
         grants = store_of_app().restricted_keys.get(key)
         if grants is not None:
@@ -93,7 +96,6 @@ def authenticate(publishable_ok: bool) -> bool:
         if publishable_ok:
             return True
         raise unauthorized(_PUBLISHABLE)
-    masked = key[:8] + "*" * max(0, len(key) - 12) + key[-4:] if len(key) > 12 else "***"
     raise unauthorized(f"Invalid API Key provided: {masked}")
 
 

@@ -13,7 +13,6 @@ from widget_server.sandbox.render import subscription_items
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
-ACTIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
 
 
 def period_of(store: Store, sub: JSON) -> tuple[int, int]:

@@ -183,6 +183,19 @@ def build_control_blueprint(seed: Callable[[Store], None]) -> Blueprint:
             store.restricted_keys[key] = {str(k): str(v) for k, v in grants.items()}
         return json_response({"key": key, "permissions": grants})
 
+    @blueprint.post("/expired_keys")
+    def expire_key() -> Response:
+        """Roll `{"key": "sk_test_…"}`: from now on it is refused with 401 api_key_expired."""
+        store = store_of_app()
+        body = request.get_json(silent=True) or {}
+        key = body.get("key")
+        if not (isinstance(key, str) and key.startswith(("sk_test_", "rk_test_"))):
+            error = bad_request("Send {key: sk_test_… or rk_test_…}.", param="key")
+            return json_response(error.body(), 400)
+        with store.lock:
+            store.expired_keys.add(key)
+        return json_response({"key": key, "expired": True})
+
     @blueprint.get("/webhooks")
     def webhook_log() -> Response:
         """Every webhook delivery attempt: event, endpoint, url, HTTP status (0: failed)."""

@@ -111,6 +111,8 @@ class Store:
     webhook_log: list[JSON] = field(default_factory=list)
     # rk_test_ key -> {resource: "read"|"write"} (see permissions.py)
     restricted_keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    # keys rolled with POST /_sandbox/expired_keys: refused like Stripe refuses a rolled key
+    expired_keys: set[str] = field(default_factory=set)
     _seq: int = 0
 
     def now(self) -> int:
@@ -153,6 +155,7 @@ class Store:
 
     def wipe(self) -> None:
         self.restricted_keys.clear()
+        self.expired_keys.clear()
         self.events.clear()
         self.webhook_log.clear()
         self.previews.clear()

@@ -29,16 +29,10 @@ API_VERSION = "2026-10-28.endive"
 METADATA_MAX_KEYS = 50
 METADATA_KEY_MAX = 40
 METADATA_VALUE_MAX = 500
-_DIGITS = re.compile(r"\[\d+\]")
 
 
 def invalid(message: str, param: str, code: str | None = None) -> StripeAPIError:
     return StripeAPIError(400, message, param=param, code=code)
-
-
-def pattern_of(param: str) -> str:
-    """`items[0][price]` -> `items[][price]` (the form `implements` and the spec use)."""
-    return _DIGITS.sub("[]", param)
 
 
 class Implemented:

@@ -1,0 +1,132 @@
+"""The settings form, generated from the settings table (``features.FEATURES``).
+
+One WTForms field per feature, chosen by its kind; one validator for all of them, which is the
+table's own check (``features.validate_value``), so the form cannot accept what the API
+refuses. Error messages are per field and translated when the form is validated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from wtforms import BooleanField, Field, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from widget_server import features
+from widget_server.dashboard.forms import MAX_FIELD, DashboardForm, strip
+from widget_server.features import FEATURES, Feature
+from widget_server.i18n import _
+
+_INVALID_JSON = object()  # what a JSON field holds when its text does not parse
+
+
+class JSONField(TextAreaField):
+    """A textarea holding JSON; shows the submitted text again when it does not parse."""
+
+    data: Any
+    raw: str | None = None
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.raw = str(valuelist[0])
+        text = self.raw.strip()
+        if len(self.raw) > MAX_FIELD:
+            self.data = _INVALID_JSON
+        elif not text:
+            self.data = self.default() if callable(self.default) else self.default
+        else:
+            try:
+                self.data = json.loads(text)
+            except ValueError:
+                self.data = _INVALID_JSON
+
+    def _value(self) -> str:
+        if self.raw is not None:
+            return self.raw
+        return json.dumps(self.data, indent=2, ensure_ascii=False)
+
+
+class FeatureValue:
+    """Validates a field with the settings table's rule for its feature."""
+
+    def __init__(self, feature: Feature) -> None:
+        self.feature = feature
+
+    def __call__(self, form: DashboardForm, field: Field) -> None:
+        try:
+            features.validate_value(self.feature, field.data)
+        except features.FeatureError:
+            raise ValidationError(kind_error(self.feature)) from None
+
+
+def kind_error(feature: Feature) -> str:
+    """What to enter instead, by the kind of setting (translated at validation time)."""
+    kind = feature.kind
+    if kind == "choice":
+        return _("Choose one of the listed values.")
+    if kind == "color":
+        return _("Enter a colour as # and six hex digits, like #4f46e5.")
+    if kind == "url":
+        return _("Enter an address starting with https:// (or leave it empty).")
+    if kind == "str_list":
+        return _('Enter a JSON list of non-empty strings, like ["price_123", "price_456"].')
+    if kind == "strings":
+        return _('Enter a JSON object like {"de": {"Cancel": "Kündigen"}} with supported locales.')
+    return _("This value is too long.")
+
+
+def _field_for(feature: Feature) -> Field:
+    validators = [FeatureValue(feature)]
+    default = features.defaults()[feature.name]
+    if feature.kind == "bool":
+        return BooleanField(feature.name, validators=validators, default=default)
+    if feature.kind in {"str_list", "strings"}:
+        return JSONField(feature.name, validators=validators, default=default)
+    if feature.kind in {"choice", "str", "url", "color"}:
+        return StringField(feature.name, validators=validators, default=default,
+                           filters=[strip])
+    raise LookupError(f"no form field for setting kind {feature.kind!r} ({feature.name})")
+
+
+class SettingsForm(DashboardForm):
+    """Every feature setting; fields are added below from the settings table."""
+
+    def feature_fields(self) -> list[tuple[Feature, Field]]:
+        return [(feature, self[feature.name]) for feature in FEATURES]
+
+    def values(self) -> dict[str, Any]:
+        return {feature.name: self[feature.name].data for feature in FEATURES}
+
+    def error_on_setting(self, message: str) -> bool:
+        """Show an account-level refusal (it quotes the setting, like 'require_hash') on that
+        setting's field; False when it names none."""
+        for feature in FEATURES:
+            if f"'{feature.name}'" in message:
+                self[feature.name].errors = [*self[feature.name].errors, message]
+                return True
+        return False
+
+
+for _feature in FEATURES:
+    setattr(SettingsForm, _feature.name, _field_for(_feature))
+
+
+def saved_settings_form(values: Mapping[str, Any]) -> SettingsForm:
+    """The form showing saved values, not the body of whichever form was posted."""
+    return SettingsForm(formdata=None, data=dict(values))
+
+
+WIDGETS = {"bool": "checkbox", "choice": "select", "str_list": "textarea", "strings": "textarea"}
+
+
+def widget_of(feature: Feature) -> str:
+    """How the page shows the setting (the template writes the HTML)."""
+    return WIDGETS.get(feature.kind, "text")
+
+
+def help_of(feature: Feature) -> str:
+    # Translated here, not with the template's _(): that one extracts only literal strings.
+    return _(feature.help)
