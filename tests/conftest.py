@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from tests.portal.helpers import Portal
 from widget_server import create_app, db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
 from widget_server.crypto import generate_key
@@ -95,3 +96,16 @@ def create_account(app: Flask, **kwargs: Any) -> CreatedAccount:
 def account(app: Flask) -> CreatedAccount:
     """A test-mode account whose Stripe key points at the sandbox."""
     return create_account(app)
+
+
+@pytest.fixture
+def portal(app: Flask, client: FlaskClient, account: CreatedAccount,
+           sandbox: SandboxServer) -> Iterator[Portal]:
+    """A reseeded sandbox with no faults and an empty request log, and the test account
+    (tests/portal/helpers.py: calls as a customer, Stripe's state, the audit log)."""
+    helper = Portal(app, client, account, sandbox)
+    helper.control("POST", "/seed")
+    helper.clear_faults()
+    helper.clear_log()
+    yield helper
+    helper.clear_faults()

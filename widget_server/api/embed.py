@@ -138,7 +138,7 @@ def _public_locale(req: SessionRequest) -> str:
     return negotiate_locale(
         explicit=req.locale,
         browser=req.browser_locales,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=current_app.config["DEFAULT_LOCALE"],
     )
 
@@ -253,7 +253,7 @@ def create_embed_session() -> Response:
     locale = negotiate_locale(
         explicit=req.locale,
         browser=req.browser_locales,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=settings["locale"],
         auto_detect=settings["auto_detect_locale"],
     )

@@ -21,6 +21,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from widget_server.bearer import bearer_token
 from widget_server.db import get_session
 from widget_server.identity import InvalidPortalToken, read_portal_token
 from widget_server.models import Account
@@ -94,11 +95,11 @@ def _portal_token_origins() -> list[str] | None:
     context = g.get("portal_context")
     if context is not None:
         return account_origins(context.account)
-    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token()
+    if raw is None:
         return None
     try:
-        token = read_portal_token(current_app.config["SECRET_KEY"], raw.strip())
+        token = read_portal_token(current_app.config["SECRET_KEY"], raw)
     except InvalidPortalToken:
         return None
     account = get_session().scalar(select(Account).where(Account.public_id == token.account_id))
