@@ -10,6 +10,12 @@ Both depend on the account, because each account lists its own allowed origins:
   itself, for the dashboard's live preview): ``Content-Security-Policy: frame-ancestors``.
 
 Everything else keeps ``frame-ancestors 'none'`` and no CORS headers.
+
+Not flask-cors: its allowed origins are fixed patterns given at start-up, matched before the
+view runs, while ours are per account and known only from the body or the Bearer token (and a
+preflight must be answered from every account's list). A dynamic origin list in flask-cors
+would need a pattern object that queries the database inside its matcher; one after-request
+hook is smaller and says what it does.
 """
 
 from __future__ import annotations
