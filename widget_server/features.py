@@ -92,7 +92,7 @@ FEATURES: tuple[Feature, ...] = (
             "Use the visitor's browser language when it is supported."),
     Feature("custom_strings", "strings", {},
             "Owner overrides of UI strings: {locale: {message id: text}}; a plural message "
-            "takes {CLDR category: text}, e.g. {\"one\": …, \"other\": …}."),
+            "takes {CLDR category (one, few, many, other…): text}."),
     Feature("accent_color", "color", "#4f46e5", "Accent colour of buttons and links."),
     Feature("logo_url", "url", "", "Logo shown at the top of the hosted portal."),
     Feature("font_family", "str", "",

@@ -64,3 +64,13 @@ def test_limits_are_off_when_disabled(tmp_path: Path, sandbox: SandboxServer) ->
     client = app.test_client()
     assert {client.get("/v1/portal").status_code for _ in range(4)} == {401}
     db.get_database(app).engine.dispose()
+
+
+def test_cors_preflights_are_not_identity_attempts(strict: Flask) -> None:
+    created = create_account(strict)
+    client = strict.test_client()
+    for _ in range(3):
+        client.options("/v1/embed/session", headers={
+            "Origin": "http://localhost:5000", "Access-Control-Request-Method": "POST"})
+    body = {"account": created.account.public_id, "email": "ana@example.com", "hash": "0" * 64}
+    assert [client.post("/v1/embed/session", json=body).status_code for _ in range(2)] == [401, 401]

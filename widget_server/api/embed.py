@@ -174,8 +174,8 @@ def _identifier_accepted(identify_by: str, kind: str) -> bool:
 
 
 @bp.post("/v1/embed/session")
-@limit("RATELIMIT_SESSION")
-@limit("RATELIMIT_IDENTITY_FAILURES_IP", deduct_when=_identity_failed)
+@limit("RATELIMIT_SESSION", methods=("POST",))  # a CORS preflight is not an attempt
+@limit("RATELIMIT_IDENTITY_FAILURES_IP", methods=("POST",), deduct_when=_identity_failed)
 def create_embed_session() -> Response:
     """Verify the identity hash and return a short-lived portal token."""
     _per_identity, verified = _throttles()
