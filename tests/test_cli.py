@@ -5,7 +5,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import ENCRYPTION_KEY
+from tests.helpers import ENCRYPTION_KEY
 from widget_server.cli import main
 from widget_server.identity import compute_identity_hash
 

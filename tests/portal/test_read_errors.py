@@ -10,7 +10,7 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from tests.portal.helpers import auth
 from widget_server.accounts import CreatedAccount
 from widget_server.billing.registry import registry

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import create_account, make_test_app
+from tests.helpers import create_account, make_test_app
 from widget_server import db
 from widget_server.sandbox import SandboxServer
 
