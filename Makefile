@@ -106,4 +106,4 @@ catalogs: install-dev
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-lock build dist *.egg-info .pytest_cache .mypy_cache \
-	  .ruff_cache
+	  .ruff_cache .coverage .coverage.*
