@@ -5,6 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 PYTEST_ARGS ?=
+# make test fails when line coverage of widget_server/ drops below this (README, "Testing").
+COVERAGE_FLOOR := 93
+COVERAGE ?=
 LOCKS := requirements
 UV_VERSION := 0.13.9
 PIP := $(BIN)/python -m pip --disable-pip-version-check
@@ -45,8 +48,11 @@ install-dev: $(VENV)/.test-installed
 demo: install
 	$(BIN)/widget-server demo --port $(PORT)
 
-## make test: ruff + mypy (strict) + pytest (unit, sandbox integration, browser, snippets)
-test: install-dev lint typecheck unit
+## make test: ruff + mypy (strict) + pytest (unit, sandbox integration, browser, snippets),
+## with coverage and its floor
+test: install-dev lint typecheck
+	$(MAKE) --no-print-directory unit \
+	  COVERAGE="--cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)"
 
 lint:
 	$(BIN)/ruff check widget_server tests snippets bench $(LOCKS)
@@ -54,13 +60,14 @@ lint:
 typecheck:
 	$(BIN)/mypy
 
+## make unit PYTEST_ARGS="tests/i18n": pytest alone (no coverage floor: for a part of the suite)
 unit:
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(COVERAGE) $(PYTEST_ARGS)
 
 ## make test-postgres: the same suite against PostgreSQL (127.0.0.1:5432, database test)
 test-postgres: install-dev
 	WIDGET_SERVER_TEST_DATABASE_URL=$${WIDGET_SERVER_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-	  $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	  $(BIN)/pytest -m "not browser" --cov --cov-report=term $(PYTEST_ARGS)
 
 ## make test-latest: the suite in a fresh .venv-latest with the newest versions setup.cfg admits
 test-latest:
@@ -99,4 +106,4 @@ catalogs: install-dev
 
 clean:
 	rm -rf $(VENV) .venv-latest .venv-lock build dist *.egg-info .pytest_cache .mypy_cache \
-	  .ruff_cache
+	  .ruff_cache .coverage .coverage.*

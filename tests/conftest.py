@@ -1,30 +1,21 @@
-"""Shared fixtures: an app on a fresh database, a running Stripe sandbox, a demo account.
-
-Set WIDGET_SERVER_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test) to run
-the same suite against PostgreSQL; SQLite in a temporary folder is the default.
+"""Shared fixtures: an app on a fresh database, a running Stripe sandbox, a demo account, and
+the portal test helper. Plain helpers (make_test_app, create_account) are in tests/helpers.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
-from widget_server import create_app, db
-from widget_server.accounts import AccountService, CreatedAccount, secret_box
-from widget_server.crypto import generate_key
-from widget_server.models import Base
+from tests.helpers import create_account, make_test_app
+from tests.portal.helpers import Portal
+from widget_server import db
+from widget_server.accounts import CreatedAccount
 from widget_server.sandbox import SandboxServer
-
-TEST_DATABASE_URL = os.environ.get("WIDGET_SERVER_TEST_DATABASE_URL")
-ENCRYPTION_KEY = generate_key()
-TEST_PUBLISHABLE_KEY = "pk_test_sandbox"
 
 
 @pytest.fixture(scope="session")
@@ -33,33 +24,6 @@ def sandbox() -> Iterator[SandboxServer]:
     server = SandboxServer(seed=True).start()
     yield server
     server.stop()
-
-
-def make_test_app(tmp_path: Path, sandbox_url: str, **overrides: Any) -> Flask:
-    config: dict[str, Any] = {
-        "ENV": "development",
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-" + "x" * 32,
-        "ENCRYPTION_KEYS": [ENCRYPTION_KEY],
-        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
-        "STRIPE_API_BASE": sandbox_url,
-        "STRIPE_JS_URL": sandbox_url + "/js/v3/",
-        "STRIPE_MAX_RETRIES": 0,
-        "STRIPE_TIMEOUT": 5,
-        "RATELIMIT_ENABLED": False,
-    }
-    config.update(overrides)
-    app = create_app(config)
-    db.upgrade(app)
-    if TEST_DATABASE_URL:
-        _truncate_all(app)
-    return app
-
-
-def _truncate_all(app: Flask) -> None:
-    with db.get_database(app).engine.begin() as connection:
-        names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -79,24 +43,20 @@ def runner(app: Flask):  # type: ignore[no-untyped-def]
     return app.test_cli_runner()
 
 
-def create_account(app: Flask, **kwargs: Any) -> CreatedAccount:
-    params: dict[str, Any] = {
-        "name": "Test Co",
-        "stripe_key": "sk_test_widgetserver",
-        "allowed_origins": ["http://localhost:5000"],
-    }
-    params.update(kwargs)
-    # Like an owner in test mode: Stripe.js needs the account's publishable key (the sandbox
-    # accepts any pk_test_ key).
-    params["settings"] = {"stripe_publishable_key": TEST_PUBLISHABLE_KEY,
-                          **(params.get("settings") or {})}
-    with db.session_scope(app) as session:
-        created = AccountService(session, secret_box(app)).create(**params)
-        session.expunge(created.account)
-    return created
-
-
 @pytest.fixture
 def account(app: Flask) -> CreatedAccount:
     """A test-mode account whose Stripe key points at the sandbox."""
     return create_account(app)
+
+
+@pytest.fixture
+def portal(app: Flask, client: FlaskClient, account: CreatedAccount,
+           sandbox: SandboxServer) -> Iterator[Portal]:
+    """A reseeded sandbox with no faults and an empty request log, and the test account
+    (tests/portal/helpers.py: calls as a customer, Stripe's state, the audit log)."""
+    helper = Portal(app, client, account, sandbox)
+    helper.control("POST", "/seed")
+    helper.clear_faults()
+    helper.clear_log()
+    yield helper
+    helper.clear_faults()

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from widget_server import db
 from widget_server.accounts import AccountError, AccountService, secret_box
 from widget_server.models import Account, ApiKey, utcnow

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from tests.conftest import ENCRYPTION_KEY
+from tests.helpers import ENCRYPTION_KEY
 from widget_server.cli import main
 from widget_server.crypto import SecretBox, SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash

@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_billing(app)
     register_error_handlers(app)
     _register_blueprints(app)
+    limits.apply_route_limits(app)
     from widget_server.dashboard.isolation import init_app as isolate_dashboard
 
     isolate_dashboard(app)

@@ -79,7 +79,7 @@ def _unavailable_page() -> Response:
 
     if not g.get("locale"):
         g.locale = negotiate_locale(explicit=request.args.get("locale"),
-                                    accept_language=request.headers.get("Accept-Language"))
+                                    accept_language=request.accept_languages)
     g.custom_strings = {}  # the account's own strings are in the database we cannot reach
     response = render_error_page(
         503, _("The billing portal is temporarily unavailable"),

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 SUPPORTED_LOCALE_CODES = ("en", "de", "fr", "es", "it", "nl", "pt", "ja", "ar", "he", "pl", "sv")
+# CLDR plural categories (Babel's `Locale.plural_form`): the keys of a plural custom string.
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 
 class FeatureError(ValueError):
@@ -89,7 +91,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("auto_detect_locale", "bool", True,
             "Use the visitor's browser language when it is supported."),
     Feature("custom_strings", "strings", {},
-            "Owner overrides of UI strings: {locale: {message id: text}}."),
+            "Owner overrides of UI strings: {locale: {message id: text}}; a plural message "
+            "takes {CLDR category (one, few, many, other…): text}."),
     Feature("accent_color", "color", "#4f46e5", "Accent colour of buttons and links."),
     Feature("logo_url", "url", "", "Logo shown at the top of the hosted portal."),
     Feature("font_family", "str", "",
@@ -157,10 +160,23 @@ def _validate_strings(name: str, value: Any) -> None:
         if locale not in SUPPORTED_LOCALE_CODES:
             raise FeatureError(f"setting {name!r}: unsupported locale {locale!r}")
         if not isinstance(table, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and len(v) <= _MAX_STR
-            for k, v in table.items()
+            isinstance(k, str) and (_is_text(v) or _is_plural_text(v)) for k, v in table.items()
         ):
-            raise FeatureError(f"setting {name!r}: {locale!r} must map message ids to text")
+            raise FeatureError(
+                f"setting {name!r}: {locale!r} must map message ids to text, or a plural "
+                f"message id to {{category: text}} with the categories "
+                f"{', '.join(PLURAL_CATEGORIES)} and at least 'other'"
+            )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= _MAX_STR
+
+
+def _is_plural_text(value: Any) -> bool:
+    """A plural override: CLDR category -> text (docs/i18n.md, "Custom strings")."""
+    return (isinstance(value, dict) and "other" in value
+            and all(k in PLURAL_CATEGORIES and _is_text(v) for k, v in value.items()))
 
 
 def validate_settings(

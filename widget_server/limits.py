@@ -1,5 +1,17 @@
 """Rate limits per client IP, per identity and per owner (Flask-Limiter and ``limits``).
 
+Route limits are Flask-Limiter's own: ``limit()`` below marks a view with a setting name and a
+key function, and ``apply_route_limits`` wraps the marked views with the app's
+``Limiter.limit`` once the blueprints are registered (the limiter is per app, in
+``app.extensions``, so the tests' many apps never share counters). Keys are Flask-Limiter's
+``get_remote_address``, i.e. ``request.remote_addr`` after ``ProxyFix`` (setting
+``TRUSTED_PROXIES``). A breach answers 429 in the one JSON error shape with a translated
+message and ``Retry-After``.
+
+``Throttle`` counts events that no decorator can see before the view runs (a failed identity
+check of one identifier, which must not block that identifier's correct hash) on the same
+Flask-Limiter storage.
+
 The counters live in the limiter's storage: Redis when ``REDIS_URL`` is set, so every worker
 and every instance shares them; otherwise process memory, which is why ``serve`` runs one
 worker with threads when there is no shared store (see ``cli.serve``).
@@ -10,15 +22,54 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from flask import Flask, current_app
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem
 from limits import parse as parse_limit
 
+from widget_server.errors import ApiError, error_response, wants_json
+
 EXTENSION = "widget_server.limiter"
+_MARK = "_widget_server_limits"
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """A view's limit: the setting that holds it ("30 per minute"), its key, and whether it
+    counts only the requests for which ``deduct_when(response)`` is true."""
+
+    setting: str
+    key_func: Callable[[], str] = get_remote_address
+    methods: tuple[str, ...] | None = None
+    deduct_when: Callable[[Response], bool] | None = None
+
+
+def limit(setting: str, *, key_func: Callable[[], str] = get_remote_address,
+          methods: tuple[str, ...] | None = None,
+          deduct_when: Callable[[Response], bool] | None = None) -> Callable[[View], View]:
+    """Decorate a view with the limit held by `setting` (applied by ``apply_route_limits``)."""
+
+    def mark(view: View) -> View:
+        marks: list[RouteLimit] = [*getattr(view, _MARK, []),
+                                   RouteLimit(setting, key_func, methods, deduct_when)]
+        setattr(view, _MARK, marks)
+        return view
+
+    return mark
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +83,37 @@ def init_app(app: Flask) -> None:
     )
     limiter.init_app(app)
     app.extensions[EXTENSION] = limiter
+    app.register_error_handler(RateLimitExceeded, _rate_limit_exceeded)
+
+
+def apply_route_limits(app: Flask) -> None:
+    """Wrap every view marked with ``limit()`` in the app's ``Limiter.limit`` decorators."""
+    limiter: Limiter = app.extensions[EXTENSION]
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped: Any = view
+        for route in getattr(view, _MARK, []):
+            wrapped = limiter.limit(_setting_value(app, route.setting), key_func=route.key_func,
+                                    methods=list(route.methods) if route.methods else None,
+                                    deduct_when=route.deduct_when)(wrapped)
+        app.view_functions[endpoint] = wrapped
+
+
+def _setting_value(app: Flask, setting: str) -> Callable[[], str]:
+    return lambda: str(app.config[setting])
+
+
+def _rate_limit_exceeded(error: RateLimitExceeded) -> Response | RateLimitExceeded:
+    if not wants_json():
+        return error
+    from widget_server.i18n import _, negotiate_locale
+
+    if not g.get("locale"):  # a breach is refused before the view chose a language
+        g.locale = negotiate_locale(explicit=request.args.get("locale"),
+                                    accept_language=request.accept_languages)
+    current = limiter().current_limit
+    reset_at = current.reset_at if current is not None else time.time() + 1
+    return error_response(RateLimited(_("Too many attempts. Please wait a minute and try again."),
+                                      retry_after=max(1, math.ceil(reset_at - time.time()))))
 
 
 def limiter() -> Limiter:
@@ -46,7 +128,7 @@ def private_key(value: str) -> str:
 
 @dataclass(frozen=True)
 class Throttle:
-    """A named counter with a limit, e.g. ``Throttle("identity-fail-ip", "10 per minute")``.
+    """A named counter with a limit, e.g. ``Throttle("identity-fail-id", "5 per minute")``.
 
     ``exhausted`` only looks; ``hit`` counts one event and says whether it was still allowed.
     Both are no-ops (never exhausted) when rate limiting is turned off.

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
 from widget_server.identity import compute_identity_hash

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.api.conftest import ANA, HOST_ORIGIN, StripeCalls, post_session, update_account
-from tests.conftest import create_account, make_test_app
+from tests.helpers import create_account, make_test_app
 from widget_server import db
 from widget_server.accounts import CreatedAccount
 from widget_server.identity import compute_identity_hash, read_portal_token

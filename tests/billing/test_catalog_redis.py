@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.billing.catalog import RedisCatalogStore, cache_key_for
 from widget_server.billing_web import billing_for

@@ -26,7 +26,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.conftest import create_account, make_test_app
+from tests.helpers import create_account, make_test_app
 from widget_server import db
 from widget_server.accounts import CreatedAccount
 from widget_server.identity import compute_identity_hash

@@ -41,6 +41,39 @@ def _wait_event(page: Any, name: str, mount: int = 0) -> None:
         "([n, m]) => window.events.some(e => e[1] === n && e[0] === m)", arg=[name, mount])
 
 
+# Runs in every frame before the frame's own scripts: records the frame's fetch() calls and
+# counts the test's marker messages (see _frame_handled_messages).
+_FRAME_SPY = """
+window.__fetched = [];
+window.__markers = 0;
+const realFetch = window.fetch;
+window.fetch = function (input, init) {
+  window.__fetched.push(String((input && input.url) || input));
+  return realFetch.apply(this, arguments);
+};
+window.addEventListener("message", (e) => { if (e.data === "ws-test-marker") window.__markers++; });
+"""
+
+
+def _frame_handled_messages(page: Any, mount: int = 0) -> Any:
+    """Wait until the portal frame has handled every message the host page posted to it so far
+    (a veto, say): messages from one window to another arrive in order, so a marker posted now
+    is handled after them. Returns the frame."""
+    frame = page.wait_for_selector(f"#portal{mount} iframe").content_frame()
+    page.evaluate("(m) => document.querySelector(`#portal${m} iframe`)"
+                  ".contentWindow.postMessage('ws-test-marker', '*')", mount)
+    frame.wait_for_function("() => window.__markers > 0")
+    return frame
+
+
+def _page_handled_messages(page: Any) -> None:
+    """Wait until the host page has handled every message posted to it so far."""
+    page.evaluate("""() => new Promise((done) => {
+        window.addEventListener("message", (e) => { if (e.data === "ws-test-marker") done(); });
+        window.postMessage("ws-test-marker", "*");
+    })""")
+
+
 def _event_names(page: Any, mount: int = 0) -> list[str]:
     names: list[str] = page.evaluate(
         "(m) => window.events.filter(e => e[0] === m).map(e => e[1])", mount)
@@ -92,9 +125,12 @@ def test_veto_of_a_pre_event_is_sent_back(live_portal: LivePortal, host_site: Ho
     page = _page(live_portal, {"email": ANA, "hash": live_portal.hash(ANA)}).replace(
         "<script>window.events = [];</script>",
         f"<script>window.events = []; window.answer = {answer};</script>")
+    browser_page.add_init_script(_FRAME_SPY)
     browser_page.goto(host_site.page(page))
-    _wait_event(browser_page, "pre_load")
-    browser_page.wait_for_timeout(1500)  # nothing to await: the point is that nothing happens
+    _wait_event(browser_page, "pre_load")  # the veto is posted to the frame in the same task
+    frame = _frame_handled_messages(browser_page)
+    # An allowed load would have asked for the portal by now (synchronously after the veto).
+    assert not [url for url in frame.evaluate("() => window.__fetched") if "/v1/portal" in url]
     assert "post_load" not in _event_names(browser_page)
 
 
@@ -109,7 +145,7 @@ def test_messages_from_other_windows_are_ignored(live_portal: LivePortal, host_s
         window.postMessage({type: 'resize', height: 777}, '*');
         window.postMessage({type: 'event', event: 'forged', response: {}}, '*');
     }""")
-    browser_page.wait_for_timeout(300)  # postMessage is async; nothing to await when ignored
+    _page_handled_messages(browser_page)  # the forged messages were handled (and ignored)
     after = browser_page.evaluate("() => document.querySelector('#portal0 iframe').style.height")
     assert after != "777px"  # (the frame itself may still report a new height meanwhile)
     assert "forged" not in _event_names(browser_page)
@@ -133,14 +169,16 @@ def test_disallowed_origin_cannot_frame_the_portal(live_portal: LivePortal, host
                                                    other_site: HostSite,
                                                    browser_page: Any) -> None:
     frame_url = f"{live_portal.url}/portal/frame?account={live_portal.account_id}"
-    html = f'<!doctype html><iframe id="f" src="{frame_url}"></iframe>'
+    html = (f'<!doctype html><iframe id="f" src="{frame_url}" '
+            'onload="window.frameLoaded = true"></iframe>')
     # control: the allowed origin can frame it
     browser_page.goto(host_site.page(html))
     browser_page.frame_locator("#f").locator("#portal").wait_for(state="attached")
 
     browser_page.goto(other_site.page(html))
-    browser_page.wait_for_load_state("load")
-    browser_page.wait_for_timeout(500)  # give a (wrongly) allowed frame time to render
+    # The frame's load event fires for the portal page and for the browser's "blocked" page
+    # alike: after it, the frame holds whichever document it will show (#portal is markup).
+    browser_page.wait_for_function("() => window.frameLoaded === true")
     assert browser_page.frame_locator("#f").locator("#portal").count() == 0
     frames = [f for f in browser_page.frames if f != browser_page.main_frame]
     assert all(not f.url.startswith(live_portal.url) or f.locator("#portal").count() == 0

@@ -19,9 +19,9 @@ import requests
 import stripe
 
 from tests.browser.conftest import HostSite, LivePortal
-from tests.conftest import create_account
 from tests.dashboard.helpers import PASSWORD, create_owner
-from tests.security.conftest import IMG, QUOTE, SCRIPT, api_key_for, update_account
+from tests.helpers import create_account
+from tests.security.helpers import IMG, QUOTE, SCRIPT, api_key_for, update_account
 from widget_server import db
 from widget_server.identity import compute_identity_hash
 from widget_server.models import Account

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from widget_server import db
 from widget_server.accounts import CreatedAccount
 from widget_server.models import Account, Owner

@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_test_app
 from tests.dashboard.helpers import (
     OwnerWithAccount,
     create_owner,
@@ -16,6 +15,7 @@ from tests.dashboard.helpers import (
     login,
     page_token,
 )
+from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.sandbox import SandboxServer
 

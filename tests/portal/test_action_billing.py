@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 import stripe
-from test_action_support import Portal, error_of
 
-pytest_plugins = ["test_action_support"]
+from tests.portal.helpers import Portal, error_of
 
 
 def set_up_card(portal: Portal, customer: str, number: str) -> str:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_action_support import Portal, error_of
-
-pytest_plugins = ["test_action_support"]
+from tests.portal.helpers import Portal, error_of
 
 
 def add_card(portal: Portal, customer: str, number: str = "5555555555554444") -> str:

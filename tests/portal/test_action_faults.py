@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from test_action_support import Portal, error_of
 
+from tests.portal.helpers import Portal, error_of
 from widget_server.billing_web import registry
-
-pytest_plugins = ["test_action_support"]
 
 
 def open_invoice(portal: Portal, customer: str = "cus_demo_carla") -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from test_action_support import Portal, error_of
-
-pytest_plugins = ["test_action_support"]
+from tests.portal.helpers import Portal, error_of
 
 ANA = "/v1/portal/subscriptions/sub_demo_ana"
 GRACE = "/v1/portal/subscriptions/sub_demo_grace"

@@ -5,9 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from test_action_support import Portal, error_of
-
-pytest_plugins = ["test_action_support"]
+from tests.portal.helpers import Portal, error_of
 
 DAN = "/v1/portal/subscriptions/sub_demo_dan/resubscribe"
 

@@ -32,11 +32,9 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from test_action_support import Portal
 
+from tests.portal.helpers import Portal
 from widget_server.portal.rules import LIVE_STATUSES
-
-pytest_plugins = ["test_action_support"]
 
 EXAMPLES = int(os.environ.get("WIDGET_SERVER_PROPERTY_EXAMPLES", "8"))
 STEPS = int(os.environ.get("WIDGET_SERVER_PROPERTY_STEPS", "15"))

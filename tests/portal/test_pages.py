@@ -8,7 +8,7 @@ import re
 from flask import Flask, g, render_template
 from flask.testing import FlaskClient
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from widget_server.accounts import CreatedAccount
 from widget_server.portal.pages import PORTAL_SCRIPTS
 

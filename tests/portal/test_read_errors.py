@@ -9,12 +9,14 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from read_support import auth, fresh_sandbox  # noqa: F401  (fresh_sandbox: autouse)
 
-from tests.conftest import create_account
+from tests.helpers import create_account
+from tests.portal.helpers import auth
 from widget_server.accounts import CreatedAccount
 from widget_server.billing_web import registry
 from widget_server.sandbox import SandboxServer
+
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 @pytest.fixture

@@ -5,13 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from read_support import auth, fresh_sandbox  # noqa: F401  (fresh_sandbox: autouse)
 
+from tests.portal.helpers import auth
 from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
 from widget_server.sandbox import SandboxServer
+
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 def invoices(client: FlaskClient, headers: dict[str, str], query: str = "") -> list[Any]:

@@ -8,11 +8,13 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from read_support import auth, configure, fresh_sandbox  # noqa: F401  (fresh_sandbox: autouse)
 
+from tests.portal.helpers import auth, configure
 from widget_server.accounts import CreatedAccount
 from widget_server.sandbox import SandboxServer
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
+
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 def portal(client: FlaskClient, headers: dict[str, str], query: str = "") -> dict[str, Any]:

@@ -8,8 +8,8 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_test_app
-from tests.security.conftest import api_key_for, hosted_url, nonce_of
+from tests.helpers import make_test_app
+from tests.security.helpers import api_key_for, hosted_url, nonce_of
 from widget_server.accounts import CreatedAccount
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_test_app
 from tests.dashboard.helpers import PASSWORD, create_owner, give_account, login
+from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.sandbox import SandboxServer
 

@@ -13,8 +13,8 @@ import requests
 from click.testing import CliRunner
 from flask import Flask
 
-from tests.conftest import create_account, make_test_app
-from tests.security.conftest import HOST_ORIGIN
+from tests.helpers import create_account, make_test_app
+from tests.security.helpers import HOST_ORIGIN
 from widget_server import create_app, db
 from widget_server.crypto import generate_key
 from widget_server.identity import compute_identity_hash

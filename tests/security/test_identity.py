@@ -12,7 +12,7 @@ import stripe
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.security.conftest import HOST_ORIGIN
+from tests.security.helpers import HOST_ORIGIN
 from widget_server.accounts import CreatedAccount
 from widget_server.identity import compute_identity_hash, read_portal_token
 from widget_server.sandbox import SandboxServer
@@ -78,7 +78,7 @@ def test_a_hash_is_only_valid_for_its_field(
         client: FlaskClient, account: CreatedAccount, sandbox: SandboxServer) -> None:
     """Emails have an @, customer ids are cus_…: a value signed for one field is refused in the
     other before any Stripe call, with the reason shown to the owner in test-mode debug."""
-    from tests.security.conftest import update_account
+    from tests.security.helpers import update_account
 
     update_account(client.application, account.account.public_id, debug=True)
     log = sandbox.url + "/_sandbox/requests"

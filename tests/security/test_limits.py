@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from tests.conftest import create_account, make_test_app
-from tests.security.conftest import HOST_ORIGIN
+from tests.helpers import create_account, make_test_app
+from tests.security.helpers import HOST_ORIGIN
 from widget_server import db
 from widget_server.identity import compute_identity_hash
 from widget_server.sandbox import SandboxServer

@@ -14,7 +14,7 @@ import stripe
 from flask import Flask
 
 from tests.dashboard.helpers import PASSWORD, create_owner, give_account, login, page_token
-from tests.security.conftest import HOST_ORIGIN, api_key_for, hosted_url
+from tests.security.helpers import HOST_ORIGIN, api_key_for, hosted_url
 from widget_server.identity import compute_identity_hash
 from widget_server.logs import make_handler, redact
 from widget_server.sandbox import SandboxServer

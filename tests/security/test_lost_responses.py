@@ -11,9 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "portal"))
 
-from test_action_support import Portal, error_of
+from tests.portal.helpers import Portal, error_of
 
-pytest_plugins = ["test_action_support"]
 CANCEL = "/v1/portal/subscriptions/sub_demo_ana/cancel"
 
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_test_app
 from tests.dashboard.helpers import PASSWORD, create_owner, csrf_from, give_account, login
-from tests.security.conftest import HOST_ORIGIN
+from tests.helpers import make_test_app
+from tests.security.helpers import HOST_ORIGIN
 from widget_server import create_app, db
 from widget_server.identity import compute_identity_hash
 from widget_server.models import Owner
@@ -106,7 +106,7 @@ def _session(client: FlaskClient, public_id: str, secret: str) -> str:
 @pytest.mark.parametrize("revoke", [False, True])
 def test_rotation_can_revoke_portal_tokens(tmp_path: Path, sandbox: SandboxServer,
                                            revoke: bool) -> None:
-    from tests.conftest import create_account
+    from tests.helpers import create_account
     from widget_server.accounts import AccountService, secret_box
 
     app = make_test_app(tmp_path, sandbox.url, REVOKE_TOKENS_ON_ROTATION=revoke)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.security.conftest import IMG, QUOTE, SCRIPT, api_key_for, hosted_url, update_account
+from tests.security.helpers import IMG, QUOTE, SCRIPT, api_key_for, hosted_url, update_account
 from widget_server.accounts import CreatedAccount
 from widget_server.features import FEATURES_BY_NAME, FeatureError, validate_value
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
-from flask_limiter.util import get_remote_address
 
 import widget_server
 from widget_server import audit
@@ -35,7 +34,7 @@ from widget_server.identity import (
     identifier_fits_field,
     issue_portal_token,
 )
-from widget_server.limits import Throttle, private_key
+from widget_server.limits import RateLimited, Throttle, limit, private_key
 from widget_server.models import Account
 from widget_server.portal.embed_headers import (
     account_origins,
@@ -67,14 +66,6 @@ class IdentityRejected(Unauthorized):
         if self.debug:
             body["error"]["debug"] = self.debug
         return body
-
-
-class RateLimited(ApiError):
-    status, code = 429, "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -115,13 +106,17 @@ def _parse_body() -> SessionRequest:
     )
 
 
-def _throttles() -> tuple[Throttle, Throttle, Throttle, Throttle]:
-    """(all attempts per IP, failures per IP, failures per identity, verified per identity)."""
+def _throttles() -> tuple[Throttle, Throttle]:
+    """(failures per identity, verified per identity): counted inside the view, where the
+    identity is known; the per-IP limits are the view's ``limit`` decorators."""
     config = current_app.config
-    return (Throttle("embed-session-ip", config["RATELIMIT_SESSION"]),
-            Throttle("identity-fail-ip", config["RATELIMIT_IDENTITY_FAILURES_IP"]),
-            Throttle("identity-fail-id", config["RATELIMIT_IDENTITY_FAILURES"]),
+    return (Throttle("identity-fail-id", config["RATELIMIT_IDENTITY_FAILURES"]),
             Throttle("identity-ok-id", config["RATELIMIT_IDENTITY_VERIFIED"]))
+
+
+def _identity_failed(_response: Response) -> bool:
+    """Count this request against the IP's failure limit (set by ``_reject``)."""
+    return bool(g.get("identity_failed"))
 
 
 def _too_many(throttle: Throttle, *keys: str) -> RateLimited:
@@ -138,7 +133,7 @@ def _public_locale(req: SessionRequest) -> str:
     return negotiate_locale(
         explicit=req.locale,
         browser=req.browser_locales,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=current_app.config["DEFAULT_LOCALE"],
     )
 
@@ -152,8 +147,8 @@ def _reject(
     row (so nobody can flood the log); a correct hash for it still works, so an attacker cannot
     lock its real user out (DESIGN §5).
     """
-    _all, per_ip, per_identity, _ok = _throttles()
-    per_ip.hit(get_remote_address())
+    per_identity, _ok = _throttles()
+    g.identity_failed = True
     if not per_identity.hit(_identity_key(req)):
         return _too_many(per_identity, _identity_key(req))
     origin = request.headers.get("Origin", "")
@@ -179,14 +174,11 @@ def _identifier_accepted(identify_by: str, kind: str) -> bool:
 
 
 @bp.post("/v1/embed/session")
+@limit("RATELIMIT_SESSION", methods=("POST",))  # a CORS preflight is not an attempt
+@limit("RATELIMIT_IDENTITY_FAILURES_IP", methods=("POST",), deduct_when=_identity_failed)
 def create_embed_session() -> Response:
     """Verify the identity hash and return a short-lived portal token."""
-    every_attempt, failures_ip, _per_identity, verified = _throttles()
-    ip = get_remote_address()
-    if not every_attempt.hit(ip):
-        raise _too_many(every_attempt, ip)
-    if failures_ip.exhausted(ip):
-        raise _too_many(failures_ip, ip)
+    _per_identity, verified = _throttles()
     req = _parse_body()
     g.locale = _public_locale(req)
 
@@ -253,7 +245,7 @@ def create_embed_session() -> Response:
     locale = negotiate_locale(
         explicit=req.locale,
         browser=req.browser_locales,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=settings["locale"],
         auto_detect=settings["auto_detect_locale"],
     )

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.bearer import bearer_token
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
@@ -49,8 +50,8 @@ def _code_hash(code: str) -> str:
 
 
 def _api_account(service: AccountService) -> Account:
-    scheme, _sep, key = request.headers.get("Authorization", "").partition(" ")
-    account = service.account_for_api_key(key.strip()) if scheme.lower() == "bearer" else None
+    key = bearer_token()
+    account = service.account_for_api_key(key) if key is not None else None
     if account is None:
         raise Unauthorized(
             _("Send the account's API key as 'Authorization: Bearer wsk_…'."),
@@ -177,7 +178,7 @@ def hosted_portal_page(code: str) -> Response:
     account = session.get(Account, row.account_id) if row else None
     if row is None or account is None:
         g.locale = negotiate_locale(explicit=None,
-                                    accept_language=request.headers.get("Accept-Language"),
+                                    accept_language=request.accept_languages,
                                     account_default=current_app.config["DEFAULT_LOCALE"])
         page = render_error_page(
             410, _("This link has expired"),
@@ -188,7 +189,7 @@ def hosted_portal_page(code: str) -> Response:
     settings = AccountService(session, secret_box()).settings(account)
     locale = negotiate_locale(
         explicit=row.locale,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=settings["locale"],
         auto_detect=settings["auto_detect_locale"],
     )

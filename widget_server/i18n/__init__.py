@@ -2,7 +2,13 @@
 
 Message ids are the English sentences. Catalogs live in
 ``i18n/translations/<locale>/LC_MESSAGES/messages.po`` and are compiled in memory at startup.
-An account may override any string per locale (feature setting ``custom_strings``).
+An account may override any string per locale (feature setting ``custom_strings``), plural
+messages too: their override maps CLDR plural categories to text (docs/i18n.md).
+
+This is our own glue over Babel rather than Flask-Babel: the catalogs are compiled in memory from
+the .po files (Flask-Babel loads compiled .mo files from disk), templates must treat every
+translation as text (Flask-Babel installs jinja2.ext.i18n, whose newstyle gettext marks it
+Markup), and per-account overrides are not a Flask-Babel concept.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from markupsafe import Markup, escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from widget_server.features import SUPPORTED_LOCALE_CODES
 
@@ -34,6 +42,9 @@ TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 EXTENSION = "widget_server.i18n"
 # `%(name)s` / `%(name)d` placeholders and `%%`; any other `%` (an owner's "20% off") is text.
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%%")
+# An account's overrides for one locale: message id -> text, or for a plural message (keyed by
+# its singular id) CLDR plural category -> text.
+Overrides = Mapping[str, str | Mapping[str, str]]
 
 
 def N_(message: str) -> str:
@@ -97,31 +108,20 @@ def _normalize(tag: str) -> str | None:
     return base if base in SUPPORTED_LOCALES else None
 
 
-def parse_accept_language(header: str | None) -> list[str]:
-    """Language tags from an Accept-Language header, best first."""
-    if not header:
+def parse_accept_language(header: str | LanguageAccept | None) -> list[str]:
+    """Language tags from an Accept-Language header (raw, or werkzeug's parsed
+    ``request.accept_languages``), best first; ``q=0`` means "not this one"."""
+    if header is None:
         return []
-    weighted: list[tuple[float, int, str]] = []
-    for index, part in enumerate(header.split(",")):
-        pieces = part.strip().split(";")
-        quality = 1.0
-        for param in pieces[1:]:
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if pieces[0] and quality > 0:
-            weighted.append((-quality, index, pieces[0]))
-    return [tag for _q, _i, tag in sorted(weighted)]
+    accept = parse_accept_header(header, LanguageAccept) if isinstance(header, str) else header
+    return [tag for tag, quality in accept if quality > 0]
 
 
 def negotiate_locale(
     *,
     explicit: str | None,
     browser: Iterable[str] = (),
-    accept_language: str | None = None,
+    accept_language: str | LanguageAccept | None = None,
     account_default: str = "en",
     auto_detect: bool = True,
 ) -> str:
@@ -153,10 +153,32 @@ def _catalog(locale: str) -> NullTranslations:
     return catalogs.get(locale) or NullTranslations()
 
 
-def translate(message: str, locale: str, overrides: Mapping[str, str] | None = None) -> str:
-    if overrides and message in overrides and isinstance(overrides[message], str):
-        return overrides[message]
+def translate(message: str, locale: str, overrides: Overrides | None = None) -> str:
+    override = overrides.get(message) if overrides else None
+    if isinstance(override, str):
+        return override
     return _catalog(locale).gettext(message)
+
+
+def translate_plural(singular: str, plural: str, num: int, locale: str,
+                     overrides: Overrides | None = None) -> str:
+    """The form of a plural message for `num`: the account's override (keyed by the singular
+    id: one text for every number, or text per CLDR category with "other" as the fallback),
+    else the catalog's form (which tests/i18n keep in step with the CLDR categories)."""
+    override = overrides.get(singular) if overrides else None
+    if isinstance(override, str):
+        return override
+    if isinstance(override, Mapping):
+        text = override.get(_babel_locale(locale).plural_form(num), override.get("other"))
+        if isinstance(text, str):
+            return text
+    return _catalog(locale).ngettext(singular, plural, num)
+
+
+def _request_overrides() -> Overrides | None:
+    """The account's overrides for the request's locale (set with ``g.locale``)."""
+    found: Overrides | None = g.get("custom_strings") if has_request_context() else None
+    return found
 
 
 def interpolate(text: str, variables: Mapping[str, object]) -> str:
@@ -177,25 +199,25 @@ def interpolate(text: str, variables: Mapping[str, object]) -> str:
 
 def gettext(message: str, **variables: object) -> str:
     """Translate into the request's locale (with the account's overrides), then format."""
-    overrides = g.get("custom_strings") if has_request_context() else None
-    text = translate(message, current_locale(), overrides)
+    text = translate(message, current_locale(), _request_overrides())
     return interpolate(text, variables) if variables else text
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:
-    text = _catalog(current_locale()).ngettext(singular, plural, num)
+    """The plural form for `num` in the request's locale (with the account's overrides)."""
+    text = translate_plural(singular, plural, num, current_locale(), _request_overrides())
     return interpolate(text, {"num": num, **variables})
 
 
 def template_gettext(message: str, **variables: object) -> Markup:
     """Templates' ``_()``: the translation escaped as text, values escaped, never raw HTML."""
-    overrides = g.get("custom_strings") if has_request_context() else None
-    text = translate(message, current_locale(), overrides)
+    text = translate(message, current_locale(), _request_overrides())
     return _escaped(text, variables)
 
 
 def template_ngettext(singular: str, plural: str, num: int, **variables: object) -> Markup:
-    text = _catalog(current_locale()).ngettext(singular, plural, num)
+    """Templates' ``ngettext()``: like ``_()``, the chosen form is escaped text."""
+    text = translate_plural(singular, plural, num, current_locale(), _request_overrides())
     return _escaped(text, {"num": num, **variables})
 
 

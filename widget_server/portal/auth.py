@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, g, request
 
 from widget_server.accounts import AccountService, secret_box
+from widget_server.bearer import bearer_token
 from widget_server.db import get_session
 from widget_server.errors import Unauthorized
 from widget_server.i18n import _, negotiate_locale
@@ -48,13 +49,12 @@ def portal_context() -> PortalContext:
     cached: PortalContext | None = g.get("portal_context")
     if cached is not None:
         return cached
-    header = request.headers.get("Authorization", "")
-    scheme, _sep, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token()
+    if raw is None:
         raise Unauthorized(_("Your session is missing. Reload the page to sign in again."),
                            code="missing_token")
     try:
-        token = read_portal_token(current_app.config["SECRET_KEY"], raw.strip())
+        token = read_portal_token(current_app.config["SECRET_KEY"], raw)
     except InvalidPortalToken:
         raise Unauthorized(_("Your session has expired. Reload the page to continue."),
                            code="invalid_token") from None
@@ -66,7 +66,7 @@ def portal_context() -> PortalContext:
     settings = service.settings(account)
     g.locale = negotiate_locale(
         explicit=request.args.get("locale") or token.locale,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=settings["locale"],
         auto_detect=settings["auto_detect_locale"],
     )

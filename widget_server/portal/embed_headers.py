@@ -10,6 +10,12 @@ Both depend on the account, because each account lists its own allowed origins:
   itself, for the dashboard's live preview): ``Content-Security-Policy: frame-ancestors``.
 
 Everything else keeps ``frame-ancestors 'none'`` and no CORS headers.
+
+Not flask-cors: its allowed origins are fixed patterns given at start-up, matched before the
+view runs, while ours are per account and known only from the body or the Bearer token (and a
+preflight must be answered from every account's list). A dynamic origin list in flask-cors
+would need a pattern object that queries the database inside its matcher; one after-request
+hook is smaller and says what it does.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from widget_server.bearer import bearer_token
 from widget_server.db import get_session
 from widget_server.identity import InvalidPortalToken, read_portal_token
 from widget_server.models import Account
@@ -94,11 +101,11 @@ def _portal_token_origins() -> list[str] | None:
     context = g.get("portal_context")
     if context is not None:
         return account_origins(context.account)
-    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
+    raw = bearer_token()
+    if raw is None:
         return None
     try:
-        token = read_portal_token(current_app.config["SECRET_KEY"], raw.strip())
+        token = read_portal_token(current_app.config["SECRET_KEY"], raw)
     except InvalidPortalToken:
         return None
     account = get_session().scalar(select(Account).where(Account.public_id == token.account_id))

@@ -69,7 +69,7 @@ def _use_locale(settings: dict[str, Any]) -> str:
     g.locale = negotiate_locale(
         explicit=request.args.get("locale"),
         browser=browser,
-        accept_language=request.headers.get("Accept-Language"),
+        accept_language=request.accept_languages,
         account_default=settings["locale"],
         auto_detect=settings["auto_detect_locale"],
     )

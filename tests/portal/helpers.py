@@ -1,16 +1,14 @@
-"""Fixtures and helpers shared by the portal action tests (no tests in this module).
+"""Helpers of the portal tests (their fixtures, `portal` and `fresh_sandbox`, are in conftest.py).
 
-`portal` is a freshly reseeded sandbox plus an account whose settings a test can change, a
+`Portal` is a freshly reseeded sandbox plus an account whose settings a test can change, a
 way to call the portal API as a given customer, and views of what Stripe received and holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 import requests
 import stripe
 from flask import Flask
@@ -133,18 +131,6 @@ class Portal:
         return rows
 
 
-@pytest.fixture
-def portal(app: Flask, client: FlaskClient, account: CreatedAccount,
-           sandbox: SandboxServer) -> Iterator[Portal]:
-    """A reseeded sandbox with no faults and an empty request log, and the test account."""
-    helper = Portal(app, client, account, sandbox)
-    helper.control("POST", "/seed")
-    helper.clear_faults()
-    helper.clear_log()
-    yield helper
-    helper.clear_faults()
-
-
 def error_of(response: Any) -> dict[str, Any]:
     """The one JSON error shape: {"error": {"code", "message", "param"?}}."""
     body = response.get_json()
@@ -152,3 +138,19 @@ def error_of(response: Any) -> dict[str, Any]:
     assert body["error"]["code"] and body["error"]["message"], body
     error: dict[str, Any] = body["error"]
     return error
+
+
+def auth(app: Flask, account: CreatedAccount, *customer_ids: str) -> dict[str, str]:
+    """The Authorization header of a portal token for `customer_ids`."""
+    token, _expires = issue_portal_token(
+        app.config["SECRET_KEY"], account_id=account.account.public_id,
+        customer_ids=list(customer_ids), mode="embed", ttl_seconds=600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def configure(app: Flask, account: CreatedAccount, **changes: Any) -> None:
+    with db.session_scope(app) as session:
+        service = AccountService(session, secret_box(app))
+        found = service.get(account.account.public_id)
+        assert found is not None
+        service.update_settings(found, changes)

@@ -1,0 +1,67 @@
+"""Plain helpers of the whole suite (its fixtures are in tests/conftest.py).
+
+Set WIDGET_SERVER_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test) to run
+the same suite against PostgreSQL; SQLite in a temporary folder is the default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import text
+
+from widget_server import create_app, db
+from widget_server.accounts import AccountService, CreatedAccount, secret_box
+from widget_server.crypto import generate_key
+from widget_server.models import Base
+
+TEST_DATABASE_URL = os.environ.get("WIDGET_SERVER_TEST_DATABASE_URL")
+ENCRYPTION_KEY = generate_key()
+TEST_PUBLISHABLE_KEY = "pk_test_sandbox"
+
+
+def make_test_app(tmp_path: Path, sandbox_url: str, **overrides: Any) -> Flask:
+    config: dict[str, Any] = {
+        "ENV": "development",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "ENCRYPTION_KEYS": [ENCRYPTION_KEY],
+        "DATABASE_URL": TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "STRIPE_API_BASE": sandbox_url,
+        "STRIPE_JS_URL": sandbox_url + "/js/v3/",
+        "STRIPE_MAX_RETRIES": 0,
+        "STRIPE_TIMEOUT": 5,
+        "RATELIMIT_ENABLED": False,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    db.upgrade(app)
+    if TEST_DATABASE_URL:
+        _truncate_all(app)
+    return app
+
+
+def _truncate_all(app: Flask) -> None:
+    with db.get_database(app).engine.begin() as connection:
+        names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def create_account(app: Flask, **kwargs: Any) -> CreatedAccount:
+    params: dict[str, Any] = {
+        "name": "Test Co",
+        "stripe_key": "sk_test_widgetserver",
+        "allowed_origins": ["http://localhost:5000"],
+    }
+    params.update(kwargs)
+    # Like an owner in test mode: Stripe.js needs the account's publishable key (the sandbox
+    # accepts any pk_test_ key).
+    params["settings"] = {"stripe_publishable_key": TEST_PUBLISHABLE_KEY,
+                          **(params.get("settings") or {})}
+    with db.session_scope(app) as session:
+        created = AccountService(session, secret_box(app)).create(**params)
+        session.expunge(created.account)
+    return created
