@@ -12,11 +12,11 @@ from flask import request
 from stripe.params import CustomerTaxIdCreateParams
 
 from widget_server.billing.errors import CardDeclined, PaymentRequiresAction
+from widget_server.contract import requests as rq
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, current_locale
 from widget_server.portal import bp
 from widget_server.portal.actions import (
-    Field,
     audited,
     chosen_customer,
     confirmed_write,
@@ -38,7 +38,6 @@ from widget_server.portal.serialize import customer_json, invoice_json, payment_
 
 _EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}\Z")
 _PHONE = re.compile(r"\A\+?[0-9 ()./\-]{4,30}\Z")
-ADDRESS_KEYS = ("line1", "line2", "city", "state", "postal_code", "country")
 
 
 # --- card --------------------------------------------------------------------------------
@@ -49,7 +48,7 @@ def create_setup_intent() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "payment_method.setup_intent", "") as detail:
         require_feature(ctx, "update_card")
-        body = parse_body({"customer": Field("str", max_length=255)})
+        body = parse_body(rq.CustomerRequest)
         customer_id = chosen_customer(ctx, body.get("customer"))
         detail["customer"] = customer_id
         nonce = optional_nonce()
@@ -111,8 +110,7 @@ def set_payment_method() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "payment_method.update", "") as detail:
         require_feature(ctx, "update_card")
-        body = parse_body({"payment_method": Field("str", required=True, max_length=255),
-                           "make_default": Field("bool")})
+        body = parse_body(rq.PaymentMethodRequest)
         pm_id = object_id(body["payment_method"], "pm_", "payment_method")
         detail["payment_method"] = pm_id
         stripe = writer(ctx)
@@ -140,7 +138,7 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
     with audited(ctx, "invoice.pay", invoice_id) as detail:
         require_feature(ctx, "pay_failed_invoices")
         nonce = intent_nonce()
-        parse_body({})
+        parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         invoice = owned_invoice(ctx, stripe, invoice_id)
         detail.update(amount=invoice.amount_remaining, currency=invoice.currency)
@@ -197,14 +195,7 @@ def _clean_text(body: dict[str, Any], name: str) -> str:
 
 
 def checked_address(value: dict[str, Any]) -> dict[str, str]:
-    for key, part in value.items():
-        if key not in ADDRESS_KEYS:
-            raise BadRequest(_("The address does not accept the field “%(field)s”.",
-                               field=str(key)[:40]), code="unknown_parameter",
-                             param=f"address[{key}]")
-        if part is not None and (not isinstance(part, str) or len(part) > 200):
-            raise BadRequest(_("This part of the address is not valid."),
-                             code="invalid_parameter", param=f"address[{key}]")
+    """The parts sent (their names and sizes checked by ``contract.requests.Address``)."""
     address = {k: str(v).strip() for k, v in value.items() if v is not None}
     country = address.get("country")
     if country:
@@ -220,13 +211,7 @@ def update_customer() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "customer.update", "") as detail:
         require_feature(ctx, "billing_details")
-        body = parse_body({
-            "customer": Field("str", max_length=255),
-            "email": Field("str", max_length=320),
-            "name": Field("str", max_length=256),
-            "phone": Field("str", max_length=40),
-            "address": Field("dict"),
-        })
+        body = parse_body(rq.CustomerUpdateRequest)
         customer_id = chosen_customer(ctx, body.pop("customer", None))
         detail.update(customer=customer_id, fields=sorted(body))
         changes: dict[str, Any] = {}
@@ -258,11 +243,7 @@ def add_tax_id() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "customer.tax_id.create", "") as detail:
         require_feature(ctx, "billing_details")
-        body = parse_body({
-            "customer": Field("str", max_length=255),
-            "type": Field("str", required=True, max_length=20),
-            "value": Field("str", required=True, max_length=64),
-        })
+        body = parse_body(rq.TaxIdRequest)
         customer_id = chosen_customer(ctx, body.get("customer"))
         if body["type"] not in tax_id_types():
             raise BadRequest(_("Choose a tax ID type from the list."), code="invalid_parameter",
