@@ -132,8 +132,10 @@ def register_error_handlers(app: Flask) -> None:
         code = (error.name or "error").lower().replace(" ", "_")
         message = error.description or error.name
         if error.code in _HTTP_ERRORS:  # one code per condition, in the user's language
+            from widget_server.api.locale import set_request_locale
             from widget_server.i18n import _
 
+            set_request_locale()  # a rate limit is checked before any hook of ours runs
             code, english = _HTTP_ERRORS[error.code]
             message = _(english)
         api_error = ApiError(message, code=code)

@@ -72,7 +72,7 @@ def _operation(operation: Operation, path: str) -> dict[str, Any]:
     else:
         media = {JSON: {"schema": _ref(operation.response)}}
     responses: dict[str, Any] = {operation.status: {"description": "OK", "content": media}}
-    for status in (*operation.errors, "405") if operation.errors else ():
+    for status in (*operation.errors, "405"):
         responses[status] = {"description": _ERROR_STATUSES[status],
                              "content": {JSON: {"schema": _ref(rs.Error)}}}
     doc: dict[str, Any] = {
