@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.config import JsonDict
+from pydantic.config import JsonDict, JsonValue
 
 from widget_server.identity import MAX_IDENTIFIER_LENGTH
 
@@ -32,8 +32,17 @@ CustomerId = Annotated[str | None, Field(
     description="Which of the token's customers (default: the first).")]
 
 
-def _config(example: JsonDict) -> ConfigDict:
-    return ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [example]})
+def _config(example: JsonDict, **extra: JsonValue) -> ConfigDict:
+    return ConfigDict(extra="forbid", strict=True,
+                      json_schema_extra={"examples": [example], **extra})
+
+
+def _exactly_one(first: str, second: str) -> list[JsonValue]:
+    """JSON Schema for "send exactly one of two fields" (null or "" counts as not sent)."""
+    unset: JsonDict = {"enum": [None, ""]}
+    sent: JsonDict = {"type": "string", "minLength": 1}
+    return [{"required": [first], "properties": {first: sent, second: unset}},
+            {"required": [second], "properties": {second: sent, first: unset}}]
 
 
 class EmptyBody(BaseModel):
@@ -46,7 +55,8 @@ class EmbedSessionRequest(BaseModel):
     """Exchange an identity hash for a portal token (send exactly one of email, customer_id)."""
 
     model_config = _config({"account": "acct_demo", "email": "ana@example.com",
-                            "hash": "0" * 64, "locale": "auto"})
+                            "hash": "0" * 64, "locale": "auto"},
+                           oneOf=_exactly_one("email", "customer_id"))
 
     account: str = Field(min_length=1, max_length=64,
                          description="The account's public id (acct_…).")
@@ -65,7 +75,8 @@ class EmbedSessionRequest(BaseModel):
 class PortalSessionRequest(BaseModel):
     """Create a hosted portal URL (send exactly one of customer, email)."""
 
-    model_config = _config({"customer": "cus_123", "return_url": "https://app.example.com/"})
+    model_config = _config({"customer": "cus_123", "return_url": "https://app.example.com/"},
+                           oneOf=_exactly_one("customer", "email"))
 
     customer: str | None = Field(None, max_length=MAX_IDENTIFIER_LENGTH,
                                  description="A Stripe customer id.")
