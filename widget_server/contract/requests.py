@@ -9,11 +9,16 @@ docs/actions.md (``contract.reference``) are all derived from these classes.
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from functools import lru_cache
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from babel import Locale
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.config import JsonDict, JsonValue
+from pydantic_core import PydanticCustomError
 
+from widget_server.i18n import N_
 from widget_server.identity import MAX_IDENTIFIER_LENGTH
 
 MAX_QUANTITY = 1_000_000
@@ -23,8 +28,41 @@ MAX_BROWSER_LOCALES = 10
 MAX_LOCALE = 35
 MAX_AMOUNT = 10**12
 # Stripe's cancellation_details.feedback values.
-CANCEL_REASONS = ("too_expensive", "missing_features", "switched_service", "unused",
-                  "customer_service", "too_complex", "low_quality", "other")
+CancelReason = Literal["too_expensive", "missing_features", "switched_service", "unused",
+                       "customer_service", "too_complex", "low_quality", "other"]
+CANCEL_REASONS: tuple[str, ...] = get_args(CancelReason)
+# Written so that ECMA-262 (JSON Schema) and Python read them alike: no \s, whose members
+# differ. (Python's "$" also allows one final newline, which the action strips.)
+_NOT_AT_OR_SPACE = r"[^@ \t\n\r\f\v]"
+EMAIL_PATTERN = rf"^{_NOT_AT_OR_SPACE}{{1,64}}@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}{{2,}}$"
+PHONE_PATTERN = r"^(\+?[0-9 ()./\-]{4,30})?$"
+
+# A field whose value breaks a rule other than its type or size: (code, sentence to show).
+FIELD_ERRORS: dict[str, tuple[str, str]] = {
+    "reason": ("invalid_reason", N_("Choose one of the listed reasons.")),
+    "email": ("invalid_parameter", N_("Enter a valid email address.")),
+    "phone": ("invalid_parameter", N_("Enter a valid phone number.")),
+    "address[country]": ("invalid_parameter", N_("Choose a country from the list.")),
+}
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> tuple[str, ...]:
+    """ISO 3166-1 alpha-2 codes (Babel's territories), sorted."""
+    codes = (str(code) for code in Locale("en").territories)
+    return tuple(sorted(code for code in codes if re.fullmatch("[A-Z]{2}", code)))
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code and code not in country_codes():
+        raise PydanticCustomError("invalid_choice", "not a country code")
+    return code
+
+
+Country = Annotated[str, AfterValidator(_country),
+                    WithJsonSchema({"type": "string", "enum": list(country_codes()),
+                                    "description": "ISO 3166-1 alpha-2 (any case)."})]
 
 ObjectId = Annotated[str, Field(max_length=255)]
 CustomerId = Annotated[str | None, Field(
@@ -33,14 +71,20 @@ CustomerId = Annotated[str | None, Field(
 
 
 def _config(example: JsonDict, **extra: JsonValue) -> ConfigDict:
-    return ConfigDict(extra="forbid", strict=True,
+    return ConfigDict(extra="forbid", strict=True, regex_engine="python-re",
                       json_schema_extra={"examples": [example], **extra})
 
 
-def _exactly_one(first: str, second: str) -> list[JsonValue]:
-    """JSON Schema for "send exactly one of two fields" (null or "" counts as not sent)."""
-    unset: JsonDict = {"enum": [None, ""]}
-    sent: JsonDict = {"type": "string", "minLength": 1}
+def _any_of(*names: str) -> list[JsonValue]:
+    """JSON Schema for "send at least one of these fields" (null counts as not sent)."""
+    return [{"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+            for name in names]
+
+
+def _exactly_one(first: str, second: str, *, empty_is_unset: bool = True) -> list[JsonValue]:
+    """JSON Schema for "send exactly one of two fields" (null, or "" if so, is not sent)."""
+    unset: JsonDict = {"enum": [None, ""]} if empty_is_unset else {"type": "null"}
+    sent: JsonDict = {"type": "string", "minLength": 1 if empty_is_unset else 0}
     return [{"required": [first], "properties": {first: sent, second: unset}},
             {"required": [second], "properties": {second: sent, first: unset}}]
 
@@ -94,15 +138,15 @@ class CancelRequest(BaseModel):
 
     at_period_end: bool | None = Field(None, description="Default true; false cancels now "
                                        "(needs the cancel_immediately setting).")
-    reason: str | None = Field(None, max_length=40, description="One of Stripe's feedback "
-                               "values: " + ", ".join(CANCEL_REASONS) + ".")
+    reason: CancelReason | None = Field(None, description="Stripe's feedback value.")
     comment: str | None = Field(None, max_length=MAX_COMMENT, description="Free text.")
 
 
 class DiscountRequest(BaseModel):
     """Apply a promotion code (``code``) or, for the retention offer, its coupon."""
 
-    model_config = _config({"code": "SPRING20"})
+    model_config = _config({"code": "SPRING20"}, oneOf=_exactly_one("code", "coupon",
+                                                                 empty_is_unset=False))
 
     code: str | None = Field(None, max_length=100, description="A promotion code as typed.")
     coupon: str | None = Field(None, max_length=100, description="A coupon id: the retention "
@@ -198,19 +242,20 @@ class Address(BaseModel):
     city: str | None = Field(None, max_length=200)
     state: str | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, max_length=200)
-    country: str | None = Field(None, max_length=200, description="ISO 3166-1 alpha-2 code.")
+    country: Country | None = None
 
 
 class CustomerUpdateRequest(BaseModel):
     """Billing details to change; fields left out stay as they are."""
 
     model_config = _config({"name": "Ana Ortiz", "address": {"country": "DE",
-                                                            "postal_code": "10115"}})
+                                                            "postal_code": "10115"}},
+                           anyOf=_any_of("email", "name", "phone", "address"))
 
     customer: CustomerId
-    email: str | None = Field(None, max_length=320)
+    email: str | None = Field(None, max_length=320, pattern=EMAIL_PATTERN)
     name: str | None = Field(None, max_length=256)
-    phone: str | None = Field(None, max_length=40)
+    phone: str | None = Field(None, max_length=40, pattern=PHONE_PATTERN)
     address: Address | None = None
 
 

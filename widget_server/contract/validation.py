@@ -14,6 +14,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from widget_server.contract.requests import FIELD_ERRORS
 from widget_server.errors import BadRequest
 from widget_server.i18n import _
 
@@ -21,6 +22,7 @@ M = TypeVar("M", bound=BaseModel)
 
 # pydantic's error types, by the API's code for them.
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
+_RULE_ERRORS = {"literal_error", "string_pattern_mismatch", "invalid_choice", "enum"}
 _LENGTH_ERRORS = {"too_long", "string_too_short", "too_short"}
 
 
@@ -35,9 +37,21 @@ def validated(model: type[M]) -> M:
     if not isinstance(raw, dict):
         raise BadRequest(_("The request body must be a JSON object."), code="invalid_json")
     try:
-        return model.model_validate(raw)
+        return model.model_validate(json_integers(raw))
     except ValidationError as exc:
         raise body_error(exc) from None
+
+
+def json_integers(value: Any) -> Any:
+    """JSON has one number type: 3.0 is the integer 3 (as in JSON Schema); 3.5 stays a float.
+    No request field is a float, so this only lets integers written with a ".0" through."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: json_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_integers(item) for item in value]
+    return value
 
 
 def parse_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -69,6 +83,9 @@ def body_error(exc: ValidationError) -> BadRequest:
     if kind == "missing" or error.get("input", 0) is None:
         return BadRequest(_("The field “%(field)s” is required.", field=param),
                           code="missing_parameter", param=param)
+    if kind in _RULE_ERRORS and param in FIELD_ERRORS and isinstance(error.get("input"), str):
+        code, sentence = FIELD_ERRORS[param]
+        return BadRequest(_(sentence), code=code, param=param)
     if kind == "string_too_long":
         return BadRequest(_("The field “%(field)s” is too long (at most %(max)s characters).",
                             field=param, max=error["ctx"]["max_length"]),
