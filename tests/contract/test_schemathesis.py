@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.contract.conftest import Contract
@@ -29,7 +32,8 @@ RULES_BEYOND_THE_SCHEMA = {
 }
 
 
-def test_api_conforms_to_its_document(contract: Contract) -> None:
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_api_conforms_to_its_document(contract: Contract, mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", contract.app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 28
@@ -40,7 +44,7 @@ def test_api_conforms_to_its_document(contract: Contract) -> None:
         headers = {"portalToken": contract.portal_headers,
                    "apiKey": contract.api_headers}.get(scheme or "", {})
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:
@@ -49,5 +53,9 @@ def test_api_conforms_to_its_document(contract: Contract) -> None:
                                    excluded_checks=[positive_data_acceptance] if beyond else [])
             ran.append(case.operation.label)
 
-        check()
-    print(f"schemathesis: {len(operations)} operations, {len(ran)} examples, 0 failures")
+        try:
+            check()
+        except Unsatisfiable:  # nothing of this operation can be made invalid (no inputs)
+            assert mode == GenerationMode.NEGATIVE, operation.label
+    print(f"schemathesis {mode}: {len(operations)} operations, {len(ran)} examples, "
+          f"{len(set(ran))} operations exercised, 0 failures")

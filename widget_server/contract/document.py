@@ -65,6 +65,12 @@ def openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z_]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a string: its schema is the string member."""
+    options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+    return {key: value for key, value in options[0].items() if key != "title"}
+
+
 def _operation(operation: Operation, path: str) -> dict[str, Any]:
     if operation.response is None:
         media = {JSON: {"schema": {"type": "object"}}} if path.endswith(".json") else {
@@ -82,9 +88,11 @@ def _operation(operation: Operation, path: str) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
         for name in re.findall(r"\{([a-z_]+)\}", path)]
-    parameters += [{"name": name, "in": "query", "required": True,
-                    "schema": {"type": "string", "maxLength": 255}}
-                   for name in operation.query]
+    if operation.query is not None:
+        query = operation.query.model_json_schema()
+        parameters += [{"name": name, "in": "query", "required": name in query.get("required", ()),
+                        "schema": _without_null(schema)}
+                       for name, schema in query["properties"].items()]
     if operation.idempotency_key:
         parameters.append({
             "name": "Idempotency-Key", "in": "header",

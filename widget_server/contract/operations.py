@@ -28,7 +28,7 @@ class Operation:
     security: str | None = "portalToken"
     errors: tuple[str, ...] = PORTAL_ERRORS
     idempotency_key: str | None = None  # "required" | "optional"
-    query: tuple[str, ...] = ()  # required string query parameters
+    query: type[BaseModel] | None = None  # the query string's documented parameters
     status: str = "200"
 
 
@@ -55,7 +55,7 @@ OPERATIONS: dict[str, Operation] = {
     "portal.resume": _action("Undo a cancel at period end"),
     "portal.retention_offer": Operation(
         "The coupon to offer before a cancel is confirmed, or null", "portal",
-        rs.RetentionOffer, query=("subscription",)),
+        rs.RetentionOffer, query=rq.RetentionOfferQuery),
     "portal.apply_discount": _action("Apply a promotion code", rq.DiscountRequest),
     "portal.pause": _action("Pause payment collection", rq.PauseRequest),
     "portal.unpause": _action("Resume payment collection"),
@@ -78,7 +78,8 @@ OPERATIONS: dict[str, Operation] = {
         "Start a card update (SetupIntent client secret)", "portal", rs.SetupIntent,
         rq.CustomerRequest, idempotency_key="optional"),
     "portal.list_payment_methods": Operation("The customer's saved cards, the default first",
-                                        "portal", rs.PaymentMethodList),
+                                             "portal", rs.PaymentMethodList,
+                                             query=rq.PaymentMethodsQuery),
     "portal.remove_payment_method": Operation(
         "Remove a saved card (409 when a subscription still needs it)", "portal", rs.Deleted,
         errors=ACTION_ERRORS),
@@ -106,3 +107,8 @@ OPERATIONS: dict[str, Operation] = {
 def documented_body(endpoint: str | None) -> type[BaseModel] | None:
     operation = OPERATIONS.get(endpoint or "")
     return operation.body if operation else None
+
+
+def documented_query(endpoint: str | None) -> type[BaseModel] | None:
+    operation = OPERATIONS.get(endpoint or "")
+    return operation.query if operation else None

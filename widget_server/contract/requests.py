@@ -269,6 +269,23 @@ class TaxIdRequest(BaseModel):
     value: str = Field(max_length=64)
 
 
+class PaymentMethodsQuery(BaseModel):
+    """``GET /v1/portal/payment_methods``: whose cards."""
+
+    model_config = _config({"customer": "cus_123"})
+
+    customer: CustomerId
+
+
+class RetentionOfferQuery(BaseModel):
+    """``GET /v1/portal/retention_offer``: for which subscription."""
+
+    model_config = _config({"subscription": "sub_123"})
+
+    subscription: str = Field(max_length=255, description="The subscription being canceled.")
+
+
+QUERY_MODELS: tuple[type[BaseModel], ...] = (PaymentMethodsQuery, RetentionOfferQuery)
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     EmptyBody, EmbedSessionRequest, PortalSessionRequest, CancelRequest, DiscountRequest,
     PauseRequest, PlanRequest, PlanConfirmRequest, QuantityRequest, QuantityConfirmRequest,

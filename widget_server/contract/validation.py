@@ -14,6 +14,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from widget_server.contract.operations import documented_body, documented_query
 from widget_server.contract.requests import FIELD_ERRORS
 from widget_server.errors import BadRequest
 from widget_server.i18n import _
@@ -28,11 +29,7 @@ _LENGTH_ERRORS = {"too_long", "string_too_short", "too_short"}
 
 def validated(model: type[M]) -> M:
     """The JSON body as `model`; an empty body is ``{}``. Anything else is a 400."""
-    from widget_server.contract.operations import documented_body
-
-    expected = documented_body(request.endpoint)
-    if expected is not model:  # a programming error, caught by every test of the route
-        raise RuntimeError(f"{request.endpoint} parses {model.__name__}, documents {expected}")
+    _check_documented(model, documented_body(request.endpoint))
     raw: Any = request.get_json(silent=True) if request.get_data(cache=True) else {}
     if not isinstance(raw, dict):
         raise BadRequest(_("The request body must be a JSON object."), code="invalid_json")
@@ -40,6 +37,22 @@ def validated(model: type[M]) -> M:
         return model.model_validate(json_integers(raw))
     except ValidationError as exc:
         raise body_error(exc) from None
+
+
+def validated_query(model: type[M]) -> M:
+    """The query string's documented parameters as `model` (others are left alone: caches and
+    proxies add their own). Anything documented but wrong is a 400 naming it."""
+    _check_documented(model, documented_query(request.endpoint))
+    raw = {name: request.args[name] for name in model.model_fields if name in request.args}
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise body_error(exc) from None
+
+
+def _check_documented(model: type[BaseModel], expected: type[BaseModel] | None) -> None:
+    if expected is not model:  # a programming error, caught by every test of the route
+        raise RuntimeError(f"{request.endpoint} parses {model.__name__}, documents {expected}")
 
 
 def json_integers(value: Any) -> Any:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, get_args, get_type_hints
 
-from flask import request
 from stripe.params import CustomerTaxIdCreateParams
 
 from widget_server.billing.errors import CardDeclined, PaymentRequiresAction
 from widget_server.contract import requests as rq
+from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, current_locale
 from widget_server.portal import bp
@@ -59,7 +59,8 @@ def list_payment_methods() -> dict[str, Any]:
     """The customer's saved cards, the default first, each saying whether it may be removed."""
     ctx = context()
     require_feature(ctx, "update_card")
-    customer_id = chosen_customer(ctx, request.args.get("customer"))
+    query = validated_query(rq.PaymentMethodsQuery)
+    customer_id = chosen_customer(ctx, query.customer)
     stripe = writer(ctx)
     cards, default = stripe.cards(customer_id)
     live = stripe.live_subscription_ids(customer_id)

@@ -7,11 +7,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import request
-
 from widget_server.billing.domain import Subscription
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 from widget_server.contract import requests as rq
+from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, ngettext
 from widget_server.portal import bp
@@ -108,7 +107,7 @@ def retention_used(sub: Subscription, coupon_id: str) -> bool:
 def retention_offer() -> dict[str, Any]:
     """The coupon to offer before a cancel is confirmed, or null."""
     ctx = context()
-    sub_id = request.args.get("subscription", "")
+    sub_id = validated_query(rq.RetentionOfferQuery).subscription
     coupon_id = str(ctx.settings.get("retention_coupon") or "")
     if not ctx.settings.get("retention_offer") or not coupon_id:
         return {"offer": None}
