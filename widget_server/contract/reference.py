@@ -85,8 +85,8 @@ def _operation(doc: Doc, path: str, method: str, operation: Doc) -> list[str]:
                       f"({'required' if header['required'] else 'optional'}).")
     query = [p for p in operation.get("parameters", []) if p["in"] == "query"]
     if query:
-        schema = {"properties": {p["name"]: p["schema"] for p in query},
-                  "required": [p["name"] for p in query if p["required"]]}
+        schema: Doc = {"properties": {p["name"]: p["schema"] for p in query},
+                       "required": [p["name"] for p in query if p["required"]]}
         lines += ["", *_fields(doc, schema, "query")]
     body = operation.get("requestBody")
     if body is not None:
@@ -94,7 +94,8 @@ def _operation(doc: Doc, path: str, method: str, operation: Doc) -> list[str]:
         schema = _resolve(doc, media["schema"])
         if schema.get("properties"):
             lines += ["", *_fields(doc, schema, "body field")]
-            for name, member in schema["properties"].items():
+            properties: Doc = schema["properties"]
+            for name, member in properties.items():
                 nested = next((_resolve(doc, o) for o in member.get("anyOf", [member])
                                if _name(o)), None)
                 if nested is not None:
