@@ -77,7 +77,9 @@ def _operation(operation: Operation, path: str) -> dict[str, Any]:
             "text/javascript": {"schema": {"type": "string"}}}
     else:
         media = {JSON: {"schema": _ref(operation.response)}}
-    responses: dict[str, Any] = {operation.status: {"description": "OK", "content": media}}
+    responses: dict[str, Any] = {status: {"description": "OK" if status < "300" else "Not OK",
+                                          "content": media}
+                                 for status in (operation.status, *operation.also)}
     for status in (*operation.errors, "405"):
         responses[status] = {"description": _ERROR_STATUSES[status],
                              "content": {JSON: {"schema": _ref(rs.Error)}}}
@@ -105,7 +107,8 @@ def _operation(operation: Operation, path: str) -> dict[str, Any]:
     if operation.body is not None:
         schema = operation.body.model_json_schema()
         doc["requestBody"] = {
-            "required": bool(schema.get("required")),
+            # An absent body is {}: required when {} would not do.
+            "required": any(schema.get(key) for key in ("required", "anyOf", "oneOf")),
             "content": {JSON: {"schema": _ref(operation.body), "example": schema["examples"][0]}}}
     return doc
 

@@ -30,6 +30,7 @@ class Operation:
     idempotency_key: str | None = None  # "required" | "optional"
     query: type[BaseModel] | None = None  # the query string's documented parameters
     status: str = "200"
+    also: tuple[str, ...] = ()  # other statuses that answer with the same schema
 
 
 def _action(summary: str, body: type[BaseModel] = rq.EmptyBody, *,
@@ -72,8 +73,9 @@ OPERATIONS: dict[str, Operation] = {
     "portal.preview_resubscribe": Operation(
         "What restarting would charge now, to which card", "portal", rs.Preview,
         rq.ResubscribeRequest, errors=ACTION_ERRORS),
-    "portal.resubscribe": _action("Restart a canceled subscription", rq.ResubscribeRequest,
-                                  idempotency_key="required"),
+    "portal.resubscribe": Operation(
+        "Restart a canceled subscription", "portal", rs.ResubscribeResult,
+        rq.ResubscribeRequest, errors=ACTION_ERRORS, idempotency_key="required"),
     "portal.create_setup_intent": Operation(
         "Start a card update (SetupIntent client secret)", "portal", rs.SetupIntent,
         rq.CustomerRequest, idempotency_key="optional"),
@@ -96,7 +98,7 @@ OPERATIONS: dict[str, Operation] = {
     # Beside /v1, documented for operators and loaders.
     "api.healthz": Operation("Liveness", "meta", rs.Health, security=None, errors=()),
     "api.readyz": Operation("Readiness (database reachable); 503 when not ready", "meta",
-                            rs.Health, security=None, errors=()),
+                            rs.Health, security=None, errors=(), also=("503",)),
     "api.loader_script": Operation("The embed loader (long-cached; pin it with the SRI hash)",
                                    "embed", None, security=None, errors=()),
     "api.loader_integrity": Operation("The loader's Subresource Integrity hash", "embed",

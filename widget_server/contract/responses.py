@@ -1,8 +1,9 @@
 """The response bodies of the JSON API, defined once for the OpenAPI document.
 
 The views build plain dicts (``portal.serialize``); these models describe them, and the
-schemathesis run in the test suite checks every response it sees against them. Objects that
-may grow new members leave ``additionalProperties`` open; ``| None`` marks nullable members.
+schemathesis run in the test suite checks every response it sees against them. Every object is
+closed (``additionalProperties: false``), so a member the views add without documenting it
+fails the suite; ``| None`` marks nullable members, a default marks optional ones.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ Str = str | None
 Int = int | None
 
 
-class ErrorDetail(BaseModel):
+class Body(BaseModel):
+    """A response object: closed, so that an undocumented member is a test failure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Body):
     code: str = Field(pattern="^[a-z0-9_]+$", description="Stable snake_case code for programs.")
     message: str = Field(description="Translated sentence for people.")
     param: str | None = Field(None, description="The request field at fault, if any.")
@@ -23,28 +30,30 @@ class ErrorDetail(BaseModel):
                               "test-mode accounts with the debug setting on.")
 
 
-class Error(BaseModel):
+class Error(Body):
     """The one error shape: ``{"error": {"code", "message", "param"?}}``."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"error": {
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"error": {
         "code": "unknown_parameter", "param": "colour",
         "message": "This request does not accept the field “colour”."}}]})
 
     error: ErrorDetail
+    preview: dict[str, Any] | None = Field(
+        None, description="409 preview_stale: the fresh preview to show instead.")
 
 
-class EmbedSession(BaseModel):
+class EmbedSession(Body):
     token: str = Field(description="Portal token: send it as a Bearer token.")
     expires_at: int = Field(description="Unix time the token expires.")
     locale: str
 
 
-class PortalSession(BaseModel):
+class PortalSession(Body):
     url: str = Field(description="One-time, short-lived URL.")
     expires_at: int
 
 
-class Product(BaseModel):
+class Product(Body):
     id: str
     name: str
     role: Literal["base", "addon"] | None = None
@@ -56,7 +65,7 @@ class Product(BaseModel):
     adjustable_quantity: bool | None = None
 
 
-class Price(BaseModel):
+class Price(Body):
     id: str
     currency: str
     nickname: Str = None
@@ -68,19 +77,19 @@ class Price(BaseModel):
     product: Product | None = None
 
 
-class Badge(BaseModel):
+class Badge(Body):
     text: str
     tone: str
 
 
-class DateLine(BaseModel):
+class DateLine(Body):
     kind: str
     label: str
     date: int
     display: str
 
 
-class SubscriptionItem(BaseModel):
+class SubscriptionItem(Body):
     id: str
     quantity: int
     current_period_start: Int = None
@@ -90,7 +99,7 @@ class SubscriptionItem(BaseModel):
     product: Product
 
 
-class Discount(BaseModel):
+class Discount(Body):
     id: Str = None
     coupon_id: Str = None
     name: Str = None
@@ -103,7 +112,7 @@ class Discount(BaseModel):
     display: Str = None
 
 
-class Subscription(BaseModel):
+class Subscription(Body):
     id: str
     status: str
     state: str | None = Field(None, description="The portal's state: Stripe's status, or "
@@ -116,10 +125,13 @@ class Subscription(BaseModel):
     created: Int = None
     cancel_at_period_end: bool | None = None
     cancel_at: Int = None
+    cancel_at_display: Str = None
     canceled_at: Int = None
     ended_at: Int = None
     trial_end: Int = None
+    trial_end_display: Str = None
     current_period_end: Int = None
+    current_period_end_display: Str = None
     pause_collection: dict[str, Any] | None = None
     items: list[SubscriptionItem]
     discounts: list[Discount] | None = None
@@ -129,13 +141,13 @@ class Subscription(BaseModel):
     actions: dict[str, bool] = Field(description="Which actions the server allows now.")
 
 
-class TaxId(BaseModel):
+class TaxId(Body):
     id: str
     type: str
     value: str
 
 
-class Customer(BaseModel):
+class Customer(Body):
     id: str
     email: Str = None
     name: Str = None
@@ -144,7 +156,7 @@ class Customer(BaseModel):
     tax_ids: list[TaxId] | None = None
 
 
-class PaymentMethod(BaseModel):
+class PaymentMethod(Body):
     id: str
     type: Str = None
     brand: Str = None
@@ -157,18 +169,18 @@ class PaymentMethod(BaseModel):
     removable: bool | None = None
 
 
-class AccountInfo(BaseModel):
+class AccountInfo(Body):
     id: str
     name: str
     test_mode: bool
 
 
-class StripeInfo(BaseModel):
+class StripeInfo(Body):
     publishable_key: Str = None
     js_url: Str = None
 
 
-class Portal(BaseModel):
+class Portal(Body):
     """``GET /v1/portal``: everything the portal page draws."""
 
     account: AccountInfo
@@ -177,13 +189,13 @@ class Portal(BaseModel):
     strings: dict[str, str] | None = None
     settings: dict[str, Any] | None = None
     stripe: StripeInfo | None = None
-    customer: Customer
+    customer: Customer | None = Field(description="null when Stripe no longer has the customer.")
     payment_method: PaymentMethod | None = None
     subscriptions: list[Subscription]
     catalog: list[Price] | None = None
 
 
-class Invoice(BaseModel):
+class Invoice(Body):
     id: str
     currency: str
     total: int
@@ -205,16 +217,16 @@ class Invoice(BaseModel):
     period_display: Str = None
 
 
-class InvoiceList(BaseModel):
+class InvoiceList(Body):
     invoices: list[Invoice]
 
 
-class RequiresAction(BaseModel):
+class RequiresAction(Body):
     client_secret: str
     invoice: Str = None
 
 
-class SubscriptionResult(BaseModel):
+class SubscriptionResult(Body):
     """A subscription after an action, and the sentence to show."""
 
     subscription: Subscription
@@ -225,62 +237,69 @@ class SubscriptionResult(BaseModel):
         None, description="3-D Secure: confirm with Stripe.js confirmCardPayment.")
 
 
-class Preview(BaseModel):
+class ResubscribeResult(SubscriptionResult):
+    """A restarted subscription; ``requires_payment`` while its first invoice is unpaid."""
+
+    requires_payment: bool
+
+
+class Preview(Body):
     """What a change would charge now and next (see docs/actions.md)."""
 
     preview: dict[str, Any]
 
 
-class SetupIntent(BaseModel):
+class SetupIntent(Body):
     client_secret: str
     publishable_key: Str = None
+    customer: str
 
 
-class PaymentMethodList(BaseModel):
+class PaymentMethodList(Body):
     payment_methods: list[PaymentMethod]
 
 
-class Deleted(BaseModel):
+class Deleted(Body):
     deleted: bool
     id: str
     message: str
 
 
-class CustomerResult(BaseModel):
+class CustomerResult(Body):
     customer: Customer
     message: str
 
 
-class TaxIdResult(BaseModel):
+class TaxIdResult(Body):
     tax_id: TaxId
     message: str
 
 
-class Offer(BaseModel):
+class Offer(Body):
     coupon_id: str
     display: str
 
 
-class RetentionOffer(BaseModel):
+class RetentionOffer(Body):
     offer: Offer | None
 
 
-class Health(BaseModel):
+class Health(Body):
     status: str
     database: Str = None
 
 
-class Integrity(BaseModel):
+class Integrity(Body):
     integrity: str
     url: str
 
 
-class PaymentMethodResult(BaseModel):
+class PaymentMethodResult(Body):
     payment_method: PaymentMethod | None
     message: str
 
 
-class InvoicePayResult(BaseModel):
+class InvoicePayResult(Body):
     invoice: Invoice
     subscription: Subscription | None = None
     requires_action: RequiresAction | None = None
