@@ -87,7 +87,7 @@ class SessionRequest:
     browser_locales: list[str] = field(default_factory=list)
 
 
-def _parse_body() -> SessionRequest:
+def _session_request() -> SessionRequest:
     body = validated(EmbedSessionRequest)
     given = [k for k in ("email", "customer_id") if getattr(body, k) not in (None, "")]
     if len(given) != 1:
@@ -175,7 +175,7 @@ def create_embed_session() -> Response:
         raise _too_many(every_attempt, ip)
     if failures_ip.exhausted(ip):
         raise _too_many(failures_ip, ip)
-    req = _parse_body()
+    req = _session_request()
     g.locale = _public_locale(req)
 
     service = AccountService(get_session(), secret_box())
