@@ -15,7 +15,7 @@ PIP_LOCKED := $(PIP) install --quiet --require-hashes
 PIP_PROJECT := $(PIP) install --quiet --no-deps --no-build-isolation --editable .
 
 .PHONY: demo test lint typecheck unit test-postgres test-latest install install-dev bench clean \
-	catalogs lock lock-upgrade
+	catalogs lock lock-upgrade docs-contract
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,10 @@ lock:
 
 lock-upgrade:
 	$(MAKE) lock UV_UPGRADE=--upgrade
+
+## make docs-contract: regenerate the request reference in docs/actions.md from the models
+docs-contract: install-dev
+	$(BIN)/python -m widget_server.contract.reference docs/actions.md
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

@@ -276,6 +276,8 @@ def fuzz(svc: Service, examples: int) -> None:
         for method, operation in operations.items():
             schema = (operation.get("requestBody", {}).get("content", {})
                       .get("application/json", {}).get("schema", {}))
+            if isinstance(schema, dict) and "$ref" in schema:
+                schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
             names = list((schema.get("properties") or {}).keys()) if isinstance(schema,
                                                                                 dict) else []
             names += ["account", "email", "customer_id", "hash", "customer", "return_url"]
@@ -295,7 +297,8 @@ def _fuzz_operation(svc: Service, token: str, path: str, method: str, bodies: An
     @given(body=bodies, item=ids, authed=st.booleans(),
            key=st.none() | st.text(max_size=80))
     def one(body: Any, item: str, authed: bool, key: str | None) -> None:
-        url = svc.url + path.replace("{id}", requests.utils.quote(item, safe=""))
+        url = svc.url + re.sub(r"\{[a-z_]+\}", lambda _m: requests.utils.quote(item, safe=""),
+                               path)
         headers = {"Authorization": f"Bearer {token}"} if authed else {}
         clean = re.sub(r"[^\x21-\x7e]", "", key or "")  # what an HTTP client can send
         if clean:

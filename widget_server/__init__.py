@@ -51,6 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     isolate_dashboard(app)
     csp.init_app(app)
+    from widget_server.contract.checking import init_app as check_contract
+
+    check_contract(app)
     return app
 
 

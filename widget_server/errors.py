@@ -71,6 +71,14 @@ class ServiceUnavailable(ApiError):
     retry_after = 30
 
 
+# Werkzeug's and Flask-Limiter's errors on JSON paths: (code, message id).
+_HTTP_ERRORS = {
+    404: ("not_found", "This item could not be found."),
+    405: ("method_not_allowed", "This action is not available in this billing portal."),
+    429: ("rate_limited", "Too many requests right now. Please wait a moment and try again."),
+}
+
+
 def _unavailable_page() -> Response:
     from flask import g
 
@@ -111,7 +119,15 @@ def register_error_handlers(app: Flask) -> None:
         if not wants_json():
             return error
         code = (error.name or "error").lower().replace(" ", "_")
-        api_error = ApiError(error.description or error.name, code=code)
+        message = error.description or error.name
+        if error.code in _HTTP_ERRORS:  # one code per condition, in the user's language
+            from widget_server.api.locale import set_request_locale
+            from widget_server.i18n import _
+
+            set_request_locale()  # a rate limit is checked before any hook of ours runs
+            code, english = _HTTP_ERRORS[error.code]
+            message = _(english)
+        api_error = ApiError(message, code=code)
         api_error.status = error.code or 500
         response = error_response(api_error)
         if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]

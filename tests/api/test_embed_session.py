@@ -153,14 +153,20 @@ def test_origin_must_be_allowed(client: FlaskClient, account: CreatedAccount,
     assert post_session(client, account, origin=None).status_code == 200  # server to server
 
 
-@pytest.mark.parametrize("body", [
-    None, [], {"email": ANA}, {"account": "acct_x"},
-    {"account": "acct_x", "email": ANA, "customer_id": "cus_1"}, {"account": "acct_x", "email": 5},
+@pytest.mark.parametrize(("body", "code", "param"), [
+    (None, "missing_parameter", "account"), ([], "invalid_json", None),
+    ({"email": ANA}, "missing_parameter", "account"),
+    ({"account": "acct_x"}, "invalid_request", "email"),
+    ({"account": "acct_x", "email": ANA, "customer_id": "cus_1"}, "invalid_request", "email"),
+    ({"account": "acct_x", "email": 5}, "invalid_parameter", "email"),
+    ({"account": "acct_x", "email": ANA, "mode": "iframe"}, "unknown_parameter", "mode"),
 ])
-def test_malformed_requests_are_400(client: FlaskClient, body: object) -> None:
+def test_malformed_requests_are_400(client: FlaskClient, body: object, code: str,
+                                    param: str | None) -> None:
     response = client.post("/v1/embed/session", json=body)
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "invalid_request"
+    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"].get("param") == param
 
 
 def test_audit_rows_without_secrets(app: Flask, client: FlaskClient,

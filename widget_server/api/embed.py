@@ -22,11 +22,12 @@ import widget_server
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.contract.requests import EmbedSessionRequest
+from widget_server.contract.validation import validated
 from widget_server.db import get_session
 from widget_server.errors import ApiError, BadRequest, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
-    MAX_IDENTIFIER_LENGTH,
     IdentityVerdict,
     check_identity,
     describe_malformed_hash,
@@ -47,7 +48,6 @@ log = logging.getLogger(__name__)
 
 # There is deliberately no limit per account: anyone could fill it from many addresses and lock
 # every user of the account out. Failures are counted per IP and per (account, identifier).
-MAX_BROWSER_LOCALES = 10
 
 bp.after_app_request(apply_embed_headers)
 
@@ -78,31 +78,19 @@ class SessionRequest:
     browser_locales: list[str] = field(default_factory=list)
 
 
-def _parse_body() -> SessionRequest:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(_("The request body must be a JSON object."))
-    account = body.get("account")
-    if not isinstance(account, str) or not account:
-        raise BadRequest(_("The account id is missing."), param="account")
-    given = [k for k in ("email", "customer_id") if body.get(k) not in (None, "")]
+def _session_request() -> SessionRequest:
+    body = validated(EmbedSessionRequest)
+    given = [k for k in ("email", "customer_id") if getattr(body, k) not in (None, "")]
     if len(given) != 1:
         raise BadRequest(_("Send either an email or a customer id."), param="email")
     kind = given[0]
-    identifier = body[kind]
-    if not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH:
-        raise BadRequest(_("The email or customer id is not valid."), param=kind)
-    locale = body.get("locale")
-    browser = body.get("browser_locales") or []
-    if not isinstance(browser, list):
-        browser = []
     return SessionRequest(
-        account=account[:64],
+        account=body.account,
         kind=kind,
-        identifier=identifier,
-        hash=body.get("hash"),
-        locale=locale if isinstance(locale, str) and len(locale) <= 35 else None,
-        browser_locales=[b for b in browser[:MAX_BROWSER_LOCALES] if isinstance(b, str)],
+        identifier=str(getattr(body, kind)),
+        hash=body.hash,
+        locale=body.locale,
+        browser_locales=list(body.browser_locales or ()),
     )
 
 
@@ -179,7 +167,7 @@ def _identifier_accepted(identify_by: str, kind: str) -> bool:
 def create_embed_session() -> Response:
     """Verify the identity hash and return a short-lived portal token."""
     _per_identity, verified = _throttles()
-    req = _parse_body()
+    req = _session_request()
     g.locale = _public_locale(req)
 
     service = AccountService(get_session(), secret_box())

@@ -20,18 +20,18 @@ from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.bearer import bearer_token
+from widget_server.contract.requests import MAX_RETURN_URL, PortalSessionRequest
+from widget_server.contract.validation import validated
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
-    MAX_IDENTIFIER_LENGTH,
     identifier_fits_field,
     issue_portal_token,
 )
 from widget_server.models import Account, HostedSession, utcnow
 from widget_server.portal.pages import render_error_page
 
-MAX_RETURN_URL = 2000
 _CUSTOMER_IDS_SEPARATOR = ","
 
 
@@ -97,23 +97,18 @@ def create_portal_session() -> Response:
     # Persist last_used_at now: the audit rows below are written on their own connection,
     # which must not wait on this session's write lock (SQLite has one writer).
     service.session.commit()
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest(_("The request body must be a JSON object."))
-    given = [k for k in ("customer", "email") if body.get(k) not in (None, "")]
+    body = validated(PortalSessionRequest)
+    given = [k for k in ("customer", "email") if getattr(body, k) not in (None, "")]
     if len(given) != 1:
         raise BadRequest(_("Send either customer (a Stripe customer id) or email."),
                          param="customer")
     kind = given[0]
-    identifier = body[kind]
+    identifier = str(getattr(body, kind))
     field = "customer_id" if kind == "customer" else "email"
-    if (not isinstance(identifier, str) or len(identifier) > MAX_IDENTIFIER_LENGTH
-            or not identifier_fits_field(field, identifier)):
+    if not identifier_fits_field(field, identifier):
         raise BadRequest(_("The email or customer id is not valid."), param=kind)
-    return_url = _validated_return_url(account, body.get("return_url"))
-    locale = body.get("locale")
-    if locale is not None and not isinstance(locale, str):
-        raise BadRequest(_("locale must be a language code such as 'de'."), param="locale")
+    return_url = _validated_return_url(account, body.return_url)
+    locale = body.locale
 
     from widget_server.billing_web import billing_for
 

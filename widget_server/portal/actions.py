@@ -1,19 +1,18 @@
-"""What every portal action shares: body allow-lists, feature checks, ownership, audit rows.
+"""What every portal action shares: body parsing, feature checks, ownership, audit rows.
 
 Each action runs the same steps (DESIGN §5): authenticate the token, check the account's
-setting (403 ``feature_disabled``), parse the JSON body against an allow-list (400 naming the
-``param``), re-read the object from Stripe and check it belongs to a customer of the token
-(404 ``not_found`` otherwise, before any write), check the shared rules of ``portal.rules``,
-then write through ``billing.writes``. Every attempt leaves an audit row, refused ones too.
-The routes live in ``actions_subscription`` and ``actions_customer``.
+setting (403 ``feature_disabled``), parse the JSON body against its model (``contract``; a
+400 naming the ``param``), re-read the object from Stripe and check it belongs to a customer
+of the token (404 ``not_found`` otherwise, before any write), check the shared rules of
+``portal.rules``, then write through ``billing.writes``. Every attempt leaves an audit row,
+refused ones too. The routes live in ``actions_subscription`` and ``actions_customer``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import request
@@ -25,78 +24,20 @@ from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.service import BillingService
 from widget_server.billing_web import billing_for
 from widget_server.billing_web.errors import BillingApiError, api_error
+from widget_server.contract.validation import parse_body
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
 from widget_server.portal import rules, serialize
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.serialize import stripe_publishable_key
 
+__all__ = ["parse_body"]  # the actions modules take it from here
+
 T = TypeVar("T")
 _OBJECT_ID = re.compile(r"\A[A-Za-z0-9_]{3,255}\Z")
 
 
-# --- request bodies ------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Field:
-    """One allowed body field: its JSON type, whether it is required, its size limits."""
-
-    kind: str  # str | int | bool | dict
-    required: bool = False
-    max_length: int = 500
-    minimum: int | None = None
-    maximum: int | None = None
-
-
-_KINDS: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "bool": (bool,),
-                                       "dict": (dict,)}
-
-
-def parse_body(fields: Mapping[str, Field]) -> dict[str, Any]:
-    """The JSON body checked against `fields`; unknown fields and wrong types are a 400.
-
-    Absent and ``null`` fields are left out of the result.
-    """
-    if not request.get_data(cache=True):
-        raw: Any = {}
-    else:
-        raw = request.get_json(silent=True)
-    if not isinstance(raw, dict):
-        raise BadRequest(_("The request body must be a JSON object."), code="invalid_json")
-    for key in raw:
-        if key not in fields:
-            raise BadRequest(_("This request does not accept the field “%(field)s”.",
-                               field=str(key)[:40]), code="unknown_parameter", param=str(key))
-    parsed: dict[str, Any] = {}
-    for name, spec in fields.items():
-        value = raw.get(name)
-        if value is None:
-            if spec.required:
-                raise BadRequest(_("The field “%(field)s” is required.", field=name),
-                                 code="missing_parameter", param=name)
-            continue
-        parsed[name] = _checked(name, spec, value)
-    return parsed
-
-
-def _checked(name: str, spec: Field, value: Any) -> Any:
-    wrong_type = not isinstance(value, _KINDS[spec.kind]) or (
-        spec.kind == "int" and isinstance(value, bool))
-    if wrong_type:
-        raise BadRequest(_("The field “%(field)s” has the wrong type.", field=name),
-                         code="invalid_parameter", param=name)
-    if spec.kind == "str" and len(value) > spec.max_length:
-        raise BadRequest(_("The field “%(field)s” is too long (at most %(max)s characters).",
-                           field=name, max=spec.max_length), code="invalid_parameter",
-                         param=name)
-    if spec.kind == "int" and (
-        (spec.minimum is not None and value < spec.minimum)
-        or (spec.maximum is not None and value > spec.maximum)
-    ):
-        raise BadRequest(_("The field “%(field)s” is out of range.", field=name),
-                         code="invalid_parameter", param=name)
-    return value
-
+# --- request bodies: see contract.validation (parse_body) and contract.requests -------
 
 def object_id(value: str, prefix: str, what: str) -> str:
     """A Stripe id from a URL or body; anything malformed is simply not found."""

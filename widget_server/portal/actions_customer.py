@@ -3,20 +3,16 @@ See ``portal.actions`` for the steps every action shares and docs/actions.md for
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
-
-from babel import Locale
-from flask import request
 
 from widget_server.billing.errors import CardDeclined, PaymentRequiresAction
 from widget_server.billing_web.errors import api_error
+from widget_server.contract import requests as rq
+from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, current_locale
 from widget_server.portal import bp
 from widget_server.portal.actions import (
-    Field,
     audited,
     chosen_customer,
     confirmed_write,
@@ -36,11 +32,6 @@ from widget_server.portal.actions import (
 )
 from widget_server.portal.serialize import customer_json, invoice_json, payment_method_json
 
-_EMAIL = re.compile(r"\A[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}\Z")
-_PHONE = re.compile(r"\A\+?[0-9 ()./\-]{4,30}\Z")
-ADDRESS_KEYS = ("line1", "line2", "city", "state", "postal_code", "country")
-
-
 # --- card --------------------------------------------------------------------------------
 
 @bp.post("/v1/portal/payment_method/setup_intent")
@@ -49,7 +40,7 @@ def create_setup_intent() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "payment_method.setup_intent", "") as detail:
         require_feature(ctx, "update_card")
-        body = parse_body({"customer": Field("str", max_length=255)})
+        body = parse_body(rq.CustomerRequest)
         customer_id = chosen_customer(ctx, body.get("customer"))
         detail["customer"] = customer_id
         nonce = optional_nonce()
@@ -66,7 +57,8 @@ def list_payment_methods() -> dict[str, Any]:
     """The customer's saved cards, the default first, each saying whether it may be removed."""
     ctx = context()
     require_feature(ctx, "update_card")
-    customer_id = chosen_customer(ctx, request.args.get("customer"))
+    query = validated_query(rq.PaymentMethodsQuery)
+    customer_id = chosen_customer(ctx, query.customer)
     stripe = writer(ctx)
     cards, default = stripe.cards(customer_id)
     live = stripe.live_subscription_ids(customer_id)
@@ -111,8 +103,7 @@ def set_payment_method() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "payment_method.update", "") as detail:
         require_feature(ctx, "update_card")
-        body = parse_body({"payment_method": Field("str", required=True, max_length=255),
-                           "make_default": Field("bool")})
+        body = parse_body(rq.PaymentMethodRequest)
         pm_id = object_id(body["payment_method"], "pm_", "payment_method")
         detail["payment_method"] = pm_id
         stripe = writer(ctx)
@@ -140,7 +131,7 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
     with audited(ctx, "invoice.pay", invoice_id) as detail:
         require_feature(ctx, "pay_failed_invoices")
         nonce = intent_nonce()
-        parse_body({})
+        parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         invoice = owned_invoice(ctx, stripe, invoice_id)
         detail.update(amount=invoice.amount_remaining, currency=invoice.currency)
@@ -177,33 +168,13 @@ def pay_invoice(invoice_id: str) -> dict[str, Any]:
 
 # --- billing details ---------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def country_codes() -> frozenset[str]:
-    codes = (str(code) for code in Locale("en").territories)
-    return frozenset(code for code in codes if re.fullmatch("[A-Z]{2}", code))
-
-
 def _clean_text(body: dict[str, Any], name: str) -> str:
     return str(body[name]).strip()
 
 
 def checked_address(value: dict[str, Any]) -> dict[str, str]:
-    for key, part in value.items():
-        if key not in ADDRESS_KEYS:
-            raise BadRequest(_("The address does not accept the field “%(field)s”.",
-                               field=str(key)[:40]), code="unknown_parameter",
-                             param=f"address[{key}]")
-        if part is not None and (not isinstance(part, str) or len(part) > 200):
-            raise BadRequest(_("This part of the address is not valid."),
-                             code="invalid_parameter", param=f"address[{key}]")
-    address = {k: str(v).strip() for k, v in value.items() if v is not None}
-    country = address.get("country")
-    if country:
-        address["country"] = country.upper()
-        if address["country"] not in country_codes():
-            raise BadRequest(_("Choose a country from the list."), code="invalid_parameter",
-                             param="address[country]")
-    return address
+    """The parts sent, trimmed (``contract.requests.Address`` checked them and the country)."""
+    return {k: str(v).strip() for k, v in value.items() if v is not None}
 
 
 @bp.patch("/v1/portal/customer")
@@ -211,30 +182,16 @@ def update_customer() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "customer.update", "") as detail:
         require_feature(ctx, "billing_details")
-        body = parse_body({
-            "customer": Field("str", max_length=255),
-            "email": Field("str", max_length=320),
-            "name": Field("str", max_length=256),
-            "phone": Field("str", max_length=40),
-            "address": Field("dict"),
-        })
+        body = parse_body(rq.CustomerUpdateRequest)
         customer_id = chosen_customer(ctx, body.pop("customer", None))
         detail.update(customer=customer_id, fields=sorted(body))
         changes: dict[str, Any] = {}
         if "email" in body:
-            email = _clean_text(body, "email")
-            if not _EMAIL.match(email):
-                raise BadRequest(_("Enter a valid email address."), code="invalid_parameter",
-                                 param="email")
-            changes["email"] = email
+            changes["email"] = _clean_text(body, "email")  # its form: contract.requests
         if "name" in body:
             changes["name"] = _clean_text(body, "name")
         if "phone" in body:
-            phone = _clean_text(body, "phone")
-            if phone and not _PHONE.match(phone):
-                raise BadRequest(_("Enter a valid phone number."), code="invalid_parameter",
-                                 param="phone")
-            changes["phone"] = phone
+            changes["phone"] = _clean_text(body, "phone")
         if "address" in body:
             changes["address"] = checked_address(body["address"])
         if not changes:
@@ -249,11 +206,7 @@ def add_tax_id() -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "customer.tax_id.create", "") as detail:
         require_feature(ctx, "billing_details")
-        body = parse_body({
-            "customer": Field("str", max_length=255),
-            "type": Field("str", required=True, max_length=20),
-            "value": Field("str", required=True, max_length=64),
-        })
+        body = parse_body(rq.TaxIdRequest)
         customer_id = chosen_customer(ctx, body.get("customer"))
         if body["type"] not in writer(ctx).tax_id_types():
             raise BadRequest(_("Choose a tax ID type from the list."), code="invalid_parameter",

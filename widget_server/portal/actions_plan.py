@@ -20,11 +20,11 @@ from widget_server.billing.domain import SubscriptionItem as Item
 from widget_server.billing.errors import CardDeclined
 from widget_server.billing.service import BillingService
 from widget_server.billing_web.errors import api_error
+from widget_server.contract import requests as rq
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _
 from widget_server.portal import bp, rules
 from widget_server.portal.actions import (
-    Field,
     audited,
     catalog_prices,
     confirmed_write,
@@ -41,25 +41,9 @@ from widget_server.portal.actions import (
 from widget_server.portal.auth import PortalContext
 from widget_server.portal.previews import preview_json
 
-MAX_QUANTITY = 1_000_000
 PRORATION_DATE_SLACK = 3600  # a preview stays valid for an hour
 _PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
 
-PLAN_FIELDS = {
-    "price": Field("str", required=True, max_length=255),
-    "quantity": Field("int", minimum=1, maximum=MAX_QUANTITY),
-    "item": Field("str", max_length=255),
-}
-QUANTITY_FIELDS = {
-    "quantity": Field("int", required=True, minimum=1, maximum=MAX_QUANTITY),
-    "item": Field("str", max_length=255),
-}
-# What the confirm carries back from the preview it showed.
-CONFIRM_FIELDS = {
-    "proration_date": Field("int", minimum=0),
-    "expected_total": Field("int", minimum=-10**12, maximum=10**12),
-    "expected_amount_due": Field("int", minimum=0, maximum=10**12),
-}
 
 
 @dataclass(frozen=True)
@@ -274,7 +258,7 @@ def _confirm(ctx: PortalContext, stripe: BillingService, change: Change,
 def preview_change_plan(sub_id: str) -> dict[str, Any]:
     ctx = context()
     require_feature(ctx, "change_plan")
-    body = parse_body(PLAN_FIELDS)
+    body = parse_body(rq.PlanRequest)
     stripe = writer(ctx)
     return {"preview": _preview(ctx, stripe, plan_change(ctx, stripe, sub_id, body))}
 
@@ -284,7 +268,7 @@ def change_plan(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.change_plan", sub_id) as detail:
         require_feature(ctx, "change_plan")
-        body = parse_body({**PLAN_FIELDS, **CONFIRM_FIELDS})
+        body = parse_body(rq.PlanConfirmRequest)
         detail.update(price=body.get("price"), quantity=body.get("quantity"))
         stripe = writer(ctx)
         return _confirm(ctx, stripe, plan_change(ctx, stripe, sub_id, body), body, detail)
@@ -294,7 +278,7 @@ def change_plan(sub_id: str) -> dict[str, Any]:
 def preview_quantity(sub_id: str) -> dict[str, Any]:
     ctx = context()
     require_feature(ctx, "quantity")
-    body = parse_body(QUANTITY_FIELDS)
+    body = parse_body(rq.QuantityRequest)
     stripe = writer(ctx)
     return {"preview": _preview(ctx, stripe, quantity_change(ctx, stripe, sub_id, body))}
 
@@ -304,7 +288,7 @@ def change_quantity(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.quantity", sub_id) as detail:
         require_feature(ctx, "quantity")
-        body = parse_body({**QUANTITY_FIELDS, **CONFIRM_FIELDS})
+        body = parse_body(rq.QuantityConfirmRequest)
         detail.update(quantity=body["quantity"])
         stripe = writer(ctx)
         return _confirm(ctx, stripe, quantity_change(ctx, stripe, sub_id, body), body, detail)
@@ -316,7 +300,7 @@ def cancel_scheduled_change(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.cancel_change", sub_id):
         require_feature(ctx, "change_plan")
-        parse_body({})
+        parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "cancel_change")

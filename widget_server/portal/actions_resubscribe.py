@@ -19,11 +19,11 @@ from typing import Any
 
 from widget_server.billing.domain import Price, Subscription
 from widget_server.billing.service import BillingService
+from widget_server.contract import requests as rq
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _
 from widget_server.portal import bp, rules
 from widget_server.portal.actions import (
-    Field,
     audited,
     confirmed_write,
     context,
@@ -43,9 +43,6 @@ from widget_server.portal.actions_plan import catalog_price
 from widget_server.portal.actions_subscription import usable_promotion_code
 from widget_server.portal.auth import PortalContext
 from widget_server.portal.serialize import payment_method_json
-
-RESUBSCRIBE_FIELDS = {"price": Field("str", max_length=255),
-                      "promotion_code": Field("str", max_length=100)}
 
 
 def state_token(previous: Subscription, others: Sequence[Subscription]) -> str:
@@ -95,7 +92,7 @@ def preview_resubscribe(sub_id: str) -> dict[str, Any]:
     """What restarting will charge now, to which card, and when it renews."""
     ctx = context()
     require_feature(ctx, "resubscribe")
-    body = parse_body(RESUBSCRIBE_FIELDS)
+    body = parse_body(rq.ResubscribeRequest)
     stripe = writer(ctx)
     previous, _others, price, promo_id = _choice(ctx, stripe, sub_id, body)
     preview = stripe.preview_new_subscription(previous, price.id if price else None, promo_id)
@@ -123,7 +120,7 @@ def resubscribe(sub_id: str) -> dict[str, Any]:
     with audited(ctx, "subscription.resubscribe", sub_id) as detail:
         require_feature(ctx, "resubscribe")
         intent_nonce()  # still required: a page that sends none is out of date
-        body = parse_body(RESUBSCRIBE_FIELDS)
+        body = parse_body(rq.ResubscribeRequest)
         detail.update(price=body.get("price"), promotion_code=body.get("promotion_code"))
         stripe = writer(ctx)
         previous, others, price, promo_id = _choice(ctx, stripe, sub_id, body)

@@ -7,16 +7,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import request
-
 from widget_server.billing.domain import Subscription
 from widget_server.billing.service import BillingService
 from widget_server.billing.writes import Coupon, PromotionCode
+from widget_server.contract import requests as rq
+from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, ngettext
 from widget_server.portal import bp
 from widget_server.portal.actions import (
-    Field,
     audited,
     confirmed_write,
     context,
@@ -30,28 +29,17 @@ from widget_server.portal.actions import (
     writer,
 )
 
-# Stripe's cancellation_details.feedback values.
-CANCEL_REASONS = ("too_expensive", "missing_features", "switched_service", "unused",
-                  "customer_service", "too_complex", "low_quality", "other")
-MAX_COMMENT = 500
 MAX_PAUSE_SECONDS = 2 * 366 * 86400
 
 
 # --- cancel, resume, retention -----------------------------------------------------------
-
-CANCEL_FIELDS = {
-    "at_period_end": Field("bool"),
-    "reason": Field("str", max_length=40),
-    "comment": Field("str", max_length=MAX_COMMENT),
-}
-
 
 @bp.post("/v1/portal/subscriptions/<sub_id>/cancel")
 def cancel(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.cancel", sub_id) as detail:
         require_feature(ctx, "cancellation")
-        body = parse_body(CANCEL_FIELDS)
+        body = parse_body(rq.CancelRequest)
         at_period_end = body.get("at_period_end", True)
         reason, comment = body.get("reason"), (body.get("comment") or "").strip() or None
         detail.update(at_period_end=at_period_end, reason=reason)
@@ -60,9 +48,6 @@ def cancel(sub_id: str) -> dict[str, Any]:
         if reason is not None or comment is not None:
             require_feature(ctx, "cancellation_reason",
                             param="reason" if reason is not None else "comment")
-        if reason is not None and reason not in CANCEL_REASONS:
-            raise BadRequest(_("Choose one of the listed reasons."), code="invalid_reason",
-                             param="reason")
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "cancel")
@@ -88,7 +73,7 @@ def resume(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.resume", sub_id):
         require_feature(ctx, "undo_cancel")
-        parse_body({})
+        parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "resume")
@@ -123,7 +108,7 @@ def retention_used(sub: Subscription, coupon_id: str) -> bool:
 def retention_offer() -> dict[str, Any]:
     """The coupon to offer before a cancel is confirmed, or null."""
     ctx = context()
-    sub_id = request.args.get("subscription", "")
+    sub_id = validated_query(rq.RetentionOfferQuery).subscription
     coupon_id = str(ctx.settings.get("retention_coupon") or "")
     if not ctx.settings.get("retention_offer") or not coupon_id:
         return {"offer": None}
@@ -138,13 +123,6 @@ def retention_offer() -> dict[str, Any]:
 
 
 # --- discounts -----------------------------------------------------------------------------
-
-DISCOUNT_FIELDS = {
-    "code": Field("str", max_length=100),
-    "coupon": Field("str", max_length=100),
-    "retention": Field("bool"),
-}
-
 
 def check_coupon_applies(coupon: Coupon, product_ids: set[str], param: str) -> None:
     if not coupon.valid:
@@ -178,7 +156,7 @@ def usable_promotion_code(stripe: BillingService, code: str, customer_id: str,
 def apply_discount(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.discount", sub_id) as detail:
-        body = parse_body(DISCOUNT_FIELDS)
+        body = parse_body(rq.DiscountRequest)
         retention = body.get("retention") is True
         if retention:
             require_feature(ctx, "retention_offer", param="retention")
@@ -231,7 +209,7 @@ def pause(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.pause", sub_id) as detail:
         require_feature(ctx, "pause")
-        body = parse_body({"resumes_at": Field("int", minimum=0)})
+        body = parse_body(rq.PauseRequest)
         resumes_at = body.get("resumes_at")
         detail.update(resumes_at=resumes_at)
         now = int(time.time())
@@ -254,7 +232,7 @@ def unpause(sub_id: str) -> dict[str, Any]:
     ctx = context()
     with audited(ctx, "subscription.unpause", sub_id):
         require_feature(ctx, "pause")
-        parse_body({})
+        parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
         require_action(ctx, sub, "unpause")
