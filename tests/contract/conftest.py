@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import create_account
+from tests.helpers import create_account
 from widget_server import db
 from widget_server.accounts import AccountService, secret_box
 from widget_server.features import FEATURES

@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import make_test_app
+from tests.helpers import make_test_app
 from tests.contract.conftest import Contract
 from tests.contract.support import body_schema, concrete, operations, wrong_type
 from widget_server import db
