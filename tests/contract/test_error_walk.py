@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import make_test_app
 from tests.contract.conftest import Contract
 from tests.contract.support import body_schema, concrete, operations, wrong_type
+from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.sandbox import SandboxServer
 
