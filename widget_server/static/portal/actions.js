@@ -316,7 +316,8 @@
           var preview = result.preview || {};
           dlg.step([h("div", { class: "wsp-preview" },
             h("ul", { class: "wsp-summary" }, (preview.summary || []).map(function (entry) {
-              return h("li", { class: "wsp-summary-" + (entry.tone || "info"), text: entry.text });
+              return h("li", { class: "wsp-summary-" + (entry.tone || "info") },
+                dom.bidiText(entry.text));
             })),
             h("dl", { class: "wsp-totals" }, h("div", {}, h("dt", { text: t("Due now") }),
               h("dd", { class: "wsp-strong", "data-testid": "due-now",

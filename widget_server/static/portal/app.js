@@ -226,7 +226,9 @@
           if (dialog) { dialog.busy(false); dialog.error(errorMessage(error)); }
           else notices.show(errorMessage(error), "error");
           reportError(spec.event, error);
-          // a refused action means the page was out of date: show what is true now
+          // refused because the page was out of date: the same click cannot succeed, so the
+          // dialog keeps only its way back while the page reloads what is true now
+          if (dialog && error && [403, 404, 409].indexOf(error.status) !== -1) dialog.refused();
           if (error && [402, 403, 404, 409].indexOf(error.status) !== -1) load(true);
           return null;
         });

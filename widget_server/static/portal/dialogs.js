@@ -18,6 +18,7 @@
    * openDialog(ctx, {title, opener}) -> dialog controller
    *   .step(nodes, actions)  replace the body; actions: [{text, variant, submit, onClick}]
    *   .error(message) / .busy(bool) / .close() / .nonce / .onClose(fn) / .body
+   *   .refused()  the server refused the step as out of date: its submit button stays disabled
    *   .aside(fn)  step aside while fn() runs (a 3-D Secure challenge): a modal dialog sits in
    *               the browser's top layer and makes the rest of the page inert, so Stripe.js's
    *               challenge would be unreachable under it; it comes back when fn's promise ends
@@ -124,6 +125,13 @@
       closeButton.disabled = isBusy;
     }
 
+    function refused() {
+      Array.prototype.forEach.call(footer.querySelectorAll("button[type=submit]"), function (btn) {
+        btn.disabled = true;
+        btn.dataset.wspWasDisabled = "1";
+      });
+    }
+
     function close() {
       if (resizeObserver) resizeObserver.disconnect();
       if (dialog.open) dialog.close();
@@ -185,6 +193,7 @@
 
     var controller = {
       step: step, error: error, busy: busy, close: close, body: body, aside: aside,
+      refused: refused,
       nonce: dom.nonce(),
       onClose: function (fn) { closeCallbacks.push(fn); },
       isOpen: function () { return dialog.open; }
