@@ -38,8 +38,7 @@
       state: { portal: null, invoices: null, invoicesError: null },
       api: parts.api.createApi({ apiBase: options.apiBase || "", token: options.token,
         locale: explicitLocale }),
-      openDialog: null,
-      lastAnchor: null
+      openDialog: null
     };
     var view = h("div", { class: "wsp-view" });
     var root = h("div", { class: "wsp", lang: explicitLocale || null });

@@ -7,7 +7,8 @@
   var viewport = parts.viewport;
   var framed = viewport.framed;
 
-  /** Where the user last interacted (document Y), so framed dialogs and notices appear there. */
+  /** Where the user last interacted (document Y): where a framed dialog opens when the host
+   *  does not report its viewport (an older loader). */
   function anchorY(node) {
     if (!node || !node.isConnected) return null;
     var rect = node.getBoundingClientRect();
@@ -158,7 +159,6 @@
 
     if (ctx.openDialog) ctx.openDialog.close();
     ctx.root.appendChild(dialog);
-    ctx.lastAnchor = anchor;
     if (framed() && viewport.hostView()) {
       // placed before it opens, so the focus it takes does not scroll the host elsewhere first
       dialog.style.position = "absolute";
