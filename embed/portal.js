@@ -55,6 +55,21 @@
 
     function init() {
       if (ready && token) post({ type: "init", token: token.token, locale: token.locale, debug: !!o.debug });
+      view();
+    }
+
+    // Tell the frame where the host's viewport is (it is as tall as its content), so its
+    // dialogs and notices open where the user looks.
+    var viewQueued = false;
+    function view() {
+      if (!viewQueued && frame && ready && token) {
+        viewQueued = true;
+        w.requestAnimationFrame(function () {
+          viewQueued = false;
+          if (frame) frame.contentWindow.postMessage({ type: "viewport",
+            top: -frame.getBoundingClientRect().top, height: w.innerHeight }, ORIGIN);
+        });
+      }
     }
 
     function onMessage(e) {
@@ -66,6 +81,10 @@
         init();
       } else if (m.type == "resize") {
         frame.style.height = Math.min(Math.max(+m.height || 0, 0), max) + "px";
+        view();
+      } else if (m.type == "reveal") {
+        var top = frame.getBoundingClientRect().top, a = top + (+m.top || 0), b = top + (+m.bottom || 0);
+        if (a < 0 || b > w.innerHeight) w.scrollBy(0, (a + b - w.innerHeight) / 2);
       } else if (m.type == "event") {
         emit(m.event, m.response);
       } else if (m.type == "pre_event") {
@@ -107,6 +126,8 @@
       frame.style.cssText = "display:block;width:100%;border:0;height:150px;color-scheme:normal";
       node.appendChild(frame);
       w.addEventListener("message", onMessage);
+      w.addEventListener("scroll", view, true);
+      w.addEventListener("resize", view);
     }
 
     var body = {
@@ -143,6 +164,8 @@
         if (dead) return;
         dead = true;
         w.removeEventListener("message", onMessage);
+        w.removeEventListener("scroll", view, true);
+        w.removeEventListener("resize", view);
         clear();
         mounts = mounts.filter(function (m) { return m.node !== node; });
       }

@@ -13,6 +13,7 @@ function fakeNode(tag) {
     appendChild(c) { c.parentNode = this; this.children.push(c); return c; },
     removeChild(c) { this.children = this.children.filter((x) => x !== c); c.parentNode = null; },
     setAttribute(k, v) { this.attrs[k] = v; },
+    getBoundingClientRect() { return this.rect || { top: 0, height: 0 }; },
     querySelector(sel) {
       const cls = sel.replace(/^\./, "");
       const walk = (n) => n.children.flatMap((c) => [c, ...walk(c)]);
@@ -34,7 +35,9 @@ function load({ response, globals = {} } = {}) {
     addEventListener() {},
   };
   const window = {
-    ...globals, listeners: [],
+    ...globals, listeners: [], innerHeight: 800, scrolled: [],
+    requestAnimationFrame: (fn) => setTimeout(fn, 0),
+    scrollBy(x, y) { this.scrolled.push(y); },
     addEventListener(type, fn) { this.listeners.push(fn); },
     removeEventListener(type, fn) { this.listeners = this.listeners.filter((f) => f !== fn); },
   };
@@ -114,8 +117,34 @@ test("messages from another origin or window are ignored; the frame's are handle
   assert.equal(frame.style.height, "500px");
   send({ type: "pre_event", id: "7", event: "pre_cancel", response: {} });
   await tick();
-  assert.deepEqual(posted.at(-1), [{ type: "veto_result", id: "7", allow: false }, ORIGIN]);
+  assert.deepEqual(posted.find((m) => m[0].type === "veto_result"),
+    [{ type: "veto_result", id: "7", allow: false }, ORIGIN]);
   assert.deepEqual(events, ["pre_cancel"]);
+});
+
+test("the frame learns where the host's viewport is and may ask the host to scroll", async () => {
+  const { window, byId } = load();
+  window.WidgetServer.mount("#target", { account: "acct_1", email: "a@x", hash: "h" });
+  await tick();
+  const frame = byId.target.children[0];
+  frame.rect = { top: 150, height: 1200 };
+  const posted = [];
+  frame.contentWindow = {
+    postMessage: (msg, target) => posted.push(JSON.parse(JSON.stringify([msg, target]))),
+  };
+  const send = (data, origin = ORIGIN) =>
+    window.listeners.forEach((fn) => fn({ data, origin, source: frame.contentWindow }));
+  send({ type: "ready" });
+  await tick();
+  assert.deepEqual(posted.at(-1), [{ type: "viewport", top: -150, height: 800 }, ORIGIN]);
+
+  // the challenge Stripe.js centres in the frame: frame y 456..744 is host y 606..894
+  send({ type: "reveal", top: 456, bottom: 744 }, "https://evil.example");
+  assert.deepEqual(window.scrolled, []);
+  send({ type: "reveal", top: 456, bottom: 744 });
+  assert.deepEqual(window.scrolled, [350]); // its middle (750) to the window's middle (400)
+  send({ type: "reveal", top: 0, bottom: 300 }); // already in view: no scroll
+  assert.deepEqual(window.scrolled, [350]);
 });
 
 test("Servicebot settings auto-mount on their element", async () => {

@@ -59,3 +59,13 @@ def test_unknown_customer_is_a_404(demo_app):
 
 def test_demo_routes_exist_only_in_demo_mode(client):
     assert client.get("/demo/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/demo/", f"/demo/app?customer={DEMO_CUSTOMERS[0]['id']}"])
+def test_demo_pages_use_no_inline_event_handlers(demo_app, path):
+    """The demo pages' CSP allows only nonce'd scripts, so an onchange="…" attribute is dead
+    (the Identify-by / Mode / Language selects once did nothing)."""
+    response = demo_app.test_client().get(path)
+    csp = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert not re.search(r"\son[a-z]+\s*=", response.get_data(as_text=True), re.IGNORECASE)

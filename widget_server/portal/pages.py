@@ -27,7 +27,7 @@ from widget_server.portal.embed_headers import frame_ancestors_header, with_fram
 # The portal app, in load order (each file adds to window.WidgetServerPortalParts; app.js
 # defines window.WidgetServerPortal). Also served concatenated at BUNDLE_PATH.
 PORTAL_SCRIPTS: tuple[str, ...] = (
-    "dom.js", "api.js", "dialogs.js", "render.js", "plans.js", "actions.js",
+    "dom.js", "api.js", "viewport.js", "dialogs.js", "render.js", "plans.js", "actions.js",
     "account-actions.js", "cards.js", "app.js",
 )
 BUNDLE_PATH = "/portal/assets/portal.js"

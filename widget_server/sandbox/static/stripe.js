@@ -41,7 +41,10 @@
     this.handlers = {};
     this.root = null;
     var uid = "sbx-card-" + Math.random().toString(36).slice(2, 8);
-    var root = el("div", { "class": "SandboxCardElement", "data-testid": "card-element" });
+    // Stripe's Element styles itself inside its own iframe; the stand-in styles itself inline,
+    // a label above each input, so no label is clipped by the input beside it.
+    var root = el("div", { "class": "SandboxCardElement", "data-testid": "card-element",
+      style: "display:grid;gap:10px" });
     this.fields = {};
     var specs = [
       ["number", "Card number", "cc-number", "1234 1234 1234 1234"],
@@ -51,12 +54,14 @@
     var self = this;
     specs.forEach(function (spec) {
       var id = uid + "-" + spec[0];
-      var label = el("label", { "for": id }, spec[1]);
+      var label = el("label", { "for": id, style: "font-size:13px" }, spec[1]);
       var input = el("input", { id: id, name: spec[0], autocomplete: spec[2],
-        inputmode: "numeric", placeholder: spec[3], "aria-label": spec[1] });
+        inputmode: "numeric", placeholder: spec[3], "aria-label": spec[1],
+        style: "box-sizing:border-box;width:100%;padding:6px 8px;font:inherit;" +
+          "border:1px solid #d0d5dd;border-radius:6px" });
       input.addEventListener("input", function () { self._emitChange(); });
       self.fields[spec[0]] = input;
-      var wrap = el("div", { "class": "SandboxCardElement-field" });
+      var wrap = el("div", { "class": "SandboxCardElement-field", style: "display:grid;gap:4px" });
       wrap.appendChild(label);
       wrap.appendChild(input);
       root.appendChild(wrap);
@@ -124,7 +129,8 @@
       var frame = el("iframe", { title: "3D Secure authentication", name: "sandbox-3ds",
         src: API_BASE + "/js/v3/authenticate/" + encodeURIComponent(intentId) + "#" +
           encodeURIComponent(clientSecret),
-        style: "width:min(26rem,calc(100vw - 2rem));height:18rem;border:0;" +
+        style: "width:min(26rem,calc(100vw - 2rem));height:min(23rem,calc(100vh - 2rem));" +
+          "border:0;" +
           "border-radius:10px;background:#fff;box-shadow:0 12px 40px rgba(0,0,0,.35)" });
       function onMessage(event) {
         var data = event.data || {};

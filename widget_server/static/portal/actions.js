@@ -55,7 +55,8 @@
       return { text: text || t("Cancel"), variant: "secondary", onClick: dlg.close };
     }
 
-    function lead(text) { return h("p", { class: "wsp-lead", text: text }); }
+    /** The dialog's first sentence: a string, or nodes from dom.sentence (isolated values). */
+    function lead(text) { return h("p", { class: "wsp-lead" }, text); }
 
     /** Preview, then confirm with what was shown: the proration date and the amounts. A 409
      *  preview_stale (Stripe would now charge something else) shows the fresh preview. */
@@ -191,9 +192,10 @@
       function confirmStep() {
         var reasonName = dom.uid("wsp-reason");
         var comment = h("textarea", { class: "wsp-input", rows: "3", maxlength: "500" });
-        var nodes = [h("div", { class: "wsp-alert wsp-alert-warning" }, h("p", { text: immediate
+        var nodes = [h("div", { class: "wsp-alert wsp-alert-warning" }, h("p", {}, immediate
           ? t("Your subscription will be canceled immediately and you will lose access right away.")
-          : t("Your subscription stays active until %(date)s and will not renew.", { date: endDate }) }))];
+          : dom.sentence(t("Your subscription stays active until %(date)s and will not renew."),
+            { date: endDate })))];
         if (settings().cancellation_reason) {
           nodes.push(h("fieldset", { class: "wsp-fieldset" },
             h("legend", { text: t("Why are you canceling? (optional)") }),
@@ -243,7 +245,8 @@
     }
 
     function resume(sub, opener) {
-      simpleConfirm(t("Resume subscription"), t("Your subscription will continue and renew on %(date)s.",
+      simpleConfirm(t("Resume subscription"),
+        dom.sentence(t("Your subscription will continue and renew on %(date)s."),
         { date: sub.current_period_end_display || dom.formatDate(sub.current_period_end, ctx.locale) }),
       t("Resume subscription"), { event: "resume", path: subPath(sub, "resume"), body: {},
         payload: { subscription: sub.id } }, opener);
@@ -253,7 +256,7 @@
       var change = sub.scheduled_change || {};
       var plans = (change.items || []).map(function (item) { return item.plan; }).join(", ");
       simpleConfirm(t("Keep current plan"),
-        t("The change to %(plan)s on %(date)s will be canceled. Your plan stays as it is.",
+        dom.sentence(t("The change to %(plan)s on %(date)s will be canceled. Your plan stays as it is."),
           { plan: plans, date: change.date_display || "" }),
       t("Keep current plan"), { event: "cancel_change", path: subPath(sub, "cancel_change"),
         body: {}, payload: { subscription: sub.id } }, opener);
@@ -269,8 +272,10 @@
       var invoice = sub.open_invoice || {};
       var pm = ctx.state.portal.payment_method;
       simpleConfirm(t("Pay invoice"), pm
-        ? t("Pay %(amount)s now with %(card)s?", { amount: invoice.amount_display, card: pm.display })
-        : t("Pay %(amount)s now with your saved payment method?", { amount: invoice.amount_display }),
+        ? dom.sentence(t("Pay %(amount)s now with %(card)s?"),
+          { amount: invoice.amount_display, card: pm.display })
+        : dom.sentence(t("Pay %(amount)s now with your saved payment method?"),
+          { amount: invoice.amount_display }),
       t("Pay %(amount)s", { amount: invoice.amount_display }), { event: "pay_invoice", idempotent: true,
         path: "/v1/portal/invoices/" + encodeURIComponent(invoice.id) + "/pay", body: {}, reload: true,
         payload: { subscription: sub.id, invoice: invoice.id } }, opener);
@@ -311,7 +316,8 @@
           var preview = result.preview || {};
           dlg.step([h("div", { class: "wsp-preview" },
             h("ul", { class: "wsp-summary" }, (preview.summary || []).map(function (entry) {
-              return h("li", { class: "wsp-summary-" + (entry.tone || "info"), text: entry.text });
+              return h("li", { class: "wsp-summary-" + (entry.tone || "info") },
+                dom.bidiText(entry.text));
             })),
             h("dl", { class: "wsp-totals" }, h("div", {}, h("dt", { text: t("Due now") }),
               h("dd", { class: "wsp-strong", "data-testid": "due-now",

@@ -38,8 +38,7 @@
       state: { portal: null, invoices: null, invoicesError: null },
       api: parts.api.createApi({ apiBase: options.apiBase || "", token: options.token,
         locale: explicitLocale }),
-      openDialog: null,
-      lastAnchor: null
+      openDialog: null
     };
     var view = h("div", { class: "wsp-view" });
     var root = h("div", { class: "wsp", lang: explicitLocale || null });
@@ -226,7 +225,9 @@
           if (dialog) { dialog.busy(false); dialog.error(errorMessage(error)); }
           else notices.show(errorMessage(error), "error");
           reportError(spec.event, error);
-          // a refused action means the page was out of date: show what is true now
+          // refused because the page was out of date: the same click cannot succeed, so the
+          // dialog keeps only its way back while the page reloads what is true now
+          if (dialog && error && [403, 404, 409].indexOf(error.status) !== -1) dialog.refused();
           if (error && [402, 403, 404, 409].indexOf(error.status) !== -1) load(true);
           return null;
         });

@@ -22,7 +22,7 @@
             title: card.removable ? null
               : t("A subscription needs this card. Add another card and make it the default first.") }));
         return h("li", { class: "wsp-card-row", "data-card": card.id },
-          h("div", {}, h("p", { class: "wsp-strong", text: card.display || "" }),
+          h("div", {}, h("p", { class: "wsp-strong" }, dom.isolate(card.display || "")),
             h("p", { class: "wsp-muted", text: [card.expires_display
               ? t("Expires %(date)s", { date: card.expires_display }) : null,
             card.default ? t("Default") : null].filter(Boolean).join(" \u00b7 ") })),

@@ -4,12 +4,11 @@
   var dom = parts.dom;
   var h = dom.h;
 
-  /** True inside an iframe: the frame is as tall as its content, so "centred" may be off-screen. */
-  function framed() {
-    try { return window.parent !== window; } catch (e) { return true; }
-  }
+  var viewport = parts.viewport;
+  var framed = viewport.framed;
 
-  /** Where the user last interacted (document Y), so framed dialogs and notices appear there. */
+  /** Where the user last interacted (document Y): where a framed dialog opens when the host
+   *  does not report its viewport (an older loader). */
   function anchorY(node) {
     if (!node || !node.isConnected) return null;
     var rect = node.getBoundingClientRect();
@@ -20,6 +19,7 @@
    * openDialog(ctx, {title, opener}) -> dialog controller
    *   .step(nodes, actions)  replace the body; actions: [{text, variant, submit, onClick}]
    *   .error(message) / .busy(bool) / .close() / .nonce / .onClose(fn) / .body
+   *   .refused()  the server refused the step as out of date: its submit button stays disabled
    *   .aside(fn)  step aside while fn() runs (a 3-D Secure challenge): a modal dialog sits in
    *               the browser's top layer and makes the rest of the page inert, so Stripe.js's
    *               challenge would be unreachable under it; it comes back when fn's promise ends
@@ -54,14 +54,28 @@
       submitHandler();
     }
 
+    /**
+     * In a frame, put the dialog where the user looks: centred in the host's viewport as the
+     * loader reports it (the frame grows if the dialog needs more room, and the host scrolls if
+     * it still is not in view), else beside the control that opened it.
+     */
     function place() {
       if (!framed()) return;
-      var height = dialog.offsetHeight;
-      var top = Math.max(16, (anchor === null ? 16 : anchor - height / 2));
+      var view = viewport.hostView();
+      var height, top;
+      if (view) {
+        dialog.style.maxHeight = Math.max(240, view.height - 32) + "px";
+        height = dialog.offsetHeight;
+        top = Math.max(16, view.top + Math.max(16, (view.height - height) / 2));
+      } else {
+        height = dialog.offsetHeight;
+        top = Math.max(16, (anchor === null ? 16 : anchor - height / 2));
+      }
       dialog.style.position = "absolute";
-      dialog.style.top = Math.round(top) + "px";
+      dialog.style.top = Math.round(top + window.scrollY) + "px";
       dialog.style.marginBlock = "0";
-      ctx.root.style.minHeight = Math.round(top + height + 24) + "px";
+      ctx.root.style.minHeight = Math.round(top + window.scrollY + height + 24) + "px";
+      if (view && dialog.open && !dialog.hidden) viewport.reveal(top, top + height);
     }
 
     function step(nodes, actions) {
@@ -112,6 +126,13 @@
       closeButton.disabled = isBusy;
     }
 
+    function refused() {
+      Array.prototype.forEach.call(footer.querySelectorAll("button[type=submit]"), function (btn) {
+        btn.disabled = true;
+        btn.dataset.wspWasDisabled = "1";
+      });
+    }
+
     function close() {
       if (resizeObserver) resizeObserver.disconnect();
       if (dialog.open) dialog.close();
@@ -138,7 +159,13 @@
 
     if (ctx.openDialog) ctx.openDialog.close();
     ctx.root.appendChild(dialog);
-    ctx.lastAnchor = anchor;
+    if (framed() && viewport.hostView()) {
+      // placed before it opens, so the focus it takes does not scroll the host elsewhere first
+      dialog.style.position = "absolute";
+      dialog.style.marginBlock = "0";
+      dialog.style.top = Math.round(Math.max(16, viewport.hostView().top + 16) + window.scrollY) +
+        "px";
+    }
     dialog.showModal();
     if (typeof ResizeObserver === "function") {
       resizeObserver = new ResizeObserver(place);
@@ -158,7 +185,7 @@
         }
         return value;
       }
-      return Promise.resolve().then(fn).then(back, function (failure) {
+      return viewport.revealOverlays(fn).then(back, function (failure) {
         back(null);
         throw failure;
       });
@@ -166,6 +193,7 @@
 
     var controller = {
       step: step, error: error, busy: busy, close: close, body: body, aside: aside,
+      refused: refused,
       nonce: dom.nonce(),
       onClose: function (fn) { closeCallbacks.push(fn); },
       isOpen: function () { return dialog.open; }
@@ -174,11 +202,73 @@
     return controller;
   }
 
-  /** The notice region: visible toasts that screen readers announce (aria-live). */
+  var CONTROLS = "button, a[href], input, select, textarea, summary, [role=menuitem], [tabindex]";
+
+  /** True when the vertical band [top, bottom] over [left, right] covers one of the controls. */
+  function coversControl(controls, left, right, top, bottom) {
+    return controls.some(function (rect) {
+      return rect.width > 0 && rect.height > 0 && rect.left < right && rect.right > left &&
+        rect.top < bottom && rect.bottom > top;
+    });
+  }
+
+  /**
+   * The notice region: visible toasts that screen readers announce (aria-live). A toast sits in
+   * the part of the portal the user sees (the host's viewport in iframe mode) and never on top
+   * of a control the user may need next (the "Pay now" the message asks for): it takes the
+   * lowest free band of the visible part, and goes into the page flow when there is none.
+   */
   function createNotices(ctx) {
     var polite = h("div", { class: "wsp-notices", role: "status", "aria-live": "polite" });
     var assertive = h("div", { class: "wsp-notices", role: "alert", "aria-live": "assertive" });
     var holder = h("div", { class: "wsp-notice-holder" }, polite, assertive);
+    var scheduled = false;
+    var stopWatching = null;
+    var resizeObserver = null;
+
+    function shown() { return !!holder.querySelector(".wsp-notice"); }
+
+    function place() {
+      scheduled = false;
+      holder.classList.remove("wsp-notice-holder-inflow");
+      holder.style.top = holder.style.bottom = "";
+      if (!shown()) return;
+      var band = viewport.visible();
+      var rect = holder.getBoundingClientRect();
+      var height = rect.height;
+      var controls = Array.prototype.filter.call(ctx.root.querySelectorAll(CONTROLS),
+        function (node) { return !holder.contains(node); })
+        .map(function (node) { return node.getBoundingClientRect(); });
+      for (var top = band.bottom - height - 16; top >= band.top + 8; top -= 8) {
+        if (!coversControl(controls, rect.left, rect.right, top - 4, top + height + 4)) {
+          holder.style.top = Math.round(top) + "px";
+          holder.style.bottom = "auto";
+          return;
+        }
+      }
+      holder.classList.add("wsp-notice-holder-inflow"); // no free band: above the portal
+    }
+
+    function schedule() {
+      if (scheduled) return;
+      scheduled = true;
+      window.requestAnimationFrame(place);
+    }
+
+    function watch(on) {
+      if (on && !stopWatching) {
+        stopWatching = viewport.onChange(schedule);
+        if (typeof ResizeObserver === "function") {
+          resizeObserver = new ResizeObserver(schedule); // re-rendered content moves controls
+          resizeObserver.observe(ctx.root);
+        }
+      } else if (!on && stopWatching) {
+        stopWatching();
+        stopWatching = null;
+        if (resizeObserver) resizeObserver.disconnect();
+        resizeObserver = null;
+      }
+    }
 
     function show(message, kind) {
       if (!message) return;
@@ -189,16 +279,17 @@
         h("p", { text: message }),
         h("button", { type: "button", class: "wsp-icon-btn", "aria-label": ctx.t("Dismiss"),
           on: { click: function () { remove(); } } }, "\u00d7"));
-      function remove() { if (notice.parentNode) notice.parentNode.removeChild(notice); }
-      if (framed() && ctx.lastAnchor !== null && ctx.lastAnchor !== undefined) {
-        // above the control the user just used, never on top of it (it may be needed next)
-        holder.style.top = Math.max(8, Math.round(ctx.lastAnchor - 96)) + "px";
+      function remove() {
+        if (notice.parentNode) notice.parentNode.removeChild(notice);
+        if (!shown()) watch(false);
       }
       dom.clear(region).appendChild(notice);
+      watch(true);
+      place();
       if (kind !== "error") setTimeout(remove, 8000);
     }
 
-    return { node: holder, show: show };
+    return { node: holder, show: show, place: place };
   }
 
   /**

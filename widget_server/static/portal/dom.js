@@ -81,6 +81,59 @@
     };
   }
 
+  /**
+   * A name, date, range or amount from Stripe or the owner, set in a sentence: the <bdi> keeps
+   * it in its own direction, so in Arabic "Team" and "28/11/2026 – 28/12/2026" stay whole.
+   */
+  function isolate(value) {
+    return h("bdi", { text: value === null || value === undefined ? "" : String(value) });
+  }
+
+  /** sentence(t(msgid), vars): the translated sentence as nodes (text, never markup), each
+   *  variable isolated (a node passed as a variable is used as it is). */
+  function sentence(template, vars) {
+    template = String(template);
+    var out = [];
+    var last = 0;
+    template.replace(/%\((\w+)\)s/g, function (match, name, offset) {
+      var value = Object.prototype.hasOwnProperty.call(vars, name) ? vars[name] : null;
+      out.push(template.slice(last, offset));
+      out.push(value === null || value === undefined ? match
+        : value.nodeType ? value : isolate(value));
+      last = offset + match.length;
+      return match;
+    });
+    out.push(template.slice(last));
+    return out.filter(function (part) { return part !== ""; });
+  }
+
+  /**
+   * Server text whose values are wrapped in Unicode isolates (FSI ... PDI, see
+   * portal/previews.py) as nodes: each isolate becomes a <bdi>, so it also wraps as one unit.
+   */
+  function bidiText(text) {
+    var stack = [[]];
+    String(text || "").split(/([\u2068\u2069])/).forEach(function (part) {
+      if (part === "\u2068") {
+        stack.push([]);
+      } else if (part === "\u2069" && stack.length > 1) {
+        var inner = append(h("bdi"), stack.pop());
+        // like FSI: the first strong letter decides, nested isolates included (else ltr)
+        var strong = /[A-Za-z\u00c0-\u02af\u0370-\u058f\u200e\u0590-\u08ff\u200f\u3040-\u9fff]/
+          .exec(inner.textContent);
+        inner.dir = strong && /[\u0590-\u08ff\u200f]/.test(strong[0]) ? "rtl" : "ltr";
+        stack[stack.length - 1].push(inner);
+      } else if (part && part !== "\u2069") {
+        stack[stack.length - 1].push(part);
+      }
+    });
+    while (stack.length > 1) { // an isolate left open: keep its text
+      var rest = stack.pop();
+      stack[stack.length - 1].push(append(h("bdi"), rest));
+    }
+    return stack[0];
+  }
+
   /** A date for a Unix timestamp, in the portal's locale (used when the server sent none). */
   function formatDate(timestamp, locale) {
     if (!timestamp) return "";
@@ -134,6 +187,7 @@
   parts.dom = {
     h: h, append: append, clear: clear, replaceChildren: replaceChildren, safeUrl: safeUrl,
     externalLink: externalLink, translator: translator, formatDate: formatDate, uid: uid,
-    nonce: nonce, field: field, button: button, N_: N_
+    nonce: nonce, field: field, button: button, N_: N_, isolate: isolate, sentence: sentence,
+    bidiText: bidiText
   };
 })(window.WidgetServerPortalParts = window.WidgetServerPortalParts || {});

@@ -7,6 +7,10 @@
  *  frame -> host    {type: "pre_event", id, event, response}
  *  host -> frame    {type: "veto_result", id, allow}
  *  frame -> host    {type: "resize", height}
+ *  host -> frame    {type: "viewport", top, height}      the host's viewport in frame
+ *                                                          coordinates (on scroll and resize)
+ *  frame -> host    {type: "reveal", top, bottom}        scroll the host until this band of
+ *                                                          the frame is in view
  * After init, every message goes to that exact origin and incoming ones must come from it.
  */
 (function () {
@@ -79,6 +83,9 @@
     if (hostOrigin === null) {
       if (data.type !== "init" || typeof data.token !== "string" || !data.token) return;
       hostOrigin = event.origin;
+      window.WidgetServerPortalParts.viewport.connect(function (top, bottom) {
+        post({ type: "reveal", top: top, bottom: bottom });
+      });
       watchHeight();
       window.WidgetServerPortal.mount(container, {
         apiBase: window.location.origin,
@@ -91,7 +98,9 @@
       return;
     }
     if (event.origin !== hostOrigin) return;
-    if (data.type === "veto_result" && Object.prototype.hasOwnProperty.call(pending, data.id)) {
+    if (data.type === "viewport") {
+      window.WidgetServerPortalParts.viewport.update(Number(data.top), Number(data.height));
+    } else if (data.type === "veto_result" && Object.prototype.hasOwnProperty.call(pending, data.id)) {
       pending[data.id](data.allow);
     }
   }

@@ -97,10 +97,10 @@
 
   function sideView(ctx, side) {
     side = side || {};
-    var quantity = side.quantity > 1 ? ctx.t("%(quantity)s \u00d7 %(price)s",
-      { quantity: side.quantity, price: side.plan || "" }) : side.plan || "";
+    var quantity = side.quantity > 1 ? dom.sentence(ctx.t("%(quantity)s \u00d7 %(price)s"),
+      { quantity: side.quantity, price: side.plan || "" }) : dom.isolate(side.plan || "");
     return h("div", { class: "wsp-change-side" },
-      h("p", { class: "wsp-strong", text: quantity }),
+      h("p", { class: "wsp-strong" }, quantity),
       h("p", { class: "wsp-muted", text: [side.amount_display, side.interval_display]
         .filter(Boolean).join(" ") }));
   }
@@ -111,11 +111,11 @@
   function previewView(ctx, preview) {
     preview = preview || {};
     var lines = (preview.lines || []).map(function (line) {
-      return h("tr", {}, h("td", { text: line.description || "" }),
+      return h("tr", {}, h("td", {}, dom.bidiText(line.description)),
         h("td", { class: "wsp-num", text: line.amount_display || "" }));
     });
     var summary = (preview.summary || []).map(function (entry) {
-      return h("li", { class: "wsp-summary-" + (entry.tone || "info"), text: entry.text || "" });
+      return h("li", { class: "wsp-summary-" + (entry.tone || "info") }, dom.bidiText(entry.text));
     });
     var change = preview.from && preview.to ? h("div", { class: "wsp-change" },
       sideView(ctx, preview.from), h("span", { class: "wsp-change-arrow", "aria-hidden": "true",
@@ -135,8 +135,8 @@
         preview.credited ? h("div", {}, h("dt", { text: ctx.t("Credited to your balance") }),
           h("dd", { text: preview.credited_display || "" })) : null,
         next ? h("div", {}, h("dt", { text: ctx.t("Next invoice") }),
-          h("dd", { text: ctx.t("%(amount)s on %(date)s", { amount: next,
-            date: preview.next_invoice.date_display || "" }) })) : null));
+          h("dd", {}, dom.sentence(ctx.t("%(amount)s on %(date)s"), { amount: next,
+            date: preview.next_invoice.date_display || "" }))) : null));
   }
 
   function itemChooser(ctx, items, onChange) {

@@ -53,7 +53,7 @@
   }
 
   function quantityText(ctx, item) {
-    return ctx.t("%(quantity)s × %(price)s", { quantity: item.quantity,
+    return dom.sentence(ctx.t("%(quantity)s × %(price)s"), { quantity: item.quantity,
       price: (item.price || {}).amount_display || "" });
   }
 
@@ -86,12 +86,13 @@
           h("p", { class: "wsp-alert-title", text: first
             ? t("Your subscription starts once its first payment is made.")
             : t("Your last payment failed.") }),
-          h("p", { text: payButton && first
-            ? t("Pay the open invoice of %(amount)s to start your subscription.",
+          h("p", {}, payButton && first
+            ? dom.sentence(t("Pay the open invoice of %(amount)s to start your subscription."),
               { amount: sub.open_invoice.amount_display })
-            : payButton ? t("Pay the open invoice of %(amount)s to keep your subscription active.",
+            : payButton ? dom.sentence(
+              t("Pay the open invoice of %(amount)s to keep your subscription active."),
               { amount: sub.open_invoice.amount_display })
-            : t("Please update your payment method to keep your subscription active.") })),
+            : t("Please update your payment method to keep your subscription active."))),
         payButton));
     } else if (failed) {
       out.push(h("div", { class: "wsp-alert wsp-alert-error wsp-banner" },
@@ -101,20 +102,20 @@
       var until = sub.pause_collection.resumes_at_display ||
         (sub.pause_collection.resumes_at && dom.formatDate(sub.pause_collection.resumes_at, ctx.locale));
       out.push(h("div", { class: "wsp-alert wsp-alert-warning wsp-banner" },
-        h("p", { text: until ? t("Payments are paused until %(date)s.", { date: until })
-          : t("Payments are paused.") })));
+        h("p", {}, until ? dom.sentence(t("Payments are paused until %(date)s."), { date: until })
+          : t("Payments are paused."))));
     }
     if (sub.scheduled_change) {
       var plans = (sub.scheduled_change.items || []).map(function (item) { return item.plan; });
       out.push(h("div", { class: "wsp-alert wsp-alert-info wsp-banner" },
-        h("p", { text: t("Your plan changes to %(plan)s on %(date)s.", { plan: plans.join(", "),
-          date: sub.scheduled_change.date_display || "" }) })));
+        h("p", {}, dom.sentence(t("Your plan changes to %(plan)s on %(date)s."),
+          { plan: plans.join(", "), date: sub.scheduled_change.date_display || "" }))));
     }
     if (!isEnded(sub) && (sub.cancel_at_period_end || sub.cancel_at)) {
       var ends = sub.cancel_at ? dom.formatDate(sub.cancel_at, ctx.locale)
         : displayDate(ctx, sub.current_period_end_display, sub.current_period_end);
       out.push(h("div", { class: "wsp-alert wsp-alert-info wsp-banner" },
-        h("p", { text: t("Your subscription will end on %(date)s.", { date: ends }) })));
+        h("p", {}, dom.sentence(t("Your subscription will end on %(date)s."), { date: ends }))));
     }
     return out;
   }
@@ -144,9 +145,9 @@
       return h("li", { class: "wsp-item" },
         h("div", {},
           h("p", { class: "wsp-item-name", text: (item.product || {}).name || "" }),
-          h("p", { class: "wsp-muted", text: item.quantity > 1
-            ? quantityText(ctx, item) + " " + ((item.price || {}).interval_display || "")
-            : priceLine(item) })),
+          h("p", { class: "wsp-muted" }, item.quantity > 1
+            ? [quantityText(ctx, item), " ", (item.price || {}).interval_display || ""]
+            : priceLine(item))),
         h("p", { class: "wsp-item-amount", text: item.amount_display || "" }));
     }));
   }
@@ -232,7 +233,8 @@
       h("span", { class: "wsp-card-brand wsp-card-brand-" + String(pm.brand || "card")
         .replace(/[^a-z]/g, ""), "aria-hidden": "true", text: brandBadge(pm.brand) }),
       h("div", {},
-        h("p", { class: "wsp-strong", text: pm.display || ("\u2022\u2022\u2022\u2022 " + pm.last4) }),
+        h("p", { class: "wsp-strong" },
+          dom.isolate(pm.display || ("\u2022\u2022\u2022\u2022 " + pm.last4))),
         pm.expires_display || pm.exp_month ? h("p", { class: "wsp-muted", text:
           t("Expires %(date)s", { date: pm.expires_display || pm.exp_month + "/" + pm.exp_year }) })
           : null))
@@ -326,8 +328,10 @@
               dom.formatDate(inv.created, ctx.locale) }),
             h("td", { "data-label": headers[1] }, h("span", { class: "wsp-mono",
               text: inv.number || "\u2014" }), inv.plans_display || inv.period_display
-              ? h("span", { class: "wsp-muted wsp-invoice-for", text: [inv.plans_display,
-                inv.period_display].filter(Boolean).join(" \u00b7 ") }) : null),
+              ? h("span", { class: "wsp-muted wsp-invoice-for" },
+                [inv.plans_display, inv.period_display].filter(Boolean).map(function (part, i) {
+                  return [i ? " \u00b7 " : null, dom.isolate(part)];
+                })) : null),
             h("td", { "data-label": headers[2], class: "wsp-num", text: inv.total_display || "" }),
             h("td", { "data-label": headers[3] }, badge(inv.status, inv.status_display)),
             h("td", { class: "wsp-links" }, links));
