@@ -161,3 +161,28 @@ def test_a_declined_upgrade_changes_nothing(portal: Portal) -> None:
     assert "your plan was not changed" in error_of(response)["message"]
     assert portal.item_price("sub_demo_ana") == "price_pro_monthly"
     assert portal.subscription("sub_demo_ana")["status"] == "active"
+
+
+def test_change_plan_never_duplicates_another_live_subscription(portal: Portal) -> None:
+    """Ivan has Pro monthly and Team yearly: Team -> Pro yearly would leave him two live Pro
+    subscriptions, so it is neither offered nor accepted (409, as a resubscribe is)."""
+    team = "/v1/portal/subscriptions/sub_demo_ivan_team"
+    for path in (f"{team}/change_plan/preview", f"{team}/change_plan"):
+        refused = portal.post(path, customer="cus_demo_ivan",
+                              json={"price": "price_pro_yearly", "quantity": 1})
+        assert refused.status_code == 409, refused.get_json()
+        error = error_of(refused)
+        assert error["code"] == "duplicate_subscription"
+        assert error["message"].startswith("You already have a live subscription to this plan")
+    assert portal.item_price("sub_demo_ivan_team") == "price_team_yearly"
+    view = portal.client.get("/v1/portal", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ivan')}"}).get_json()
+    subs = {s["id"]: s for s in view["subscriptions"]}
+    options = subs["sub_demo_ivan_team"]["items"][0]["plan_options"]
+    assert not {"price_pro_monthly", "price_pro_yearly"} & set(options)
+    assert "price_team_monthly" in options and "price_starter_yearly" in options
+    assert subs["sub_demo_ivan_team"]["actions"]["change_plan"] is True
+    german = portal.call("POST", f"{team}/change_plan/preview", "cus_demo_ivan",
+                         json={"price": "price_pro_yearly", "quantity": 1},
+                         **{"Accept-Language": "de"})
+    assert error_of(german)["message"] != error["message"]  # translated

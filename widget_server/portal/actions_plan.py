@@ -10,6 +10,7 @@ card leaves the plan as it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -28,6 +29,7 @@ from widget_server.portal.actions import (
     catalog_prices,
     confirmed_write,
     context,
+    customer_subscriptions,
     date,
     not_found,
     owned_subscription,
@@ -114,15 +116,21 @@ def catalog_price(ctx: PortalContext, stripe: StripeWriter, price_id: str,
     return found
 
 
-def check_replacement(ctx: PortalContext, sub: Subscription, item: Item, price: Price) -> None:
-    """A base plan is replaced only by a base plan, an add-on only by its own prices, and
-    never by a price another item has (the subscription must stay valid)."""
+def check_replacement(ctx: PortalContext, sub: Subscription, item: Item, price: Price,
+                      others: Sequence[Subscription]) -> None:
+    """The rules of ``rules.plan_options``, each refusal with its own code: never a price
+    another item has, never a product the customer holds on another live subscription (409,
+    as a resubscribe would be), an add-on never in place of a plan, and only the plan item
+    moves to another product (the subscription keeps exactly one plan)."""
     if price.id != item.price.id and any(i.price.id == price.id for i in sub.items):
         raise BadRequest(_("This plan is already part of your subscription."),
                          code="price_already_on_subscription", param="price")
     if price.id == item.price.id:
         return
-    if not rules.plan_options(sub, item, [price], ctx.settings):
+    if price.product.id in rules.live_product_ids(sub, others):
+        raise Conflict(_("You already have a live subscription to this plan. Reload the page "
+                         "to see it."), code="duplicate_subscription")
+    if not rules.plan_options(sub, item, [price], ctx.settings, others):
         if rules.is_addon(price.product, ctx.settings):
             raise BadRequest(_("An add-on cannot replace your plan."),
                              code="addon_not_allowed", param="price")
@@ -170,10 +178,11 @@ def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_
 def plan_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
                 body: dict[str, Any]) -> Change:
     sub = owned_subscription(ctx, stripe, sub_id)
-    require_action(ctx, sub, "change_plan")
+    others = customer_subscriptions(ctx, stripe, sub.customer_id)
+    require_action(ctx, sub, "change_plan", others)
     item = choose_item(sub, body.get("item"))
     price = catalog_price(ctx, stripe, body["price"], sub.currency)
-    check_replacement(ctx, sub, item, price)
+    check_replacement(ctx, sub, item, price, others)
     quantity = body.get("quantity", item.quantity if price.product.adjustable_quantity else 1)
     if "quantity" in body and quantity != item.quantity:
         require_feature(ctx, "quantity", param="quantity")

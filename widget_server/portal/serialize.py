@@ -34,7 +34,7 @@ from widget_server.i18n import (
 )
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.models import Account
-from widget_server.portal.rules import describe, has_open_invoice, is_addon
+from widget_server.portal.rules import describe, has_open_invoice, is_addon, plan_options
 
 JSON = dict[str, Any]
 
@@ -228,7 +228,10 @@ def subscription_json(
             "resumes_at": pause.resumes_at,
             "resumes_at_display": _date(pause.resumes_at, locale),
         } if pause is not None else None,
-        "items": [item_json(item, locale, settings) for item in sub.items],
+        # the prices each item may switch to (the plan picker shows only these)
+        "items": [{**item_json(item, locale, settings), "plan_options": [
+            p.id for p in plan_options(sub, item, catalog, settings, others)]
+            if catalog is not None else None} for item in sub.items],
         "discounts": [discount_json(d, locale) for d in sub.discounts],
         "latest_invoice_id": sub.latest_invoice_id,
         "open_invoice": {
