@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from test_action_support import Portal, error_of
@@ -186,3 +187,31 @@ def test_change_plan_never_duplicates_another_live_subscription(portal: Portal) 
                          json={"price": "price_pro_yearly", "quantity": 1},
                          **{"Accept-Language": "de"})
     assert error_of(german)["message"] != error["message"]  # translated
+
+
+def test_a_plan_change_in_a_trial_charges_nothing_and_bills_at_trial_end(
+        portal: Portal) -> None:
+    """Ben is trialing Pro monthly (a $0 trial invoice): Pro yearly applies now, nothing is
+    charged or credited (no paid time), the trial goes on, and its end bills the new plan."""
+    ben = "/v1/portal/subscriptions/sub_demo_ben"
+    body = {"price": "price_pro_yearly"}
+    before = portal.subscription("sub_demo_ben")
+    shown = preview(portal, f"{ben}/change_plan", body, customer="cus_demo_ben")
+    assert (shown["amount_due"], shown["total"], shown["credited"]) == (0, 0, 0)
+    assert shown["lines"] == [] and shown["in_trial"] is True
+    assert shown["trial_end"] == before["trial_end"]
+    assert shown["next_invoice"]["date"] == before["trial_end"]
+    assert shown["next_invoice"]["amount"] == 29000
+    assert shown["summary"][0]["text"].startswith("Nothing is charged now. Your trial")
+    response = confirm(portal, f"{ben}/change_plan", body, shown, customer="cus_demo_ben")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["subscription"]["state"] == "trialing"
+    after = portal.subscription("sub_demo_ben")
+    assert after["latest_invoice"] == before["latest_invoice"]  # no invoice, no charge
+    assert (after["status"], after["trial_end"]) == ("trialing", before["trial_end"])
+    assert portal.item_price("sub_demo_ben") == "price_pro_yearly"
+    portal.control("POST", "/clock", json={
+        "advance_seconds": before["trial_end"] - int(time.time()) + 3600})
+    first = latest_invoice(portal, "sub_demo_ben")
+    assert (first["status"], first["amount_paid"]) == ("paid", shown["next_invoice"]["amount"])
+    assert portal.subscription("sub_demo_ben")["status"] == "active"

@@ -13,6 +13,11 @@ says is what the update does:
   (``billing_cycle_anchor[type]=now``, a hash in this API version): the invoice credits the
   unused time and charges a new period.
 - at period end: nothing is charged now; the next invoice bills the new plan.
+- in a trial: the items change now with ``proration_behavior=none`` and the billing cycle
+  anchor unchanged. A trial is free, so there is no paid time to credit or charge (Stripe
+  prorates paid time only), and API 2026-10-28 refuses an anchor before ``trial_end``
+  (``subscription_update_trial_after_billing_cycle_anchor``). The trial continues; its end
+  invoices the new plan, whatever its interval.
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ class ItemChangePlan:
     at_period_end: bool
     proration_date: int | None  # None at period end
     restarts_cycle: bool  # an interval change: billing_cycle_anchor=now
+    in_trial: bool = False  # applies now, billed from the trial's end (nothing due now)
 
     def items(self) -> list[dict[str, Any]]:
         return [{"id": self.item.id, "price": self.price_id, "quantity": self.quantity}]
 
     def preview_details(self) -> dict[str, Any]:
-        if self.at_period_end:
+        if self.at_period_end or self.in_trial:
             return {"items": self.items(), "proration_behavior": "none"}
         details: dict[str, Any] = {"items": self.items(), "proration_behavior": "always_invoice",
                                    "proration_date": self.proration_date}
@@ -51,7 +57,8 @@ class ItemChangePlan:
 
     def update_params(self) -> dict[str, Any]:
         params = self.preview_details()
-        params["payment_behavior"] = "pending_if_incomplete"
+        if not self.in_trial:  # a trial change creates no invoice to wait for
+            params["payment_behavior"] = "pending_if_incomplete"
         return params
 
 
@@ -81,6 +88,7 @@ class ChangePreview:
     lines: tuple[PreviewLine, ...]
     next_invoice_date: int | None
     next_invoice_amount: int | None  # None when Stripe cannot say yet (a new cycle)
+    trial_end: int | None = None  # a change in a trial: the trial continues until then
 
     @property
     def other_pending(self) -> int:
@@ -132,6 +140,13 @@ def preview_from_invoices(
     `lines_of` gives every line of an invoice: Stripe embeds the first 10 only, so the writer
     passes a function that pages through the rest."""
     sub = plan.subscription
+    if plan.in_trial:  # nothing now: the first invoice after the trial bills the new plan
+        assert renewal is not None
+        return ChangePreview(
+            currency=renewal.currency, applies_at_period_end=False, proration_date=None,
+            total=0, amount_due=0, balance_applied=0, credited=0, lines=(),
+            next_invoice_date=sub.trial_end, next_invoice_amount=int(renewal.amount_due),
+            trial_end=sub.trial_end)
     if plan.at_period_end or now_invoice is None:
         assert renewal is not None
         return ChangePreview(

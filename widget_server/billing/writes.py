@@ -192,7 +192,7 @@ class StripeWriter(PaymentWrites):
         with stripe_errors():
             first = self.v1.invoices.create_preview(cast(Any, {
                 **base, "subscription_details": plan.preview_details()}))
-            if plan.at_period_end:
+            if plan.at_period_end or plan.in_trial:
                 return preview_from_invoices(plan, None, first, lines_of=self._all_lines)
             renewal = None
             if not plan.restarts_cycle:

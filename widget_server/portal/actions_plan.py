@@ -10,6 +10,7 @@ card leaves the plan as it was.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -163,8 +164,17 @@ def checked_proration_date(item: Item, value: int | None) -> int:
     return value
 
 
+def in_trial(sub: Subscription) -> bool:
+    return sub.status == "trialing" and (sub.trial_end or 0) > time.time()
+
+
 def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_end: bool,
           proration_date: int | None) -> Change:
+    if in_trial(sub):  # nothing was paid: the change applies now and is billed at trial end
+        return Change(ItemChangePlan(
+            subscription=sub, item=item, price_id=price.id, quantity=quantity,
+            at_period_end=False, proration_date=None, restarts_cycle=False, in_trial=True),
+            price)
     restarts = (price.interval, price.interval_count) != (item.price.interval,
                                                            item.price.interval_count)
     plan = ItemChangePlan(
@@ -260,6 +270,10 @@ def _confirm(ctx: PortalContext, stripe: StripeWriter, change: Change,
         message = (_("Quantity changed to %(quantity)s.", quantity=plan.quantity)
                    if change.price.id == plan.item.price.id
                    else _("Your plan is now %(plan)s.", plan=name))
+        if plan.in_trial:
+            message = " ".join((message, _(
+                "Your trial continues until %(date)s; nothing is charged before then.",
+                date=date(sub.trial_end) or "")))
         return subscription_response(ctx, updated, message)
     invoice = updated.latest_invoice
     secret = invoice.payment_client_secret if invoice is not None else None

@@ -90,7 +90,10 @@ def summary(preview: ChangePreview, kind: str, new_price: Price, quantity: int,
 
     shown_card = payment_method_json(card)
     card_text = iso(shown_card["display"]) if shown_card is not None else None
-    if preview.applies_at_period_end:
+    if preview.trial_end:
+        say(_("Nothing is charged now. Your trial continues until %(date)s, then the new "
+              "plan is billed.", date=_date(preview.trial_end) or ""))
+    elif preview.applies_at_period_end:
         say(_("Nothing is charged now. Your plan changes on %(date)s.",
               date=_date(preview.next_invoice_date) or ""))
     elif preview.amount_due > 0:
@@ -111,7 +114,8 @@ def summary(preview: ChangePreview, kind: str, new_price: Price, quantity: int,
     if preview.other_pending:
         say(_("This includes %(amount)s of earlier changes that were not billed yet.",
               amount=_money(preview.other_pending, cur)), "warning")
-    if kind == "interval_change" and not preview.applies_at_period_end:
+    if kind == "interval_change" and not preview.applies_at_period_end \
+            and not preview.trial_end:
         say(_("A new billing period starts today."))
     if preview.next_invoice_amount is not None and preview.next_invoice_date:
         say(_("Your next invoice: %(amount)s on %(date)s.",
@@ -137,6 +141,8 @@ def preview_json(plan: ItemChangePlan, preview: ChangePreview, new_price: Price,
         "from": side_json(plan.item.price, plan.item.quantity),
         "to": side_json(new_price, plan.quantity),
         "applies_at_period_end": preview.applies_at_period_end,
+        "in_trial": preview.trial_end is not None,
+        "trial_end": preview.trial_end,
         "effective_date": preview.next_invoice_date if preview.applies_at_period_end
         else preview.proration_date,
         "effective_date_display": _date(preview.next_invoice_date
