@@ -215,3 +215,50 @@ def test_a_plan_change_in_a_trial_charges_nothing_and_bills_at_trial_end(
     first = latest_invoice(portal, "sub_demo_ben")
     assert (first["status"], first["amount_paid"]) == ("paid", shown["next_invoice"]["amount"])
     assert portal.subscription("sub_demo_ben")["status"] == "active"
+
+
+def test_discounts_and_credit_are_lines_that_add_up_to_the_charge(portal: Portal) -> None:
+    """Hana has WELCOME20: monthly -> yearly shows the discount as a line, and the lines add
+    up, to the cent, to what is due now and then charged."""
+    hana = "/v1/portal/subscriptions/sub_demo_hana"
+    body = {"price": "price_starter_yearly"}
+    shown = preview(portal, f"{hana}/change_plan", body, customer="cus_demo_hana")
+    kinds = [line["kind"] for line in shown["lines"]]
+    assert kinds.count("discount") == 1, shown["lines"]
+    discount = next(line for line in shown["lines"] if line["kind"] == "discount")
+    assert discount["amount"] < 0 and "WELCOME20" in discount["description"]
+    assert sum(line["amount"] for line in shown["lines"]) == shown["total"] == \
+        shown["amount_due"]
+    response = confirm(portal, f"{hana}/change_plan", body, shown, customer="cus_demo_hana")
+    assert response.status_code == 200, response.get_json()
+    assert latest_invoice(portal, "sub_demo_hana")["amount_paid"] == shown["amount_due"]
+
+
+def test_account_credit_used_for_a_charge_is_a_line(portal: Portal) -> None:
+    down = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
+    confirm(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"}, down)
+    body = {"price": "price_pro_yearly"}
+    shown = preview(portal, f"{ANA}/change_plan", body)
+    credit = [line for line in shown["lines"] if line["kind"] == "balance"]
+    assert len(credit) == 1 and -credit[0]["amount"] == shown["balance_applied"] > 0
+    assert sum(line["amount"] for line in shown["lines"]) == shown["amount_due"] > 0
+    response = confirm(portal, f"{ANA}/change_plan", body, shown)
+    assert response.status_code == 200, response.get_json()
+    assert latest_invoice(portal, "sub_demo_ana")["amount_paid"] == shown["amount_due"]
+
+
+def test_a_credit_is_not_promised_to_a_renewal_another_subscription_bills_before(
+        portal: Portal) -> None:
+    """Ivan: Team yearly (2 seats) -> Starter yearly credits his balance; his Pro monthly
+    renews first and uses that credit, so no amount is promised for the Team renewal."""
+    portal.configure(quantity=True)
+    team = "/v1/portal/subscriptions/sub_demo_ivan_team"
+    shown = preview(portal, f"{team}/change_plan",
+                    {"price": "price_starter_yearly", "quantity": 1}, customer="cus_demo_ivan")
+    assert shown["credited"] > 0 and shown["credit_shared"] is True
+    assert shown["next_invoice"]["amount"] is None
+    texts = [entry["text"] for entry in shown["summary"]]
+    assert any("another of your subscriptions" in text for text in texts), texts
+    assert not any(text.startswith("Your next invoice:") for text in texts), texts
+    alone = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
+    assert alone["credit_shared"] is False and alone["next_invoice"]["amount"] is not None

@@ -64,7 +64,9 @@ class ItemChangePlan:
 
 @dataclass(frozen=True)
 class PreviewLine:
-    kind: str  # credit (unused time) | charge (remaining time) | period (a new period)
+    # credit (unused time) | charge (remaining time) | period (a new period) | discount (the
+    # invoice's discounts, one line each) | balance (account credit used for the invoice)
+    kind: str
     amount: int
     price_id: str | None
     quantity: int
@@ -89,6 +91,7 @@ class ChangePreview:
     next_invoice_date: int | None
     next_invoice_amount: int | None  # None when Stripe cannot say yet (a new cycle)
     trial_end: int | None = None  # a change in a trial: the trial continues until then
+    balance_after: int = 0  # the customer's balance after this invoice (negative: credit)
 
     @property
     def other_pending(self) -> int:
@@ -127,6 +130,21 @@ def preview_line(line: stripe.InvoiceLineItem, plan: ItemChangePlan) -> PreviewL
                        this_change=this, description=str(_get(line, "description") or ""))
 
 
+def discount_lines(invoice: stripe.Invoice) -> list[PreviewLine]:
+    """The invoice's discounts (``total_discount_amounts``) as negative lines, so the lines
+    add up to its total; `price_id` carries the discount's id."""
+    found = []
+    for entry in _get(invoice, "total_discount_amounts") or ():
+        amount = int(_get(entry, "amount") or 0)
+        if amount:
+            discount = _get(entry, "discount")
+            found.append(PreviewLine(
+                kind="discount", amount=-amount, price_id=discount if isinstance(
+                    discount, str) else _get(discount, "id"), quantity=1, period_start=0,
+                period_end=0, this_change=True, description=""))
+    return found
+
+
 def _embedded_lines(invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
     return list(invoice.lines.data)
 
@@ -146,20 +164,29 @@ def preview_from_invoices(
             currency=renewal.currency, applies_at_period_end=False, proration_date=None,
             total=0, amount_due=0, balance_applied=0, credited=0, lines=(),
             next_invoice_date=sub.trial_end, next_invoice_amount=int(renewal.amount_due),
-            trial_end=sub.trial_end)
+            trial_end=sub.trial_end,
+            balance_after=int(_get(renewal, "starting_balance") or 0))
     if plan.at_period_end or now_invoice is None:
         assert renewal is not None
         return ChangePreview(
             currency=renewal.currency, applies_at_period_end=True, proration_date=None,
             total=0, amount_due=0, balance_applied=0, credited=0,
-            lines=tuple(preview_line(line, plan) for line in lines_of(renewal)),
+            lines=tuple([preview_line(line, plan) for line in lines_of(renewal)]
+                        + discount_lines(renewal)),
             next_invoice_date=sub.current_period_end,
-            next_invoice_amount=int(renewal.amount_due))
+            next_invoice_amount=int(renewal.amount_due),
+            balance_after=int(_get(renewal, "starting_balance") or 0))
     total = int(now_invoice.total)
     balance = int(_get(now_invoice, "starting_balance") or 0)  # negative: credit held
     due = int(now_invoice.amount_due)
     new_balance = min(total + balance, 0)
-    lines = tuple(preview_line(line, plan) for line in lines_of(now_invoice))
+    applied = max(0, min(-balance, total)) if balance < 0 and total > 0 else 0
+    # the lines add up to what is due now: items, discounts, then the credit used
+    lines = tuple([preview_line(line, plan) for line in lines_of(now_invoice)]
+                  + discount_lines(now_invoice) + ([PreviewLine(
+                      kind="balance", amount=-applied, price_id=None, quantity=1,
+                      period_start=0, period_end=0, this_change=True, description="")]
+                      if applied else []))
     if plan.restarts_cycle:
         ends = [line.period_end for line in lines if line.kind == "period"]
         next_date = max(ends) if ends else None
@@ -176,6 +203,7 @@ def preview_from_invoices(
     return ChangePreview(
         currency=now_invoice.currency, applies_at_period_end=False,
         proration_date=plan.proration_date, total=total, amount_due=due,
-        balance_applied=max(0, min(-balance, total)) if balance < 0 and total > 0 else 0,
+        balance_applied=applied,
         credited=-total if total < 0 else 0, lines=lines,
-        next_invoice_date=next_date, next_invoice_amount=next_amount)
+        next_invoice_date=next_date, next_invoice_amount=next_amount,
+        balance_after=new_balance)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -68,6 +68,7 @@ CONFIRM_FIELDS = {
 class Change:
     plan: ItemChangePlan
     price: Price  # the new price
+    others: Sequence[Subscription] = ()  # the customer's other subscriptions
 
 
 def choose_item(sub: Subscription, item_id: str | None) -> Item:
@@ -206,7 +207,8 @@ def plan_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
         raise BadRequest(_("This is already your plan."), code="no_change", param="price")
     later = bool(ctx.settings.get("downgrade_at_period_end")) and is_downgrade(
         item, price, quantity)
-    return build(sub, item, price, quantity, later, body.get("proration_date"))
+    return replace(build(sub, item, price, quantity, later, body.get("proration_date")),
+                   others=others)
 
 
 def quantity_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
@@ -218,7 +220,9 @@ def quantity_change(ctx: PortalContext, stripe: StripeWriter, sub_id: str,
     if body["quantity"] == item.quantity:
         raise BadRequest(_("This is already your quantity."), code="no_change",
                          param="quantity")
-    return build(sub, item, item.price, body["quantity"], False, body.get("proration_date"))
+    return replace(build(sub, item, item.price, body["quantity"], False,
+                         body.get("proration_date")),
+                   others=customer_subscriptions(ctx, stripe, sub.customer_id))
 
 
 def _preview(ctx: PortalContext, stripe: StripeWriter, change: Change) -> dict[str, Any]:
@@ -226,7 +230,8 @@ def _preview(ctx: PortalContext, stripe: StripeWriter, change: Change) -> dict[s
     card: PaymentMethod | None = None
     if not change.plan.at_period_end:
         card = stripe.paying_card(change.plan.subscription)
-    return preview_json(change.plan, preview, change.price, card, catalog_prices(ctx))
+    return preview_json(change.plan, preview, change.price, card, catalog_prices(ctx),
+                        change.others)
 
 
 def _confirm(ctx: PortalContext, stripe: StripeWriter, change: Change,
@@ -249,7 +254,7 @@ def _confirm(ctx: PortalContext, stripe: StripeWriter, change: Change,
                                "the new amounts and confirm again."), code="preview_stale")
             error.extra = {"preview": preview_json(plan, fresh, change.price,
                                                    stripe.paying_card(sub),
-                                                   catalog_prices(ctx))}
+                                                   catalog_prices(ctx), change.others)}
             raise error
     if sub.schedule_id:  # a pending downgrade is replaced by this change
         stripe.release_schedule(sub.schedule_id)
