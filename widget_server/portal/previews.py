@@ -96,7 +96,7 @@ def credit_lands_elsewhere(preview: ChangePreview, sub: Subscription,
         return False
     return any(o.id != sub.id and o.status in ("active", "trialing", "past_due")
                and not scheduled_to_cancel(o) and o.pause_collection is None
-               and o.current_period_end < due for o in others)
+               and (o.current_period_end or due) < due for o in others)
 
 
 def summary(preview: ChangePreview, kind: str, new_price: Price, quantity: int,
