@@ -59,3 +59,13 @@ def test_unknown_customer_is_a_404(demo_app):
 
 def test_demo_routes_exist_only_in_demo_mode(client):
     assert client.get("/demo/").status_code == 404
+
+
+def test_the_demo_retention_coupon_exists_in_the_seed(sandbox):
+    import stripe
+
+    from widget_server.demo_runner import DEMO_SETTINGS
+
+    client = stripe.StripeClient("sk_test_demo", base_addresses={"api": sandbox.url})
+    coupon = client.v1.coupons.retrieve(DEMO_SETTINGS["retention_coupon"])
+    assert coupon.valid and coupon.percent_off == 50

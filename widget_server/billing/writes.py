@@ -70,6 +70,7 @@ class PromotionCode:
     max_redemptions: int | None
     times_redeemed: int
     coupon: Coupon
+    first_time_only: bool = False  # restrictions.first_time_transaction
 
 
 def _coupon(obj: stripe.Coupon) -> Coupon:
@@ -159,7 +160,17 @@ class StripeWriter(PaymentWrites):
             max_redemptions=stripe_field(promo, "max_redemptions"),
             times_redeemed=int(stripe_field(promo, "times_redeemed") or 0),
             coupon=coupon_obj,
+            first_time_only=bool(stripe_field(stripe_field(promo, "restrictions"),
+                                              "first_time_transaction")),
         )
+
+    def has_paid_before(self, customer_id: str) -> bool:
+        """Whether the customer has a paid invoice with money in it (Stripe then refuses a
+        first-time-only code)."""
+        with stripe_errors():
+            page = self.v1.invoices.list({"customer": customer_id, "status": "paid",
+                                          "limit": 100})
+        return any(int(stripe_field(i, "amount_paid") or 0) > 0 for i in page.data)
 
     def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         """Every subscription of the customer (ended ones too), newest first."""
