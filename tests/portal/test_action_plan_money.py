@@ -262,3 +262,25 @@ def test_a_credit_is_not_promised_to_a_renewal_another_subscription_bills_before
     assert not any(text.startswith("Your next invoice:") for text in texts), texts
     alone = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
     assert alone["credit_shared"] is False and alone["next_invoice"]["amount"] is not None
+
+
+def test_the_open_invoice_of_a_declined_change_says_what_it_is(portal: Portal) -> None:
+    """pending_if_incomplete: the declined change's invoice stays open until Stripe voids it
+    (at most 23 h); paying it applies the change. The invoice list says so."""
+    pm = portal.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000000000000341", "exp_month": 12, "exp_year": 2031}})
+    portal.stripe.v1.payment_methods.attach(pm.id, {"customer": "cus_demo_ana"})
+    portal.stripe.v1.subscriptions.update("sub_demo_ana", {"default_payment_method": pm.id})
+    assert portal.post(f"{ANA}/change_plan", json={"price": "price_pro_yearly"}).status_code \
+        == 402
+    listed = portal.client.get("/v1/portal/invoices", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()["invoices"]
+    open_ = [i for i in listed if i["status"] == "open"]
+    assert len(open_) == 1 and open_[0]["note"].startswith("For a plan change that was not")
+    assert all(i["note"] is None for i in listed if i["status"] != "open")
+    expires = portal.subscription("sub_demo_ana")["pending_update"]["expires_at"]
+    portal.control("POST", "/clock", json={"advance_seconds": expires - int(time.time()) + 60})
+    listed = portal.client.get("/v1/portal/invoices", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()["invoices"]
+    assert [i["status"] for i in listed if i["id"] == open_[0]["id"]] == ["void"]
+    assert all(i["note"] is None for i in listed)

@@ -345,8 +345,11 @@ def portal_payload(
 
 
 def invoice_json(invoice: Invoice, locale: str,
-                 products: Mapping[str, Product] | None = None) -> JSON:
-    """One invoice, naming what it is for: its subscription's products and service period."""
+                 products: Mapping[str, Product] | None = None,
+                 pending_until: int | None = None) -> JSON:
+    """One invoice, naming what it is for: its subscription's products and service period.
+    `pending_until`: the invoice is a plan change's, not applied until paid; Stripe voids it
+    then (a note says so)."""
     status = INVOICE_STATUSES.get(invoice.status or "")
     names = [products[p].name for p in invoice.product_ids if products and p in products]
     period = (_("%(start)s \u2013 %(end)s", start=format_date(invoice.service_start, locale),
@@ -373,4 +376,7 @@ def invoice_json(invoice: Invoice, locale: str,
         "hosted_invoice_url": invoice.hosted_invoice_url,
         "invoice_pdf": invoice.invoice_pdf,
         "subscription_id": invoice.subscription_id,
+        "note": _("For a plan change that was not applied: paying it applies the change; "
+                  "unpaid, it is voided on %(date)s.", date=format_date(pending_until, locale))
+        if pending_until else None,
     }

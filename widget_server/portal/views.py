@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response, current_app, jsonify
 
-from widget_server.billing.gateway import gateway_for
+from widget_server.billing.domain import Invoice
+from widget_server.billing.gateway import StripeGateway, gateway_for
 from widget_server.i18n import current_locale
 from widget_server.portal import bp
 from widget_server.portal.auth import portal_context
@@ -42,5 +45,21 @@ def invoices_view() -> Response:
     locale = current_locale()
     # product names come from the cached catalog (no Stripe call when it is warm)
     products = gateway.catalog.products({p for i in invoices for p in i.product_ids})
-    return _private(jsonify({"invoices": [invoice_json(i, locale, products)
+    pending = pending_change_invoices(gateway, context.customer_ids, invoices)
+    return _private(jsonify({"invoices": [invoice_json(i, locale, products, pending.get(i.id))
                                           for i in invoices]}))
+
+
+def pending_change_invoices(gateway: StripeGateway, customer_ids: Sequence[str],
+                            invoices: Sequence[Invoice]) -> dict[str, int]:
+    """Open invoices of a change waiting for its payment (``pending_if_incomplete``), with
+    the time Stripe voids them: paying one applies the change, else it is voided then."""
+    found: dict[str, int] = {}
+    for invoice in invoices:
+        if (invoice.status != "open" or invoice.billing_reason != "subscription_update"
+                or invoice.subscription_id is None):
+            continue
+        sub = gateway.subscription(invoice.subscription_id, customer_ids)
+        if sub.pending_update_expires_at and sub.latest_invoice_id == invoice.id:
+            found[invoice.id] = sub.pending_update_expires_at
+    return found

@@ -327,7 +327,8 @@
             h("td", { "data-label": headers[1] }, h("span", { class: "wsp-mono",
               text: inv.number || "\u2014" }), inv.plans_display || inv.period_display
               ? h("span", { class: "wsp-muted wsp-invoice-for", text: [inv.plans_display,
-                inv.period_display].filter(Boolean).join(" \u00b7 ") }) : null),
+                inv.period_display].filter(Boolean).join(" \u00b7 ") }) : null,
+              inv.note ? h("span", { class: "wsp-muted wsp-invoice-for", text: inv.note }) : null),
             h("td", { "data-label": headers[2], class: "wsp-num", text: inv.total_display || "" }),
             h("td", { "data-label": headers[3] }, badge(inv.status, inv.status_display)),
             h("td", { class: "wsp-links" }, links));
