@@ -69,3 +69,13 @@ def test_demo_pages_use_no_inline_event_handlers(demo_app, path):
     csp = response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";", 1)[0]
     assert not re.search(r"\son[a-z]+\s*=", response.get_data(as_text=True), re.IGNORECASE)
+
+
+def test_the_demo_retention_coupon_exists_in_the_seed(sandbox):
+    import stripe
+
+    from widget_server.demo_runner import DEMO_SETTINGS
+
+    client = stripe.StripeClient("sk_test_demo", base_addresses={"api": sandbox.url})
+    coupon = client.v1.coupons.retrieve(DEMO_SETTINGS["retention_coupon"])
+    assert coupon.valid and coupon.percent_off == 50

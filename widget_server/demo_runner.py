@@ -36,7 +36,7 @@ DEMO_SETTINGS: dict[str, Any] = {
     "coupon_on_resubscribe": True,
     "change_plan_when_canceled": True,
     "retention_offer": True,
-    "retention_coupon": "RETAIN50",
+    "retention_coupon": "retention-50",  # a coupon id of the seed (sandbox/seed.py)
     "pause": True,
     "show_all_invoices": True,
     "debug": True,

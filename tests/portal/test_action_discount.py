@@ -26,8 +26,9 @@ def test_codes_that_cannot_be_used_say_why(portal: Portal) -> None:
     cases = {
         "NOPE": ("invalid_code", "This code is not valid."),
         "SUMMER2025": ("code_expired", "This code has expired."),
-        "OLDCODE": ("code_expired", "This code has expired."),
+        "OLDCODE": ("code_inactive", "This code is no longer active."),
         "VIPBEN": ("code_not_applicable", "This code cannot be used with your account."),
+        "FIRSTORDER": ("code_not_applicable", "This code is only for a customer's first order."),
     }
     for code, (error_code, message) in cases.items():
         response = portal.post(ANA, json={"code": code})
@@ -106,3 +107,14 @@ def test_a_subscription_with_a_discount_takes_no_second_code(portal: Portal) -> 
                            customer="cus_demo_hana", json={"code": "STAY50"})
     assert (response.status_code, error_of(response)["code"]) == (403, "action_not_allowed")
     assert portal.writes() == []
+
+
+def test_a_first_order_code_is_refused_in_the_users_language(portal: Portal) -> None:
+    """Stripe's refusal has no code and English text only; the portal says it itself."""
+    portal.configure(coupons=True)
+    for locale in ("de", "ar"):
+        response = portal.call("POST", ANA, json={"code": "FIRSTORDER"},
+                               **{"Accept-Language": locale})
+        message = error_of(response)["message"]
+        assert response.status_code == 400 and "first" not in message.lower(), message
+        assert "transaction" not in message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.portal.helpers import Portal, error_of
@@ -159,3 +160,125 @@ def test_a_declined_upgrade_changes_nothing(portal: Portal) -> None:
     assert "your plan was not changed" in error_of(response)["message"]
     assert portal.item_price("sub_demo_ana") == "price_pro_monthly"
     assert portal.subscription("sub_demo_ana")["status"] == "active"
+
+
+def test_change_plan_never_duplicates_another_live_subscription(portal: Portal) -> None:
+    """Ivan has Pro monthly and Team yearly: Team -> Pro yearly would leave him two live Pro
+    subscriptions, so it is neither offered nor accepted (409, as a resubscribe is)."""
+    team = "/v1/portal/subscriptions/sub_demo_ivan_team"
+    for path in (f"{team}/change_plan/preview", f"{team}/change_plan"):
+        refused = portal.post(path, customer="cus_demo_ivan",
+                              json={"price": "price_pro_yearly", "quantity": 1})
+        assert refused.status_code == 409, refused.get_json()
+        error = error_of(refused)
+        assert error["code"] == "duplicate_subscription"
+        assert error["message"].startswith("You already have a live subscription to this plan")
+    assert portal.item_price("sub_demo_ivan_team") == "price_team_yearly"
+    view = portal.client.get("/v1/portal", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ivan')}"}).get_json()
+    subs = {s["id"]: s for s in view["subscriptions"]}
+    options = subs["sub_demo_ivan_team"]["items"][0]["plan_options"]
+    assert not {"price_pro_monthly", "price_pro_yearly"} & set(options)
+    assert "price_team_monthly" in options and "price_starter_yearly" in options
+    assert subs["sub_demo_ivan_team"]["actions"]["change_plan"] is True
+    german = portal.call("POST", f"{team}/change_plan/preview", "cus_demo_ivan",
+                         json={"price": "price_pro_yearly", "quantity": 1},
+                         **{"Accept-Language": "de"})
+    assert error_of(german)["message"] != error["message"]  # translated
+
+
+def test_a_plan_change_in_a_trial_charges_nothing_and_bills_at_trial_end(
+        portal: Portal) -> None:
+    """Ben is trialing Pro monthly (a $0 trial invoice): Pro yearly applies now, nothing is
+    charged or credited (no paid time), the trial goes on, and its end bills the new plan."""
+    ben = "/v1/portal/subscriptions/sub_demo_ben"
+    body = {"price": "price_pro_yearly"}
+    before = portal.subscription("sub_demo_ben")
+    shown = preview(portal, f"{ben}/change_plan", body, customer="cus_demo_ben")
+    assert (shown["amount_due"], shown["total"], shown["credited"]) == (0, 0, 0)
+    assert shown["lines"] == [] and shown["in_trial"] is True
+    assert shown["trial_end"] == before["trial_end"]
+    assert shown["next_invoice"]["date"] == before["trial_end"]
+    assert shown["next_invoice"]["amount"] == 29000
+    assert shown["summary"][0]["text"].startswith("Nothing is charged now. Your trial")
+    response = confirm(portal, f"{ben}/change_plan", body, shown, customer="cus_demo_ben")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["subscription"]["state"] == "trialing"
+    after = portal.subscription("sub_demo_ben")
+    assert after["latest_invoice"] == before["latest_invoice"]  # no invoice, no charge
+    assert (after["status"], after["trial_end"]) == ("trialing", before["trial_end"])
+    assert portal.item_price("sub_demo_ben") == "price_pro_yearly"
+    portal.control("POST", "/clock", json={
+        "advance_seconds": before["trial_end"] - int(time.time()) + 3600})
+    first = latest_invoice(portal, "sub_demo_ben")
+    assert (first["status"], first["amount_paid"]) == ("paid", shown["next_invoice"]["amount"])
+    assert portal.subscription("sub_demo_ben")["status"] == "active"
+
+
+def test_discounts_and_credit_are_lines_that_add_up_to_the_charge(portal: Portal) -> None:
+    """Hana has WELCOME20: monthly -> yearly shows the discount as a line, and the lines add
+    up, to the cent, to what is due now and then charged."""
+    hana = "/v1/portal/subscriptions/sub_demo_hana"
+    body = {"price": "price_starter_yearly"}
+    shown = preview(portal, f"{hana}/change_plan", body, customer="cus_demo_hana")
+    kinds = [line["kind"] for line in shown["lines"]]
+    assert kinds.count("discount") == 1, shown["lines"]
+    discount = next(line for line in shown["lines"] if line["kind"] == "discount")
+    assert discount["amount"] < 0 and "WELCOME20" in discount["description"]
+    assert sum(line["amount"] for line in shown["lines"]) == shown["total"] == \
+        shown["amount_due"]
+    response = confirm(portal, f"{hana}/change_plan", body, shown, customer="cus_demo_hana")
+    assert response.status_code == 200, response.get_json()
+    assert latest_invoice(portal, "sub_demo_hana")["amount_paid"] == shown["amount_due"]
+
+
+def test_account_credit_used_for_a_charge_is_a_line(portal: Portal) -> None:
+    down = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
+    confirm(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"}, down)
+    body = {"price": "price_pro_yearly"}
+    shown = preview(portal, f"{ANA}/change_plan", body)
+    credit = [line for line in shown["lines"] if line["kind"] == "balance"]
+    assert len(credit) == 1 and -credit[0]["amount"] == shown["balance_applied"] > 0
+    assert sum(line["amount"] for line in shown["lines"]) == shown["amount_due"] > 0
+    response = confirm(portal, f"{ANA}/change_plan", body, shown)
+    assert response.status_code == 200, response.get_json()
+    assert latest_invoice(portal, "sub_demo_ana")["amount_paid"] == shown["amount_due"]
+
+
+def test_a_credit_is_not_promised_to_a_renewal_another_subscription_bills_before(
+        portal: Portal) -> None:
+    """Ivan: Team yearly (2 seats) -> Starter yearly credits his balance; his Pro monthly
+    renews first and uses that credit, so no amount is promised for the Team renewal."""
+    portal.configure(quantity=True)
+    team = "/v1/portal/subscriptions/sub_demo_ivan_team"
+    shown = preview(portal, f"{team}/change_plan",
+                    {"price": "price_starter_yearly", "quantity": 1}, customer="cus_demo_ivan")
+    assert shown["credited"] > 0 and shown["credit_shared"] is True
+    assert shown["next_invoice"]["amount"] is None
+    texts = [entry["text"] for entry in shown["summary"]]
+    assert any("another of your subscriptions" in text for text in texts), texts
+    assert not any(text.startswith("Your next invoice:") for text in texts), texts
+    alone = preview(portal, f"{ANA}/change_plan", {"price": "price_starter_monthly"})
+    assert alone["credit_shared"] is False and alone["next_invoice"]["amount"] is not None
+
+
+def test_the_open_invoice_of_a_declined_change_says_what_it_is(portal: Portal) -> None:
+    """pending_if_incomplete: the declined change's invoice stays open until Stripe voids it
+    (at most 23 h); paying it applies the change. The invoice list says so."""
+    pm = portal.stripe.v1.payment_methods.create({"type": "card", "card": {
+        "number": "4000000000000341", "exp_month": 12, "exp_year": 2031}})
+    portal.stripe.v1.payment_methods.attach(pm.id, {"customer": "cus_demo_ana"})
+    portal.stripe.v1.subscriptions.update("sub_demo_ana", {"default_payment_method": pm.id})
+    assert portal.post(f"{ANA}/change_plan", json={"price": "price_pro_yearly"}).status_code \
+        == 402
+    listed = portal.client.get("/v1/portal/invoices", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()["invoices"]
+    open_ = [i for i in listed if i["status"] == "open"]
+    assert len(open_) == 1 and open_[0]["note"].startswith("For a plan change that was not")
+    assert all(i["note"] is None for i in listed if i["status"] != "open")
+    expires = portal.subscription("sub_demo_ana")["pending_update"]["expires_at"]
+    portal.control("POST", "/clock", json={"advance_seconds": expires - int(time.time()) + 60})
+    listed = portal.client.get("/v1/portal/invoices", headers={
+        "Authorization": f"Bearer {portal.token('cus_demo_ana')}"}).get_json()["invoices"]
+    assert [i["status"] for i in listed if i["id"] == open_[0]["id"]] == ["void"]
+    assert all(i["note"] is None for i in listed)

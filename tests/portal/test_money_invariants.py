@@ -1,14 +1,17 @@
 """Stateful property tests of the money invariants (DESIGN §6.1), against the sandbox.
 
 A hypothesis ``RuleBasedStateMachine`` drives random sequences of portal actions for one new
-customer: plan, interval and quantity changes confirmed from their preview (sometimes from a
+customer (sometimes in a trial, sometimes with a second live subscription to another
+product): plan, interval and quantity changes confirmed from their preview (sometimes from a
 stale second "tab"), cancels and resumes, resubscribes (double submits, other tabs), failing
 and 3-D Secure cards, paying open invoices, and clock advances through renewals. After every
 step it checks:
 
-- the customer never holds two live subscriptions to one product;
-- every amount a preview showed equals, to the cent, what Stripe then charged or credited
-  (checked right after each confirm);
+- the customer never holds two live subscriptions to one product (a change plan to the other
+  subscription's product is neither offered in ``plan_options`` nor accepted: 409);
+- every amount a preview showed equals, to the cent, what Stripe then charged or credited,
+  and the preview's lines (discounts and account credit included) add up to it; a change in
+  a trial invoices nothing (checked right after each confirm);
 - every subscription shown offers an action or says why it offers none;
 - no request ever answers 5xx.
 
@@ -54,8 +57,9 @@ class PortalMoney(RuleBasedStateMachine):
 
     # --- set-up --------------------------------------------------------------------------
 
-    @initialize(price=st.sampled_from(BASE_PRICES))
-    def new_customer(self, price: str) -> None:
+    @initialize(price=st.sampled_from(BASE_PRICES), trial=st.booleans(),
+                second=st.sampled_from([None, None, *BASE_PRICES]))
+    def new_customer(self, price: str, trial: bool, second: str | None) -> None:
         # a fresh sandbox per example: the clock advances renew every stored subscription,
         # so state left by earlier examples would make later ones slower and slower
         self.portal.control("POST", "/seed")
@@ -63,9 +67,14 @@ class PortalMoney(RuleBasedStateMachine):
         customer = stripe.v1.customers.create({"email": f"{uuid.uuid4().hex[:10]}@example.com"})
         self.customer = customer.id
         self.attach("ok", default=True)
-        stripe.v1.subscriptions.create({"customer": self.customer, "off_session": True,
-                                        "items": [{"price": price, "quantity": 2
-                                                   if "team" in price else 1}]})
+        stripe.v1.subscriptions.create({
+            "customer": self.customer, "off_session": True,
+            "items": [{"price": price, "quantity": 2 if "team" in price else 1}],
+            **({"trial_period_days": 14} if trial else {})})
+        if second is not None and second.split("_")[1] != price.split("_")[1]:
+            # a second live subscription: a change to its product would be a duplicate
+            stripe.v1.subscriptions.create({"customer": self.customer, "off_session": True,
+                                            "items": [{"price": second, "quantity": 1}]})
         self.stale_previews: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
         self.checked_amounts = 0
 
@@ -112,9 +121,19 @@ class PortalMoney(RuleBasedStateMachine):
         """The invoice the change created is exactly the preview (a change that charged or
         credited something always creates one)."""
         invoice = self.latest_invoice(sub_id)
+        lines = sum(line["amount"] for line in shown["lines"])
         if shown["applies_at_period_end"]:
             assert invoice["id"] == before
             return
+        if shown["in_trial"]:  # a trial has no paid time: nothing invoiced, nothing due
+            assert invoice["id"] == before and shown["lines"] == []
+            assert (shown["total"], shown["amount_due"]) == (0, 0)
+            assert self.portal.subscription(sub_id)["status"] == "trialing"
+            event("change in a trial: nothing charged")
+            return
+        if not shown["other_pending"]:  # the lines add up to the charge (or to the credit)
+            assert lines == (shown["amount_due"] if shown["total"] > 0 else shown["total"]), \
+                shown
         assert invoice["id"] != before, "an immediate change creates its invoice"
         assert invoice["total"] == shown["total"], (invoice["total"], shown)
         assert invoice["amount_due"] == shown["amount_due"], (invoice["amount_due"], shown)
@@ -132,7 +151,8 @@ class PortalMoney(RuleBasedStateMachine):
             "expected_amount_due": shown["expected_amount_due"]})
         result = response.get_json()
         if response.status_code == 409:
-            assert result["error"]["code"] in ("preview_stale", "state_changed", "conflict")
+            assert result["error"]["code"] in ("preview_stale", "state_changed", "conflict",
+                                               "duplicate_subscription")
             event(f"confirm refused: {result['error']['code']}")
             return
         if response.status_code in (400, 403):  # the state moved on: expired or not allowed
@@ -163,9 +183,16 @@ class PortalMoney(RuleBasedStateMachine):
             path = f"/v1/portal/subscriptions/{sub['id']}/change_plan"
             body = {"price": price, "item": sub["items"][0]["id"]}
             response = self.call("POST", f"{path}/preview", json=body)
+            offered = price in sub["items"][0]["plan_options"]
+            if response.status_code == 409:  # another live subscription has this product
+                assert response.get_json()["error"]["code"] == "duplicate_subscription"
+                assert not offered, (price, sub["items"][0]["plan_options"])
+                event("change plan refused: duplicate of another subscription")
+                return
             if response.status_code != 200:
                 assert response.status_code in (400, 403), response.get_json()
                 return
+            assert offered, (price, sub["items"][0]["plan_options"])
             shown = response.get_json()["preview"]
             if keep_for_later:  # a second tab that confirms later
                 self.stale_previews.append((sub["id"], path, body, shown))

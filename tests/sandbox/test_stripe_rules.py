@@ -298,3 +298,27 @@ def test_a_trial_end_date_on_update_is_refused_by_name(client):
         client.v1.subscriptions.update("sub_demo_ben", {"trial_end": 1_900_000_000})
     assert (error.value.code, error.value.error.param) == ("parameter_not_emulated",
                                                            "trial_end")
+
+
+def test_a_trial_is_never_prorated_nor_re_anchored(client):
+    """API 2026-10-28: an anchor before trial_end is refused on update and on preview
+    (subscription_update_trial_after_billing_cycle_anchor); a price change in a trial
+    creates no proration (no paid time) and keeps the trial's end as the anchor."""
+    sub = client.v1.subscriptions.retrieve("sub_demo_ben")
+    item = sub["items"].data[0].id
+    change = {"items": [{"id": item, "price": "price_pro_yearly"}],
+              "billing_cycle_anchor": {"type": "now"}, "proration_behavior": "always_invoice"}
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.subscriptions.update("sub_demo_ben", change)
+    assert refused.value.code == "subscription_update_trial_after_billing_cycle_anchor"
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.invoices.create_preview({"subscription": "sub_demo_ben",
+                                           "subscription_details": change})
+    assert refused.value.code == "subscription_update_trial_after_billing_cycle_anchor"
+    del change["billing_cycle_anchor"]
+    updated = client.v1.subscriptions.update("sub_demo_ben", change)
+    assert updated.latest_invoice == sub.latest_invoice  # nothing to invoice
+    assert (updated.status, updated.trial_end) == ("trialing", sub.trial_end)
+    assert updated["items"].data[0].current_period_end == sub.trial_end
+    upcoming = client.v1.invoices.create_preview({"subscription": "sub_demo_ben"})
+    assert [line.amount for line in upcoming.lines.data] == [29000]

@@ -13,6 +13,11 @@ says is what the update does:
   (``billing_cycle_anchor[type]=now``, a hash in this API version): the invoice credits the
   unused time and charges a new period.
 - at period end: nothing is charged now; the next invoice bills the new plan.
+- in a trial: the items change now with ``proration_behavior=none`` and the billing cycle
+  anchor unchanged. A trial is free, so there is no paid time to credit or charge (Stripe
+  prorates paid time only), and API 2026-10-28 refuses an anchor before ``trial_end``
+  (``subscription_update_trial_after_billing_cycle_anchor``). The trial continues; its end
+  invoices the new plan, whatever its interval.
 """
 
 from __future__ import annotations
@@ -41,11 +46,12 @@ class ItemChangePlan:
     at_period_end: bool
     proration_date: int | None  # None at period end
     restarts_cycle: bool  # an interval change: billing_cycle_anchor=now
+    in_trial: bool = False  # applies now, billed from the trial's end (nothing due now)
 
     def preview_details(self) -> InvoiceCreatePreviewParamsSubscriptionDetails:
         items: list[InvoiceCreatePreviewParamsSubscriptionDetailsItem] = [
             {"id": self.item.id, "price": self.price_id, "quantity": self.quantity}]
-        if self.at_period_end:
+        if self.at_period_end or self.in_trial:
             return {"items": items, "proration_behavior": "none"}
         details: InvoiceCreatePreviewParamsSubscriptionDetails = {
             "items": items, "proration_behavior": "always_invoice"}
@@ -64,9 +70,10 @@ class ItemChangePlan:
     def update_params(self) -> SubscriptionUpdateParams:
         """The same fields as ``preview_details``, applied only once the invoice is paid."""
         params: SubscriptionUpdateParams = {
-            "items": [{"id": self.item.id, "price": self.price_id, "quantity": self.quantity}],
-            "payment_behavior": "pending_if_incomplete"}
-        if self.at_period_end:
+            "items": [{"id": self.item.id, "price": self.price_id, "quantity": self.quantity}]}
+        if not self.in_trial:  # a trial change creates no invoice to wait for
+            params["payment_behavior"] = "pending_if_incomplete"
+        if self.at_period_end or self.in_trial:
             params["proration_behavior"] = "none"
             return params
         params["proration_behavior"] = "always_invoice"
@@ -79,7 +86,9 @@ class ItemChangePlan:
 
 @dataclass(frozen=True)
 class PreviewLine:
-    kind: str  # credit (unused time) | charge (remaining time) | period (a new period)
+    # credit (unused time) | charge (remaining time) | period (a new period) | discount (the
+    # invoice's discounts, one line each) | balance (account credit used for the invoice)
+    kind: str
     amount: int
     price_id: str | None
     quantity: int
@@ -103,6 +112,8 @@ class ChangePreview:
     lines: tuple[PreviewLine, ...]
     next_invoice_date: int | None
     next_invoice_amount: int | None  # None when Stripe cannot say yet (a new cycle)
+    trial_end: int | None = None  # a change in a trial: the trial continues until then
+    balance_after: int = 0  # the customer's balance after this invoice (negative: credit)
 
     @property
     def other_pending(self) -> int:
@@ -141,6 +152,21 @@ def preview_line(line: stripe.InvoiceLineItem, plan: ItemChangePlan) -> PreviewL
                        this_change=this, description=str(_get(line, "description") or ""))
 
 
+def discount_lines(invoice: stripe.Invoice) -> list[PreviewLine]:
+    """The invoice's discounts (``total_discount_amounts``) as negative lines, so the lines
+    add up to its total; `price_id` carries the discount's id."""
+    found = []
+    for entry in _get(invoice, "total_discount_amounts") or ():
+        amount = int(_get(entry, "amount") or 0)
+        if amount:
+            discount = _get(entry, "discount")
+            found.append(PreviewLine(
+                kind="discount", amount=-amount, price_id=discount if isinstance(
+                    discount, str) else _get(discount, "id"), quantity=1, period_start=0,
+                period_end=0, this_change=True, description=""))
+    return found
+
+
 def _embedded_lines(invoice: stripe.Invoice) -> list[stripe.InvoiceLineItem]:
     return list(invoice.lines.data)
 
@@ -154,19 +180,35 @@ def preview_from_invoices(
     `lines_of` gives every line of an invoice: Stripe embeds the first 10 only, so the writer
     passes a function that pages through the rest."""
     sub = plan.subscription
+    if plan.in_trial:  # nothing now: the first invoice after the trial bills the new plan
+        assert renewal is not None
+        return ChangePreview(
+            currency=renewal.currency, applies_at_period_end=False, proration_date=None,
+            total=0, amount_due=0, balance_applied=0, credited=0, lines=(),
+            next_invoice_date=sub.trial_end, next_invoice_amount=int(renewal.amount_due),
+            trial_end=sub.trial_end,
+            balance_after=int(_get(renewal, "starting_balance") or 0))
     if plan.at_period_end or now_invoice is None:
         assert renewal is not None
         return ChangePreview(
             currency=renewal.currency, applies_at_period_end=True, proration_date=None,
             total=0, amount_due=0, balance_applied=0, credited=0,
-            lines=tuple(preview_line(line, plan) for line in lines_of(renewal)),
+            lines=tuple([preview_line(line, plan) for line in lines_of(renewal)]
+                        + discount_lines(renewal)),
             next_invoice_date=sub.current_period_end,
-            next_invoice_amount=int(renewal.amount_due))
+            next_invoice_amount=int(renewal.amount_due),
+            balance_after=int(_get(renewal, "starting_balance") or 0))
     total = int(now_invoice.total)
     balance = int(_get(now_invoice, "starting_balance") or 0)  # negative: credit held
     due = int(now_invoice.amount_due)
     new_balance = min(total + balance, 0)
-    lines = tuple(preview_line(line, plan) for line in lines_of(now_invoice))
+    applied = max(0, min(-balance, total)) if balance < 0 and total > 0 else 0
+    # the lines add up to what is due now: items, discounts, then the credit used
+    lines = tuple([preview_line(line, plan) for line in lines_of(now_invoice)]
+                  + discount_lines(now_invoice) + ([PreviewLine(
+                      kind="balance", amount=-applied, price_id=None, quantity=1,
+                      period_start=0, period_end=0, this_change=True, description="")]
+                      if applied else []))
     if plan.restarts_cycle:
         ends = [line.period_end for line in lines if line.kind == "period"]
         next_date = max(ends) if ends else None
@@ -183,6 +225,7 @@ def preview_from_invoices(
     return ChangePreview(
         currency=now_invoice.currency, applies_at_period_end=False,
         proration_date=plan.proration_date, total=total, amount_due=due,
-        balance_applied=max(0, min(-balance, total)) if balance < 0 and total > 0 else 0,
+        balance_applied=applied,
         credited=-total if total < 0 else 0, lines=lines,
-        next_invoice_date=next_date, next_invoice_amount=next_amount)
+        next_invoice_date=next_date, next_invoice_amount=next_amount,
+        balance_after=new_balance)

@@ -85,6 +85,7 @@ class PromotionCode:
     max_redemptions: int | None
     times_redeemed: int
     coupon: Coupon
+    first_time_only: bool = False  # restrictions.first_time_transaction
 
 
 def _coupon(obj: stripe.Coupon) -> Coupon:
@@ -174,7 +175,17 @@ class StripeWriter(PaymentWrites):
             max_redemptions=stripe_field(promo, "max_redemptions"),
             times_redeemed=int(stripe_field(promo, "times_redeemed") or 0),
             coupon=coupon_obj,
+            first_time_only=bool(stripe_field(stripe_field(promo, "restrictions"),
+                                              "first_time_transaction")),
         )
+
+    def has_paid_before(self, customer_id: str) -> bool:
+        """Whether the customer has a paid invoice with money in it (Stripe then refuses a
+        first-time-only code)."""
+        with stripe_errors():
+            page = self.v1.invoices.list({"customer": customer_id, "status": "paid",
+                                          "limit": 100})
+        return any(int(stripe_field(i, "amount_paid") or 0) > 0 for i in page.data)
 
     def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         """Every subscription of the customer (ended ones too), newest first."""
@@ -203,7 +214,7 @@ class StripeWriter(PaymentWrites):
             first = self.v1.invoices.create_preview({
                 "customer": customer, "subscription": subscription,
                 "subscription_details": plan.preview_details()})
-            if plan.at_period_end:
+            if plan.at_period_end or plan.in_trial:
                 return preview_from_invoices(plan, None, first, lines_of=self._all_lines)
             renewal = None
             if not plan.restarts_cycle:

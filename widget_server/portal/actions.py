@@ -204,12 +204,13 @@ def subscription_json(ctx: PortalContext, sub: Subscription,
                       others: Sequence[Subscription] | None = None) -> dict[str, Any]:
     """The same JSON shape as one of ``GET /v1/portal``'s ``subscriptions[]``.
 
-    An ended subscription needs the customer's others to know whether it may be restarted;
-    they are read here when the caller has not.
+    An ended subscription needs the customer's others to know whether it may be restarted,
+    and the plan options leave out products held on another live subscription; they are read
+    here when the caller has not.
     """
     if others is None:
-        others = (writer(ctx).subscriptions_of(sub.customer_id)
-                  if sub.status in rules.ENDED_STATUSES else ())
+        needed = sub.status in rules.ENDED_STATUSES or ctx.settings.get("change_plan") is True
+        others = writer(ctx).subscriptions_of(sub.customer_id) if needed else ()
     return serialize.subscription_json(sub, ctx.settings, locale=current_locale(),
                                        others=others, catalog=catalog_prices(ctx))
 

@@ -10,7 +10,9 @@ card leaves the plan as it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +31,7 @@ from widget_server.portal.actions import (
     catalog_prices,
     confirmed_write,
     context,
+    customer_subscriptions,
     date,
     not_found,
     owned_subscription,
@@ -50,6 +53,7 @@ _PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
 class Change:
     plan: ItemChangePlan
     price: Price  # the new price
+    others: Sequence[Subscription] = ()  # the customer's other subscriptions
 
 
 def choose_item(sub: Subscription, item_id: str | None) -> Item:
@@ -99,15 +103,21 @@ def catalog_price(ctx: PortalContext, stripe: BillingService, price_id: str,
     return found
 
 
-def check_replacement(ctx: PortalContext, sub: Subscription, item: Item, price: Price) -> None:
-    """A base plan is replaced only by a base plan, an add-on only by its own prices, and
-    never by a price another item has (the subscription must stay valid)."""
+def check_replacement(ctx: PortalContext, sub: Subscription, item: Item, price: Price,
+                      others: Sequence[Subscription]) -> None:
+    """The rules of ``rules.plan_options``, each refusal with its own code: never a price
+    another item has, never a product the customer holds on another live subscription (409,
+    as a resubscribe would be), an add-on never in place of a plan, and only the plan item
+    moves to another product (the subscription keeps exactly one plan)."""
     if price.id != item.price.id and any(i.price.id == price.id for i in sub.items):
         raise BadRequest(_("This plan is already part of your subscription."),
                          code="price_already_on_subscription", param="price")
     if price.id == item.price.id:
         return
-    if not rules.plan_options(sub, item, [price], ctx.settings):
+    if price.product.id in rules.live_product_ids(sub, others):
+        raise Conflict(_("You already have a live subscription to this plan. Reload the page "
+                         "to see it."), code="duplicate_subscription")
+    if not rules.plan_options(sub, item, [price], ctx.settings, others):
         if rules.is_addon(price.product, ctx.settings):
             raise BadRequest(_("An add-on cannot replace your plan."),
                              code="addon_not_allowed", param="price")
@@ -140,8 +150,17 @@ def checked_proration_date(item: Item, value: int | None) -> int:
     return value
 
 
+def in_trial(sub: Subscription) -> bool:
+    return sub.status == "trialing" and (sub.trial_end or 0) > time.time()
+
+
 def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_end: bool,
           proration_date: int | None) -> Change:
+    if in_trial(sub):  # nothing was paid: the change applies now and is billed at trial end
+        return Change(ItemChangePlan(
+            subscription=sub, item=item, price_id=price.id, quantity=quantity,
+            at_period_end=False, proration_date=None, restarts_cycle=False, in_trial=True),
+            price)
     restarts = (price.interval, price.interval_count) != (item.price.interval,
                                                            item.price.interval_count)
     plan = ItemChangePlan(
@@ -155,10 +174,11 @@ def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_
 def plan_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
                 body: dict[str, Any]) -> Change:
     sub = owned_subscription(ctx, stripe, sub_id)
-    require_action(ctx, sub, "change_plan")
+    others = customer_subscriptions(ctx, stripe, sub.customer_id)
+    require_action(ctx, sub, "change_plan", others)
     item = choose_item(sub, body.get("item"))
     price = catalog_price(ctx, stripe, body["price"], sub.currency)
-    check_replacement(ctx, sub, item, price)
+    check_replacement(ctx, sub, item, price, others)
     quantity = body.get("quantity", item.quantity if price.product.adjustable_quantity else 1)
     if "quantity" in body and quantity != item.quantity:
         require_feature(ctx, "quantity", param="quantity")
@@ -172,7 +192,8 @@ def plan_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
         raise BadRequest(_("This is already your plan."), code="no_change", param="price")
     later = bool(ctx.settings.get("downgrade_at_period_end")) and is_downgrade(
         item, price, quantity)
-    return build(sub, item, price, quantity, later, body.get("proration_date"))
+    return replace(build(sub, item, price, quantity, later, body.get("proration_date")),
+                   others=others)
 
 
 def quantity_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
@@ -184,7 +205,9 @@ def quantity_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
     if body["quantity"] == item.quantity:
         raise BadRequest(_("This is already your quantity."), code="no_change",
                          param="quantity")
-    return build(sub, item, item.price, body["quantity"], False, body.get("proration_date"))
+    return replace(build(sub, item, item.price, body["quantity"], False,
+                         body.get("proration_date")),
+                   others=customer_subscriptions(ctx, stripe, sub.customer_id))
 
 
 def _preview(ctx: PortalContext, stripe: BillingService, change: Change) -> dict[str, Any]:
@@ -192,7 +215,8 @@ def _preview(ctx: PortalContext, stripe: BillingService, change: Change) -> dict
     card: PaymentMethod | None = None
     if not change.plan.at_period_end:
         card = stripe.paying_card(change.plan.subscription)
-    return preview_json(change.plan, preview, change.price, card, catalog_prices(ctx))
+    return preview_json(change.plan, preview, change.price, card, catalog_prices(ctx),
+                        change.others)
 
 
 def _confirm(ctx: PortalContext, stripe: BillingService, change: Change,
@@ -215,7 +239,7 @@ def _confirm(ctx: PortalContext, stripe: BillingService, change: Change,
                                "the new amounts and confirm again."), code="preview_stale")
             error.extra = {"preview": preview_json(plan, fresh, change.price,
                                                    stripe.paying_card(sub),
-                                                   catalog_prices(ctx))}
+                                                   catalog_prices(ctx), change.others)}
             raise error
     if sub.schedule_id:  # a pending downgrade is replaced by this change
         stripe.release_schedule(sub.schedule_id)
@@ -236,6 +260,10 @@ def _confirm(ctx: PortalContext, stripe: BillingService, change: Change,
         message = (_("Quantity changed to %(quantity)s.", quantity=plan.quantity)
                    if change.price.id == plan.item.price.id
                    else _("Your plan is now %(plan)s.", plan=name))
+        if plan.in_trial:
+            message = " ".join((message, _(
+                "Your trial continues until %(date)s; nothing is charged before then.",
+                date=date(sub.trial_end) or "")))
         return subscription_response(ctx, updated, message)
     invoice = updated.latest_invoice
     secret = invoice.payment_client_secret if invoice is not None else None

@@ -140,7 +140,10 @@ def usable_promotion_code(stripe: BillingService, code: str, customer_id: str,
     if promo is None:
         raise BadRequest(_("This code is not valid."), code="invalid_code", param=param)
     now = time.time()
-    if not promo.active or (promo.expires_at is not None and promo.expires_at <= now):
+    if not promo.active:  # switched off by the owner: not the same as past its date
+        raise BadRequest(_("This code is no longer active."), code="code_inactive",
+                         param=param)
+    if promo.expires_at is not None and promo.expires_at <= now:
         raise BadRequest(_("This code has expired."), code="code_expired", param=param)
     if promo.customer_id and promo.customer_id != customer_id:
         raise BadRequest(_("This code cannot be used with your account."),
@@ -148,6 +151,10 @@ def usable_promotion_code(stripe: BillingService, code: str, customer_id: str,
     if promo.max_redemptions is not None and promo.times_redeemed >= promo.max_redemptions:
         raise BadRequest(_("This code has already been used the maximum number of times."),
                          code="code_used_up", param=param)
+    if promo.first_time_only and stripe.has_paid_before(customer_id):
+        # Stripe would refuse it with an English-only text and no code; say it ourselves
+        raise BadRequest(_("This code is only for a customer's first order."),
+                         code="code_not_applicable", param=param)
     check_coupon_applies(promo.coupon, product_ids, param)
     return promo
 

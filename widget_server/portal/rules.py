@@ -144,21 +144,44 @@ def is_addon(product: Product, settings: Mapping[str, Any]) -> bool:
     return product.role == "addon" or product.id in (settings.get("catalog_addons") or ())
 
 
+def base_item(sub: Subscription, settings: Mapping[str, Any]) -> SubscriptionItem | None:
+    """The item that is the subscription's plan: the first item whose product is not an
+    add-on. With no roles set every product counts as a plan, so the first item is the plan
+    and the other items are treated as add-ons (a subscription has one plan)."""
+    return next((i for i in sub.items if not is_addon(i.price.product, settings)), None)
+
+
+def live_product_ids(sub: Subscription, others: Sequence[Subscription]) -> frozenset[str]:
+    """Products the customer holds on another live subscription."""
+    return frozenset(p for other in others if other.id != sub.id
+                     and other.status in LIVE_STATUSES for p in other.product_ids())
+
+
 def plan_options(sub: Subscription, item: SubscriptionItem, catalog: Sequence[Price],
-                 settings: Mapping[str, Any]) -> list[Price]:
-    """The prices `item` may switch to: a base plan only to base plans, an add-on only to
-    another price of the same add-on; never a price another item already has (Stripe
-    refuses two items with one price), always the subscription's currency."""
+                 settings: Mapping[str, Any],
+                 others: Sequence[Subscription] = ()) -> list[Price]:
+    """The prices `item` may switch to.
+
+    Only the plan item (``base_item``) may move to another product, and only to a base plan;
+    any other item (an add-on, or a second item when no roles are set) only to another price
+    of its own product. Never a product another item of the subscription has (two plans, or
+    two items of one product), never a product the customer holds on another live
+    subscription (`others`: that would be a duplicate), never a price another item already
+    has (Stripe refuses two items with one price), always the subscription's currency."""
     taken = {i.price.id for i in sub.items if i.id != item.id}
+    elsewhere = {i.price.product.id for i in sub.items if i.id != item.id}
+    held = live_product_ids(sub, others)
     product = item.price.product
-    addon = is_addon(product, settings)
+    base = base_item(sub, settings)
+    movable = base is not None and base.id == item.id
     found = []
     for price in catalog:
         if price.id in taken or price.currency != sub.currency or price.interval is None:
             continue
-        if addon and price.product.id != product.id:
+        target = price.product.id
+        if target in elsewhere or target in held:
             continue
-        if not addon and is_addon(price.product, settings):
+        if target != product.id and (not movable or is_addon(price.product, settings)):
             continue
         found.append(price)
     return found
@@ -238,7 +261,8 @@ def describe(
     steady = running and not scheduled
     duplicate = live_duplicate(sub, others) if ended else None
     other_plans = catalog is None or any(
-        plan_options(sub, i, catalog, settings) for i in sub.items)
+        p.id != i.price.id for i in sub.items
+        for p in plan_options(sub, i, catalog, settings, others))
     actions = Actions(
         change_plan=on("change_plan") and steady and other_plans,
         change_quantity=on("quantity") and steady

@@ -32,7 +32,7 @@ from widget_server.i18n import (
 )
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.models import Account
-from widget_server.portal.rules import describe, has_open_invoice, is_addon
+from widget_server.portal.rules import describe, has_open_invoice, is_addon, plan_options
 
 JSON = dict[str, Any]
 
@@ -226,7 +226,10 @@ def subscription_json(
             "resumes_at": pause.resumes_at,
             "resumes_at_display": _date(pause.resumes_at, locale),
         } if pause is not None else None,
-        "items": [item_json(item, locale, settings) for item in sub.items],
+        # the prices each item may switch to (the plan picker shows only these)
+        "items": [{**item_json(item, locale, settings), "plan_options": [
+            p.id for p in plan_options(sub, item, catalog, settings, others)]
+            if catalog is not None else None} for item in sub.items],
         "discounts": [discount_json(d, locale) for d in sub.discounts],
         "latest_invoice_id": sub.latest_invoice_id,
         "open_invoice": {
@@ -335,8 +338,11 @@ def portal_payload(
 
 
 def invoice_json(invoice: Invoice, locale: str,
-                 products: Mapping[str, Product] | None = None) -> JSON:
-    """One invoice, naming what it is for: its subscription's products and service period."""
+                 products: Mapping[str, Product] | None = None,
+                 pending_until: int | None = None) -> JSON:
+    """One invoice, naming what it is for: its subscription's products and service period.
+    `pending_until`: the invoice is a plan change's, not applied until paid; Stripe voids it
+    then (a note says so)."""
     status = INVOICE_STATUSES.get(invoice.status or "")
     names = [products[p].name for p in invoice.product_ids if products and p in products]
     period = (_("%(start)s \u2013 %(end)s", start=format_date(invoice.service_start, locale),
@@ -363,4 +369,7 @@ def invoice_json(invoice: Invoice, locale: str,
         "hosted_invoice_url": invoice.hosted_invoice_url,
         "invoice_pdf": invoice.invoice_pdf,
         "subscription_id": invoice.subscription_id,
+        "note": _("For a plan change that was not applied: paying it applies the change; "
+                  "unpaid, it is voided on %(date)s.", date=format_date(pending_until, locale))
+        if pending_until else None,
     }

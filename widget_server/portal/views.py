@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Response, current_app, jsonify
 
+from widget_server.billing.domain import Invoice
+from widget_server.billing.service import BillingService
 from widget_server.billing_web import billing_for
 from widget_server.i18n import current_locale
 from widget_server.portal import bp
@@ -42,5 +46,23 @@ def invoices_view() -> Response:
     locale = current_locale()
     # product names come from the cached catalog (no Stripe call when it is warm)
     products = billing.products({p for i in invoices for p in i.product_ids})
-    return _private(jsonify({"invoices": [invoice_json(i, locale, products)
+    pending = pending_change_invoices(billing, invoices)
+    return _private(jsonify({"invoices": [invoice_json(i, locale, products, pending.get(i.id))
                                           for i in invoices]}))
+
+
+def pending_change_invoices(billing: BillingService,
+                            invoices: Sequence[Invoice]) -> dict[str, int]:
+    """Open invoices of a change waiting for its payment (``pending_if_incomplete``), with
+    the time Stripe voids them: paying one applies the change, else it is voided then."""
+    found: dict[str, int] = {}
+    for invoice in invoices:
+        if (invoice.status != "open" or invoice.billing_reason != "subscription_update"
+                or invoice.subscription_id is None):
+            continue
+        sub = billing.subscription(invoice.subscription_id)  # the invoice is the customer's
+        if sub is None or sub.latest_invoice_id != invoice.id:
+            continue
+        if sub.pending_update_expires_at:
+            found[invoice.id] = sub.pending_update_expires_at
+    return found

@@ -72,6 +72,8 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
     Each change is `{"item", "old_price", "old_quantity", "new_price", "new_quantity"}`
     (prices may be None for added or removed items).
     """
+    if sub["status"] == "trialing" and (sub.get("trial_end") or 0) > at:
+        return []  # trial time is free: there is no paid time to credit or charge
     start, end = period_of(store, sub)
     remaining, length = end - at, end - start
     lines: list[JSON] = []

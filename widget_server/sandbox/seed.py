@@ -60,7 +60,8 @@ _PRODUCTS = [
     ("prod_pro", "Pro", "For professionals who need more", None, {}),
     ("prod_team", "Team", "Per-seat plan for teams", "seat",
      {"quantity_min": "1", "quantity_max": "50", "quantity_step": "1"}),
-    ("prod_support", "Priority support", "Add-on: answers within 4 hours", None, {}),
+    ("prod_support", "Priority support", "Add-on: answers within 4 hours", None,
+     {"portal_role": "addon"}),
     ("prod_onboarding", "Onboarding session", "One-off setup call", None, {}),
 ]
 # id, product, amount, interval (None = one-off), nickname, lookup key

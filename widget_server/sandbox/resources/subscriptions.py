@@ -292,7 +292,7 @@ def resets_cycle(store: Store, sub: JSON, changes: list[JSON]) -> bool:
 
 def anchor_resets(store: Store, sub: JSON, changes: list[JSON], details: JSON,
                   param: str = "billing_cycle_anchor") -> bool:
-    """Whether an update (or its preview) restarts the billing cycle now.
+    """Whether an update (or its preview) restarts the billing cycle now (never in a trial).
 
     The pinned API takes ``billing_cycle_anchor`` as a hash ``{type: now|unchanged}`` for an
     existing subscription; a change of interval always restarts the cycle, so ``unchanged``
@@ -303,6 +303,17 @@ def anchor_resets(store: Store, sub: JSON, changes: list[JSON], details: JSON,
     if kind not in (None, "now", "unchanged"):
         raise bad_request(f"Invalid {param}[type]: for an existing subscription it can only be "
                           "now or unchanged.", param=f"{param}[type]")
+    trial_end = sub.get("trial_end") or 0
+    if sub["status"] == "trialing" and trial_end > store.now():
+        # API 2026-10-28: an anchor earlier than trial_end is refused (update and preview);
+        # otherwise the trial's end stays the anchor and the new interval starts there
+        if kind == "now":
+            raise bad_request(
+                f"The billing cycle anchor cannot be earlier than the trial end ({trial_end}). "
+                "End the trial first (trial_end=now), or leave the billing cycle anchor "
+                "unchanged.", param=f"{param}[type]",
+                code="subscription_update_trial_after_billing_cycle_anchor")
+        return False
     interval = resets_cycle(store, sub, changes)
     if interval and kind == "unchanged":
         raise bad_request("The billing cycle anchor cannot stay unchanged when the billing "

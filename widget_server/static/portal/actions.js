@@ -109,7 +109,8 @@
       function itemById(id) { return items.filter(function (i) { return i.id === id; })[0] || {}; }
       function drawPicker() {
         var current = itemById(itemId);
-        picker = parts.plans.planPicker(ctx, (current.price || {}).id, false, current.product);
+        picker = parts.plans.planPicker(ctx, (current.price || {}).id, false, current.product,
+          current.plan_options);
         dom.replaceChildren(pickerSlot, picker.node);
       }
       var chooser = parts.plans.itemChooser(ctx, items, function (id) { itemId = id; drawPicker(); });

@@ -31,6 +31,10 @@
   function replacements(ctx, current) {
     var catalog = ctx.state.portal.catalog || [];
     var product = (current && current.product) || {};
+    var allowed = current && current.plan_options;
+    if (allowed) {  // the server's own list for this item (it knows the other subscriptions)
+      return catalog.filter(function (p) { return allowed.indexOf(p.id) >= 0; });
+    }
     return catalog.filter(function (p) {
       var role = (p.product || {}).role || "base";
       if (product.role === "addon") return (p.product || {}).id === product.id;
@@ -39,8 +43,8 @@
   }
 
   /** Catalog prices grouped by product, with an interval toggle when there are several. */
-  function planPicker(ctx, currentPriceId, allowCurrent, currentProduct) {
-    var catalog = replacements(ctx, { product: currentProduct || {} });
+  function planPicker(ctx, currentPriceId, allowCurrent, currentProduct, planOptions) {
+    var catalog = replacements(ctx, { product: currentProduct || {}, plan_options: planOptions });
     var name = dom.uid("wsp-plan");
     var intervals = [];
     var intervalOf = {};

@@ -331,7 +331,8 @@
               ? h("span", { class: "wsp-muted wsp-invoice-for" },
                 [inv.plans_display, inv.period_display].filter(Boolean).map(function (part, i) {
                   return [i ? " \u00b7 " : null, dom.isolate(part)];
-                })) : null),
+                })) : null,
+              inv.note ? h("span", { class: "wsp-muted wsp-invoice-for", text: inv.note }) : null),
             h("td", { "data-label": headers[2], class: "wsp-num", text: inv.total_display || "" }),
             h("td", { "data-label": headers[3] }, badge(inv.status, inv.status_display)),
             h("td", { class: "wsp-links" }, links));
