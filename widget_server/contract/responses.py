@@ -97,6 +97,10 @@ class SubscriptionItem(Body):
     amount_display: Str = None
     price: Price
     product: Product
+    plan_options: list[str] | None = Field(
+        None, description="The price ids this item may change to (change plan): the same "
+        "product's other prices and, for the plan item, other plans the customer does not hold "
+        "on another live subscription.")
 
 
 class Discount(Body):
@@ -215,6 +219,9 @@ class Invoice(Body):
     period_start: Int = None
     period_end: Int = None
     period_display: Str = None
+    note: Str = Field(None, description="Translated sentence for an open invoice of a plan "
+                      "change waiting for payment: paying it applies the change, else Stripe "
+                      "voids it at the date given.")
 
 
 class InvoiceList(Body):
