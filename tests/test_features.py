@@ -54,3 +54,16 @@ def test_defaults_are_not_shared_between_calls():
     first = features.defaults()
     first["catalog_prices"].append("price_x")
     assert features.defaults()["catalog_prices"] == []
+
+
+@pytest.mark.parametrize("key", ["sk_live_abc123", "rk_live_abc123", "sk_test_abc123",
+                                 "pk_live_<script>", "whsec_abc"])
+def test_only_a_publishable_key_can_be_sent_to_browsers(key: str) -> None:
+    with pytest.raises(FeatureError, match="publishable key"):
+        validate_settings({"stripe_publishable_key": key}, live_mode=False)
+
+
+@pytest.mark.parametrize("key", ["", "pk_test_abc123", "pk_live_ABCdef123"])
+def test_publishable_keys_are_accepted(key: str) -> None:
+    settings = validate_settings({"stripe_publishable_key": key}, live_mode=False)
+    assert settings["stripe_publishable_key"] == key

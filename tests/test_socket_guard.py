@@ -21,8 +21,15 @@ def test_a_connection_off_this_machine_is_refused_before_it_starts(
 
 @pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_a_stripe_call_to_the_real_api_cannot_leave_the_machine() -> None:
-    with pytest.raises((SocketConnectBlockedError, requests.ConnectionError)):
+    """The guard's error, raised or wrapped; a mere timeout (no guard) must not pass."""
+    with pytest.raises((SocketConnectBlockedError, requests.ConnectionError)) as raised:
         requests.get("https://192.0.2.1/v1/customers", timeout=1)
+    causes: list[BaseException] = []
+    error: BaseException | None = raised.value
+    while error is not None and len(causes) < 20:
+        causes.append(error)
+        error = error.__cause__ or error.__context__
+    assert any(isinstance(e, SocketConnectBlockedError) for e in causes), causes
 
 
 def test_loopback_is_allowed(sandbox: SandboxServer) -> None:

@@ -14,6 +14,9 @@ from widget_server.config import ConfigError, check_production_ready, load_confi
 __all__ = ["ConfigError", "create_app"]
 
 
+MAX_REQUEST_BYTES = 1024 * 1024
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. Nothing happens at import time; everything hangs off the app."""
     app = Flask(__name__, instance_relative_config=True)
@@ -29,6 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SECURE"] = settings["ENV"] == "production"
+    # No body we accept comes near this (the largest is the dashboard's settings form with
+    # every custom string); anything bigger is a 413 before it is read into memory.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     from widget_server import csp, db, i18n, limits, logs

@@ -257,7 +257,7 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     with _account(account_id) as (app, service, account):
-        check = check_stripe_key(registry(app).client_for(stripe_key.strip()))
+        check = check_stripe_key(registry(app).uncached_client(stripe_key.strip()))
         if not check.ok:
             raise click.ClickException(KEY_REFUSED[check.verdict.value] + "; nothing was changed")
         try:

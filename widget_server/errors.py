@@ -72,9 +72,14 @@ class ServiceUnavailable(ApiError):
 
 
 # Werkzeug's and Flask-Limiter's errors on JSON paths: (code, message id).
+def N_(message: str) -> str:  # marks a message for extraction (widget_server.i18n imports us)
+    return message
+
+
 _HTTP_ERRORS = {
     404: ("not_found", "This item could not be found."),
     405: ("method_not_allowed", "This action is not available in this billing portal."),
+    413: ("request_too_large", N_("This request is too large to be processed.")),
     429: ("rate_limited", "Too many requests right now. Please wait a moment and try again."),
 }
 

@@ -105,6 +105,8 @@ FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}
 _COLOR = re.compile(r"\A#[0-9a-fA-F]{6}\Z")
 # A CSS font-family list and nothing else: names, quotes, commas, spaces, hyphens. No
 # parentheses, semicolons or braces, so it can never carry url(), another property or a rule.
+# Sent to every end user's browser: only ever a publishable key, never a secret one.
+_PUBLISHABLE_KEY = re.compile(r"\Apk_(test|live)_[A-Za-z0-9]{1,247}\Z")
 _FONT_FAMILY = re.compile(r"\A[\w \-,'\".]{0,200}\Z")
 _MAX_STR = 2000
 
@@ -141,6 +143,11 @@ def validate_value(feature: Feature, value: Any) -> Any:
             raise FeatureError(f"setting {name!r} must be a colour like #4f46e5, not {value!r}")
         if kind == "url" and value and not value.startswith(("https://", "http://")):
             raise FeatureError(f"setting {name!r} must be an http(s) URL")
+        if (name == "stripe_publishable_key" and value
+                and not _PUBLISHABLE_KEY.match(value)):
+            raise FeatureError(
+                f"setting {name!r} must be a publishable key (pk_live_… or pk_test_…); a secret "
+                "or restricted key would be sent to every visitor's browser")
         if name == "font_family" and not _FONT_FAMILY.match(value):
             raise FeatureError(
                 f"setting {name!r} must be a list of font names like \"Inter, sans-serif\""

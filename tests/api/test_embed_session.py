@@ -250,3 +250,22 @@ def test_cors_origin_is_echoed_only_for_allowed_origin(client: FlaskClient,
     assert "Origin" in ok.headers["Vary"]
     refused = post_session(client, account, origin="https://evil.example")
     assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def test_an_over_long_hash_is_refused_by_its_size(client: FlaskClient,
+                                                  account: CreatedAccount) -> None:
+    response = post_session(client, account, hash="0" * 65)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "hash"
+
+
+def test_a_body_over_the_size_limit_is_a_translated_413(client: FlaskClient) -> None:
+    from widget_server import MAX_REQUEST_BYTES
+
+    body = b'{"account": "acct_x", "hash": "' + b"0" * MAX_REQUEST_BYTES + b'"}'
+    response = client.post("/v1/embed/session", data=body, content_type="application/json",
+                           headers={"Accept-Language": "de"})
+    assert response.status_code == 413
+    error = response.get_json()["error"]
+    assert error["code"] == "request_too_large"
+    assert error["message"] == "Diese Anfrage ist zu groß, um verarbeitet zu werden."

@@ -49,6 +49,20 @@ def test_a_key_stripe_accepts_replaces_the_old_one_and_is_audited(
     assert "sk_test_replacement_1" not in page  # never shown again
 
 
+def test_no_client_of_a_checked_refused_or_replaced_key_stays_in_memory(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    from widget_server.billing_web import registry
+
+    with app.app_context():
+        clients = registry(app)._clients
+        registry(app).client_for(ORIGINAL_KEY)  # in use by the portal before the change
+    _replace(signed_in, ana.public_id, "sk_live_refused_by_stripe")
+    _replace(signed_in, ana.public_id, "sk_test_replacement_2")
+    assert _saved(app, ana.public_id) == ("sk_test_replacement_2", False)
+    assert not {ORIGINAL_KEY, "sk_live_refused_by_stripe", "sk_test_replacement_2"} & set(clients)
+
+
 def test_a_key_stripe_has_rolled_is_refused_and_nothing_changes(
     app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount, sandbox: SandboxServer
 ) -> None:

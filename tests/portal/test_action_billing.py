@@ -179,6 +179,13 @@ def test_update_billing_details(portal: Portal) -> None:
     assert customer["address"]["line1"] == "1 Main St"
 
 
+def test_an_email_with_spaces_around_it_is_trimmed_not_refused(portal: Portal) -> None:
+    response = portal.call("PATCH", "/v1/portal/customer",
+                           json={"email": "  ana@pasted.example \t"})
+    assert response.status_code == 200, response.get_json()
+    assert portal.obj("customer", "cus_demo_ana")["email"] == "ana@pasted.example"
+
+
 @pytest.mark.parametrize(("body", "param"), [
     ({"email": "not-an-email"}, "email"),
     ({"name": "x" * 257}, "name"),

@@ -32,11 +32,21 @@ class ClientRegistry:
         with self._lock:
             client = self._clients.get(stripe_key)
             if client is None:
-                client = stripe.StripeClient(
-                    stripe_key,
-                    base_addresses={"api": self.api_base} if self.api_base else None,
-                    max_network_retries=self.max_retries,
-                    http_client=self.http_client(self.timeout),
-                )
+                client = self.uncached_client(stripe_key)
                 self._clients[stripe_key] = client
             return client
+
+    def uncached_client(self, stripe_key: str) -> stripe.StripeClient:
+        """A client kept by no one: for checking a key an owner typed (a refused or replaced
+        key must not stay in this process's memory)."""
+        return stripe.StripeClient(
+            stripe_key,
+            base_addresses={"api": self.api_base} if self.api_base else None,
+            max_network_retries=self.max_retries,
+            http_client=self.http_client(self.timeout),
+        )
+
+    def forget(self, stripe_key: str) -> None:
+        """Drop the client of a key that is no longer used (after a replacement)."""
+        with self._lock:
+            self._clients.pop(stripe_key, None)

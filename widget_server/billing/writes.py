@@ -185,7 +185,8 @@ class StripeWriter(PaymentWrites):
         with stripe_errors():
             page = self.v1.invoices.list({"customer": customer_id, "status": "paid",
                                           "limit": 100})
-        return any(int(stripe_field(i, "amount_paid") or 0) > 0 for i in page.data)
+            return any(int(stripe_field(i, "amount_paid") or 0) > 0
+                       for i in page.auto_paging_iter())
 
     def subscriptions_of(self, customer_id: str) -> list[Subscription]:
         """Every subscription of the customer (ended ones too), newest first."""

@@ -34,7 +34,9 @@ CANCEL_REASONS: tuple[str, ...] = get_args(CancelReason)
 # Written so that ECMA-262 (JSON Schema) and Python read them alike: no \s, whose members
 # differ. (Python's "$" also allows one final newline, which the action strips.)
 _NOT_AT_OR_SPACE = r"[^@ \t\n\r\f\v]"
-EMAIL_PATTERN = rf"^{_NOT_AT_OR_SPACE}{{1,64}}@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}{{2,}}$"
+# Spaces around the address are allowed (a pasted address often has them); the action trims.
+EMAIL_PATTERN = (rf"^[ \t]*{_NOT_AT_OR_SPACE}{{1,64}}@{_NOT_AT_OR_SPACE}+\.{_NOT_AT_OR_SPACE}{{2,}}"
+                 r"[ \t]*$")
 PHONE_PATTERN = r"^(\+?[0-9 ()./\-]{4,30})?$"
 
 # A field whose value breaks a rule other than its type or size: (code, sentence to show).
@@ -109,7 +111,8 @@ class EmbedSessionRequest(BaseModel):
     customer_id: str | None = Field(None, max_length=MAX_IDENTIFIER_LENGTH,
                                     description="The Stripe customer id, exactly as hashed.")
     hash: str | None = Field(
-        None, description="hex(HMAC-SHA256(account secret, identifier)), lowercase.")
+        None, max_length=64,
+        description="hex(HMAC-SHA256(account secret, identifier)), lowercase.")
     locale: str | None = Field(None, max_length=MAX_LOCALE,
                                description="A language code or 'auto'.")
     browser_locales: list[Annotated[str, Field(max_length=MAX_LOCALE)]] | None = Field(

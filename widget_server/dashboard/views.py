@@ -235,13 +235,15 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
     refusal: dict[str, Any] = {"reason": "format"}
     if form.validate():
         key = str(form.stripe_key.data)
-        check = check_stripe_key(registry().client_for(key))
+        check = check_stripe_key(registry().uncached_client(key))
         refusal = {"reason": check.verdict.value, "stripe_code": check.stripe_code}
         if not check.ok:
             form.stripe_key.errors = [_key_refusal(check.verdict)]
         else:
             try:
+                old_key = _service().stripe_key(account)
                 _service().set_stripe_key(account, key)
+                registry().forget(old_key)
             except AccountError as exc:  # a live key while require_hash is off
                 refusal = {"reason": "settings"}
                 form.stripe_key.errors = [
