@@ -60,3 +60,6 @@ def portal(app: Flask, client: FlaskClient, account: CreatedAccount,
     helper.clear_log()
     yield helper
     helper.clear_faults()
+    # Leave Stripe's state as a test without this fixture expects it (Ana's email, Ben's
+    # cards…): tests share one sandbox per worker, in whatever order xdist deals them out.
+    helper.control("POST", "/seed")
