@@ -18,6 +18,8 @@ def test_cancel_at_period_end_with_a_reason(portal: Portal) -> None:
     assert body["message"].startswith("Your subscription will end on ")
     assert body["subscription"]["cancel_at_period_end"] is True
     assert body["subscription"]["actions"]["resume"] is True
+    assert body["subscription"]["state"] == "canceling"
+    assert body["subscription"]["badge"] == {"text": "Set to cancel", "tone": "warning"}
     sub = portal.subscription("sub_demo_ana")
     assert (sub["status"], sub["cancel_at_period_end"]) == ("active", True)
     assert sub["cancellation_details"]["feedback"] == "too_expensive"

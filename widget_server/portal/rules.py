@@ -37,7 +37,8 @@ STATE_KINDS: dict[str, tuple[str, str]] = {
     "incomplete_expired": (N_("Expired"), "neutral"),
     "paused": (N_("Paused"), "warning"),
     "collection_paused": (N_("Payments paused"), "warning"),
-    "canceling": (N_("Ends soon"), "warning"),
+    # not "ends soon": the end may be months away (the date line says when)
+    "canceling": (N_("Set to cancel"), "warning"),
     "scheduled_change": (N_("Change scheduled"), "info"),
     "canceled": (N_("Canceled"), "neutral"),
 }
