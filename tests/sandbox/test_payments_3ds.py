@@ -98,3 +98,18 @@ def test_pending_update_expires_and_voids_its_invoice(client, sandbox, customer_
     after = client.v1.subscriptions.retrieve(sub.id, {"expand": ["latest_invoice"]})
     assert after.pending_update is None and after.latest_invoice.status == "void"
     assert after["items"].data[0].price.id == "price_starter_monthly"
+
+
+def test_a_publishable_key_reads_a_payment_intent_only_with_its_client_secret(
+        raw, client, customer_with_card):
+    customer, _pm = customer_with_card("4000002500003155")
+    sub = client.v1.subscriptions.create({"customer": customer.id, "items": [
+        {"price": "price_pro_monthly"}], "payment_behavior": "allow_incomplete"})
+    _invoice, pi_id, secret = intent_of(client, sub.latest_invoice)
+    for wrong in ({}, {"client_secret": secret + "x"}):
+        denied = raw("GET", f"/v1/payment_intents/{pi_id}", key="pk_test_x", params=wrong)
+        assert denied.status_code == 400
+        assert denied.json()["error"]["param"] == "client_secret"
+    ok = raw("GET", f"/v1/payment_intents/{pi_id}", key="pk_test_x",
+             params={"client_secret": secret})
+    assert (ok.status_code, ok.json()["id"]) == (200, pi_id)

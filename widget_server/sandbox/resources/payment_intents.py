@@ -11,6 +11,7 @@ from widget_server.sandbox import payments
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import opt_str
 from widget_server.sandbox.render import render
+from widget_server.sandbox.resources.payment_methods import client_intent
 from widget_server.sandbox.routing import ApiRequest, RouteTable
 
 JSON = dict[str, Any]
@@ -18,11 +19,7 @@ routes = RouteTable()
 
 
 def _intent(req: ApiRequest, pi_id: str) -> JSON:
-    intent = req.store.require("payment_intent", pi_id, "intent")
-    if req.publishable and req.params.get("client_secret") != intent["client_secret"]:
-        raise bad_request("The client_secret provided does not match the client_secret "
-                          "associated with the PaymentIntent.", param="client_secret")
-    return intent
+    return client_intent(req, "payment_intent", pi_id, "PaymentIntent")
 
 
 @routes.get("/payment_intents/<pi_id>", "client_secret", publishable=True)

@@ -259,12 +259,17 @@ def _card_only(params: JSON) -> list[str]:
     return kinds
 
 
-def _setup_intent(req: ApiRequest, seti_id: str) -> JSON:
-    seti = req.store.require("setup_intent", seti_id, "intent")
-    if req.publishable and req.params.get("client_secret") != seti["client_secret"]:
+def client_intent(req: ApiRequest, kind: str, intent_id: str, name: str) -> JSON:
+    """A Setup- or PaymentIntent; with a publishable key, only with its client secret."""
+    intent = req.store.require(kind, intent_id, "intent")
+    if req.publishable and req.params.get("client_secret") != intent["client_secret"]:
         raise bad_request("The client_secret provided does not match the client_secret "
-                          "associated with the SetupIntent.", param="client_secret")
-    return seti
+                          f"associated with the {name}.", param="client_secret")
+    return intent
+
+
+def _setup_intent(req: ApiRequest, seti_id: str) -> JSON:
+    return client_intent(req, "setup_intent", seti_id, "SetupIntent")
 
 
 @routes.get("/setup_intents/<seti_id>", "client_secret", publishable=True)
