@@ -37,3 +37,4 @@ def _no_store(response: Response) -> Response:
 
 # Route modules register themselves on `bp` when imported.
 from widget_server.dashboard import auth, csrf, isolation, views  # noqa: E402
+from widget_server.dashboard import owner_pages  # noqa: E402, F401

@@ -14,3 +14,8 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// A message answering what the owner just did takes the focus, so it is seen and read out.
+document.addEventListener("DOMContentLoaded", function () {
+  var target = document.querySelector("[data-focus]");
+  if (target) target.focus();
+});
