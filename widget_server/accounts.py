@@ -19,7 +19,7 @@ from widget_server.models import Account, ApiKey, utcnow
 
 EXTENSION_BOX = "widget_server.secret_box"
 _STRIPE_KEY = re.compile(r"\A(sk|rk)_(test|live)_[A-Za-z0-9_]{1,255}\Z")
-_ORIGIN = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(:\d{1,5})?\Z")
+_ORIGIN = re.compile(r"\Ahttps?://[a-z0-9.\-]+(:\d{1,5})?\Z")
 API_KEY_PREFIX = "wsk_"
 
 
@@ -44,12 +44,14 @@ def parse_stripe_key(key: str) -> bool:
 
 
 def normalize_origin(origin: str) -> str:
-    cleaned = origin.strip().rstrip("/")
+    # Scheme and host are case-insensitive (RFC 3986): HTTPS://App.Example.com is accepted and
+    # stored as https://app.example.com, the form browsers send in the Origin header.
+    cleaned = origin.strip().rstrip("/").lower() if isinstance(origin, str) else ""
     if not _ORIGIN.match(cleaned):
         raise AccountError(
             f"allowed origin {origin!r} must be a scheme and host, like https://app.example.com"
         )
-    return cleaned.lower()
+    return cleaned
 
 
 def new_account_id() -> str:

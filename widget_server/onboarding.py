@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -139,10 +139,11 @@ class InviteService:
         owner = OwnerService(self.session).create(invite.email, password)
         # Spent with a guarded UPDATE: of two concurrent accepts, one changes the row.
         spent = self.session.execute(
-            OwnerInvite.__table__.update()
+            update(OwnerInvite)
             .where(OwnerInvite.id == invite.id, OwnerInvite.used_at.is_(None),
                    OwnerInvite.revoked_at.is_(None))
             .values(used_at=now)
+            .execution_options(synchronize_session=False)
         )
         if getattr(spent, "rowcount", 0) != 1:
             raise InviteClosed(InviteState.USED)

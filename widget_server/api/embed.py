@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, request
 
 import widget_server
-from widget_server import audit
+from widget_server import audit, legacy
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.contract.requests import EmbedSessionRequest
@@ -171,7 +171,8 @@ def create_embed_session() -> Response:
     g.locale = _public_locale(req)
 
     service = AccountService(get_session(), secret_box())
-    account = service.get(req.account)
+    # An id imported from Servicebot or Billflow names its account too (docs/install.md).
+    account = service.get(req.account) or legacy.account_for_alias(get_session(), req.account)
     if account is None:
         check_identity([], req.identifier, req.hash)  # same work as a known account
         raise _reject(None, req, "unknown_account",
