@@ -159,8 +159,8 @@ def save_settings(public_id: str) -> ResponseReturnValue:
         )
     _audit(account, "dashboard.settings.update", "ok", {"settings": sorted(form.values())})
     get_session().commit()
-    flash(_("Settings saved."))
-    return redirect(url_for("dashboard.account_page", public_id=public_id) + "#settings")
+    flash(_("Settings saved."), "settings")  # shown beside the form, which takes the focus
+    return redirect(url_for("dashboard.account_page", public_id=public_id) + "#settings-saved")
 
 
 @bp.route("/accounts/<public_id>/origins", methods=["POST"])
@@ -179,7 +179,7 @@ def save_origins(public_id: str) -> ResponseReturnValue:
         return _page(account, 400, origins_form=form)
     _audit(account, "dashboard.origins.update", "ok", {"origins": form.normalized})
     get_session().commit()
-    flash(_("Allowed origins saved."))
+    flash(_("Allowed origins saved."), "origins")
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#origins")
 
 
@@ -214,5 +214,5 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
     _audit(account, "dashboard.stripe_key.update", "ok",
            {"mode": "live" if form.live_mode else "test"})
     get_session().commit()
-    flash(_("Stripe key replaced."))
+    flash(_("Stripe key replaced."), "stripe-key")
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#stripe-key")
