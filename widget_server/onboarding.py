@@ -147,6 +147,7 @@ class InviteService:
         )
         if getattr(spent, "rowcount", 0) != 1:
             raise InviteClosed(InviteState.USED)
+        invite.used_at = now  # what the row now says, for this session's later reads
         return owner
 
 
