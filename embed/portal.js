@@ -179,17 +179,17 @@
     mounts.filter(function (m) { return m.node === node; }).forEach(function (m) { m.handle.unmount(); });
   }
 
-  // Servicebot / Billflow pages keep working by changing only the script URL.
+  // Servicebot / Billflow pages keep working by changing only the script URL (docs/install.md):
+  // either settings global, its old id, on either mount element.
   function legacy() {
-    [["servicebotSettings", "servicebot-subscription-portal", "servicebot_id"],
-     ["billflowSettings", "billflow-embed", "billing_page_id"]].forEach(function (c) {
-      var s = w[c[0]], node = d.getElementById(c[1]);
-      if (!s || !node) return;
-      var opt = s.options || {};
-      mount(node, {
-        account: s[c[2]], email: s.email, customerId: s.customer_id, hash: s.hash,
-        handleResponse: s.handleResponse, locale: opt.locale, mode: opt.mode, debug: opt.debug
-      });
+    var s = w.billflowSettings || w.servicebotSettings,
+      node = d.getElementById("billflow-embed") || d.getElementById("servicebot-subscription-portal");
+    if (!s || !node) return;
+    var opt = s.options || {};
+    mount(node, {
+      account: s.billing_page_id || s.servicebot_id, email: s.email, customerId: s.customer_id,
+      hash: s.hash || s.email_hash, handleResponse: s.handleResponse,
+      locale: opt.locale, mode: opt.mode, debug: opt.debug
     });
   }
 

@@ -23,8 +23,9 @@ function fakeNode(tag) {
   };
 }
 
-function load({ response, globals = {} } = {}) {
+function load({ response, globals = {}, ids = [] } = {}) {
   const byId = { target: fakeNode("div"), "servicebot-subscription-portal": fakeNode("div") };
+  for (const id of ids) byId[id] = fakeNode("div");
   const requests = [];
   const document = {
     readyState: "complete", head: fakeNode("head"),
@@ -155,6 +156,36 @@ test("Servicebot settings auto-mount on their element", async () => {
   assert.equal(requests[0].body.account, "acct_old");
   assert.equal(requests[0].body.email, "a@x");
   assert.equal(byId["servicebot-subscription-portal"].children.length, 1);
+});
+
+test("Billflow settings with billing_page_id mount on #billflow-embed", async () => {
+  const { requests, byId } = load({
+    globals: { billflowSettings: { billing_page_id: "bf_page", email: "b@x", hash: "h2" } },
+    ids: ["billflow-embed"],
+  });
+  await tick();
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].body.account, "bf_page");
+  assert.equal(requests[0].body.hash, "h2");
+  assert.equal(byId["billflow-embed"].children.length, 1);
+});
+
+test("servicebotSettings with billing_page_id and email_hash (Billflow's own snippet)", async () => {
+  const { requests, byId } = load({
+    globals: { servicebotSettings: { billing_page_id: "bf_2", email: "c@x", email_hash: "h3" } },
+    ids: ["billflow-embed"],
+  });
+  await tick();
+  assert.equal(requests[0].body.account, "bf_2");
+  assert.equal(requests[0].body.hash, "h3");
+  assert.equal(byId["billflow-embed"].children.length, 1);
+  assert.equal(byId["servicebot-subscription-portal"].children.length, 0);
+});
+
+test("no settings global: nothing mounts by itself", async () => {
+  const { requests } = load({ ids: ["billflow-embed"] });
+  await tick();
+  assert.equal(requests.length, 0);
 });
 
 test("unmount removes the frame and stops listening", async () => {

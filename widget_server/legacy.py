@@ -31,6 +31,14 @@ class ImportRefused(ValueError):
         self.reason = reason
 
 
+def find_account(session: Session, account_id: str) -> Account | None:
+    """The account a loader names: by its public id, or by an id imported into it."""
+    if not isinstance(account_id, str) or not 0 < len(account_id) <= 64:
+        return None
+    found = session.scalar(select(Account).where(Account.public_id == account_id))
+    return found or account_for_alias(session, account_id)
+
+
 def account_for_alias(session: Session, alias: str) -> Account | None:
     if not isinstance(alias, str) or not _ALIAS.match(alias):
         return None

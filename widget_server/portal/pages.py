@@ -16,6 +16,7 @@ from typing import Any
 from flask import Response, current_app, g, render_template, request, url_for
 from sqlalchemy import select
 
+from widget_server import legacy
 from widget_server.accounts import AccountService, secret_box
 from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
@@ -58,8 +59,8 @@ def _portal_template_helpers() -> dict[str, Any]:
 
 
 def _find_account(public_id: str) -> Account | None:
-    if not _ACCOUNT_ID.match(public_id):
-        return None
+    if not _ACCOUNT_ID.match(public_id):  # else maybe an id imported from Servicebot/Billflow
+        return legacy.account_for_alias(get_session(), public_id)
     return get_session().scalar(select(Account).where(Account.public_id == public_id))
 
 
