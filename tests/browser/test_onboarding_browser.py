@@ -40,11 +40,15 @@ def fresh_service(tmp_path_factory: pytest.TempPathFactory,
     db.get_database(app).engine.dispose()
 
 
-def shoot(page: Any, name: str) -> None:
+def shoot(page: Any, name: str, section: str | None = None) -> None:
+    """The whole page, or one section of it (the install page is long)."""
     if TARGET:
         Path(TARGET).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(TARGET) / f"{name}.png"), full_page=True,
-                        animations="disabled")
+        path = str(Path(TARGET) / f"{name}.png")
+        if section:
+            page.locator(section).screenshot(path=path, animations="disabled")
+        else:
+            page.screenshot(path=path, full_page=True, animations="disabled")
 
 
 def _servicebot_page(service: str, hash_: str) -> str:
@@ -103,7 +107,12 @@ def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
     account_id = page.locator(".meta code").inner_text().strip()
     # The backend snippets are code blocks pre-filled with the account id.
     assert account_id in page.locator("#backend pre").nth(1).inner_text()
-    shoot(page, "dashboard-install")
+    shoot(page, "dashboard-install", "#secret")
+    node = page.locator("#backend .code-block", has_text="createHmac").first
+    assert "PORTAL_IDENTITY_SECRET" in node.inner_text()
+    if TARGET:
+        node.screenshot(path=str(Path(TARGET) / "dashboard-backend-snippets.png"),
+                        animations="disabled")
 
     # 3. Import the Servicebot id and secret.
     page.select_option("select[name=source]", "servicebot")
@@ -114,7 +123,7 @@ def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
     page.wait_for_selector("#import .aliases")
     assert OLD_ID in page.locator("#import .aliases").inner_text()
     page.wait_for_function("() => document.activeElement.textContent.startsWith('Imported.')")
-    shoot(page, "dashboard-import")
+    shoot(page, "dashboard-import", "#import")
 
     # 4. The host page keeps its Servicebot snippet; only the script URL changed.
     host = browser_page.context.new_page()
