@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from tests.dashboard.helpers import PASSWORD, OwnerWithAccount, csrf_from
+from tests.dashboard.helpers import (
+    PASSWORD,
+    OwnerWithAccount,
+    create_owner,
+    csrf_from,
+    give_account,
+    login,
+)
+from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.models import AuditEvent, Owner, OwnerInvite, utcnow
 from widget_server.onboarding import (
@@ -21,6 +30,7 @@ from widget_server.onboarding import (
     create_first_owner,
     first_run_open,
 )
+from widget_server.sandbox import SandboxServer
 
 NEW_PASSWORD = "a long and unusual passphrase 42"
 
@@ -253,3 +263,27 @@ def test_invite_lifecycle_expires_used_revoked(app: Flask, ana: OwnerWithAccount
         assert service.pending(now) == []
         assert service.revoke(fresh.invite.id, now) is None  # used: nothing to revoke
         assert PASSWORD != NEW_PASSWORD
+
+
+def test_the_first_run_and_reveal_forms_are_rate_limited(tmp_path: Path,
+                                                          sandbox: SandboxServer) -> None:
+    app = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True)
+    try:
+        client = app.test_client()
+        token = csrf_from(client.get("/dashboard/first-run").get_data(as_text=True))
+        bad = {"email": "x@y.test", "password": "short", "confirm": "short", "csrf_token": token}
+        statuses = [client.post("/dashboard/first-run", data=bad).status_code for _ in range(11)]
+        assert statuses == [400] * 10 + [429]
+        assert _owners(app) == []
+        # The reveal form (a password check) is limited the same way.
+        owner_id = create_owner(app, "rate@owner.test")
+        public_id = give_account(app, owner_id).account.public_id
+        with app.test_client() as owner:
+            login(owner, "rate@owner.test")
+            page = owner.get(f"/dashboard/accounts/{public_id}/install").get_data(as_text=True)
+            wrong = {"password": "wrong", "csrf_token": csrf_from(page)}
+            path = f"/dashboard/accounts/{public_id}/reveal-secret"
+            statuses = [owner.post(path, data=wrong).status_code for _ in range(11)]
+            assert statuses == [403] * 10 + [429]
+    finally:
+        db.get_database(app).engine.dispose()
