@@ -257,9 +257,11 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     with _account(account_id) as (app, service, account):
-        check = check_stripe_key(registry(app).uncached_client(stripe_key.strip()))
+        check = check_stripe_key(registry(app).uncached_client(stripe_key.strip()),
+                                 restricted=stripe_key.strip().startswith("rk_"))
         if not check.ok:
-            raise click.ClickException(KEY_REFUSED[check.verdict.value] + "; nothing was changed")
+            missing = "".join(f" {p.code}" for p in check.missing)  # rak_…_write
+            raise click.ClickException(f"{KEY_REFUSED[check.verdict.value]}{missing}; unchanged")
         try:
             service.set_stripe_key(account, stripe_key)
         except AccountError as exc:
@@ -273,7 +275,7 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
 
 KEY_REFUSED = {
     "invalid": "Stripe refused the key (unknown, rolled or deleted)",
-    "no_permission": "the restricted key cannot read customers, which the portal needs",
+    "no_permission": "the restricted key lacks permissions the portal needs:",
     "unreachable": "Stripe could not be reached to check the key",
 }
 

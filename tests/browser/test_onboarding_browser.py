@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from tests.browser.conftest import HostSite, _Thread
+from tests.dashboard.helpers import PASSWORD as HELPER_PASSWORD
+from tests.dashboard.helpers import create_owner, give_account
 from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.identity import compute_identity_hash
@@ -29,13 +32,12 @@ OLD_SECRET = "servicebot_secret_5b0c1f3e9a7d4c21"
 TARGET = os.environ.get("WIDGET_SERVER_SCREENSHOTS")
 
 
-@pytest.fixture(scope="module")
-def fresh_service(tmp_path_factory: pytest.TempPathFactory,
-                  sandbox: SandboxServer) -> Iterator[str]:
+@pytest.fixture
+def fresh_service(tmp_path: Path, sandbox: SandboxServer) -> Iterator[tuple[Flask, str]]:
     """The service on a database with no owner at all."""
-    app = make_test_app(tmp_path_factory.mktemp("onboarding"), sandbox.url)
+    app = make_test_app(tmp_path, sandbox.url)
     thread = _Thread(app)
-    yield f"http://127.0.0.1:{thread.port}"
+    yield app, f"http://127.0.0.1:{thread.port}"
     thread.stop()
     db.get_database(app).engine.dispose()
 
@@ -72,13 +74,14 @@ def _servicebot_page(service: str, hash_: str) -> str:
 
 
 def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
-    fresh_service: str, host_site: HostSite, browser_page: Any
+    fresh_service: tuple[Flask, str], host_site: HostSite, browser_page: Any
 ) -> None:
+    _app, service = fresh_service
     page = browser_page
     page.set_viewport_size({"width": 1100, "height": 800})
 
     # 1. First run: /dashboard/ leads to the page that creates the first owner.
-    page.goto(fresh_service + "/dashboard/")
+    page.goto(service + "/dashboard/")
     assert page.url.endswith("/dashboard/first-run")
     shoot(page, "dashboard-first-run")
     page.fill("input[name=email]", OWNER)
@@ -127,7 +130,7 @@ def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
 
     # 4. The host page keeps its Servicebot snippet; only the script URL changed.
     host = browser_page.context.new_page()
-    host.goto(host_site.page(_servicebot_page(fresh_service,
+    host.goto(host_site.page(_servicebot_page(service,
                                               compute_identity_hash(OLD_SECRET, ANA))))
     host.wait_for_function("() => window.events.indexOf('post_load') >= 0")
     assert host.locator("#servicebot-subscription-portal iframe").count() == 1
@@ -135,7 +138,7 @@ def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
     frame.locator(".wsp-section-invoices").first.wait_for()
 
     # 5. Invite another owner: the link is shown once.
-    page.goto(fresh_service + "/dashboard/owners")
+    page.goto(service + "/dashboard/owners")
     page.fill("#invites input[name=email]", "bo@acme.test")
     page.click("#invites button[type=submit]")
     link = page.locator("#invite-link").inner_text().strip()
@@ -144,15 +147,17 @@ def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
 
 
 def test_settings_are_grouped_and_saved_where_the_owner_looks(
-    fresh_service: str, browser_page: Any
+    fresh_service: tuple[Flask, str], browser_page: Any
 ) -> None:
+    app, service = fresh_service
+    give_account(app, create_owner(app, OWNER), name="Acme Cloud (test)")
     page = browser_page
     page.set_viewport_size({"width": 1100, "height": 800})
-    page.goto(fresh_service + "/dashboard/login")
+    page.goto(service + "/dashboard/login")
     page.fill("input[name=email]", OWNER)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", HELPER_PASSWORD)
     page.click("main button[type=submit]")
-    page.click("table a")  # the account created by the test above
+    page.click("table a")
     legends = page.locator("#settings legend").all_inner_texts()
     assert legends == ["Identity", "Plans", "Cancellation", "Payments", "Invoices",
                        "Appearance", "Languages"]
