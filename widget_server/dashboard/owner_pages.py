@@ -94,6 +94,8 @@ def first_run() -> ResponseReturnValue:
     except FirstRunTaken:
         abort(404)
     except OwnerError:
+        if not first_run_open(session):  # another first run won with the same email
+            abort(404)
         return render_template("dashboard/first_run.html", form=form,
                                error=_("Enter an email address.")), 400
     audit.record(None, "owner", owner.email, "dashboard.owner.first_run", owner.email, "ok")
