@@ -29,12 +29,14 @@ def test_loader_fits_the_gzip_budget() -> None:
     assert size <= BUDGET, f"embed/portal.js is {size} B gzipped; the budget is {BUDGET} B"
 
 
-def test_loader_is_served_immutable_with_etag(client: FlaskClient) -> None:
+def test_plain_loader_url_is_revalidated_hourly_with_etag(client: FlaskClient) -> None:
     response = client.get("/embed/v1/portal.js")
     assert response.status_code == 200
     assert response.data == LOADER.read_bytes()
     assert response.mimetype == "text/javascript"
-    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # Its bytes change with a release: cached for an hour, then revalidated (the
+    # content-addressed URL is the immutable one: tests/assets/test_loader_versions.py).
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
     assert response.headers["Access-Control-Allow-Origin"] == "*"  # needed for SRI
     etag = response.headers["ETag"]
     again = client.get("/embed/v1/portal.js", headers={"If-None-Match": etag})
@@ -44,7 +46,11 @@ def test_loader_is_served_immutable_with_etag(client: FlaskClient) -> None:
 def test_sri_endpoint_matches_the_served_bytes(client: FlaskClient) -> None:
     body = client.get("/embed/v1/portal.js.sri").get_json()
     assert body["integrity"] == _integrity()
-    assert body["url"].endswith("/embed/v1/portal.js")
+    digest = hashlib.sha256(LOADER.read_bytes()).hexdigest()[:16]
+    assert body["url"] == f"http://localhost/embed/v1/portal.{digest}.js"
+    pinned = client.get(body["url"])
+    assert "sha384-" + base64.b64encode(hashlib.sha384(pinned.data).digest()).decode() \
+        == body["integrity"]
 
 
 def test_install_doc_carries_the_current_sri() -> None:
