@@ -88,7 +88,7 @@ class Asset:
 def compress(body: bytes) -> tuple[bytes, bytes]:
     """(gzip, brotli) of `body`, at the strongest settings, without timestamps."""
     return (gzip.compress(body, compresslevel=9, mtime=0),
-            brotli.compress(body, mode=brotli.MODE_TEXT, quality=11))
+            bytes(brotli.compress(body, mode=brotli.MODE_TEXT, quality=11)))
 
 
 def minify(text: str, ext: str) -> str:
