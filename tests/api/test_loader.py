@@ -57,13 +57,17 @@ def test_install_doc_carries_the_current_sri() -> None:
     """docs/install.md's snippet pins the loader; UPDATE_DOCS=1 rewrites it."""
     text = INSTALL_DOC.read_text(encoding="utf-8")
     current = _integrity()
+    name = f"portal.{hashlib.sha256(LOADER.read_bytes()).hexdigest()[:16]}.js"
     if os.environ.get("UPDATE_DOCS") == "1":
         text = re.sub(r"sha384-[A-Za-z0-9+/=]{64}", current, text)
+        text = re.sub(r"portal\.[0-9a-f]{16}\.js", name, text)
         INSTALL_DOC.write_text(text, encoding="utf-8")
     found = set(re.findall(r"sha384-[A-Za-z0-9+/=]{64}", text))
     assert found == {current}, (
         f"docs/install.md has {sorted(found)}; the loader's integrity is {current} "
         "(run UPDATE_DOCS=1 pytest tests/api/test_loader.py)")
+    # the pin goes with the content-addressed URL of the same bytes
+    assert set(re.findall(r"portal\.[0-9a-f]{16}\.js", text)) == {name}
 
 
 def test_loader_never_uses_inner_html_or_eval() -> None:
