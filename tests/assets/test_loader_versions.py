@@ -99,8 +99,11 @@ def test_a_tampered_or_misnamed_release_is_not_served(
 
 def test_unknown_versions_are_not_found(client: FlaskClient) -> None:
     for url in ("/embed/v1/portal.ffffffffffffffff.js", "/embed/v1/portal.js.js",
-                "/embed/v1/portal..js", f"/embed/v1/portal.{DIGEST.upper()}.js"):
-        assert client.get(url).status_code == 404, url
+                f"/embed/v1/portal.{DIGEST.upper()}.js"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert response.get_json()["error"]["code"] == "not_found"
+    assert client.get("/embed/v1/portal..js").status_code == 404
 
 
 def test_archiving_is_idempotent(tmp_path: Path) -> None:

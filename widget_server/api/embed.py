@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, abort, current_app, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
@@ -23,7 +23,7 @@ from widget_server.assets.serve import IMMUTABLE, encoded_response, loader_versi
 from widget_server.contract.requests import EmbedSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
-from widget_server.errors import ApiError, BadRequest, Unauthorized
+from widget_server.errors import ApiError, BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
     IdentityVerdict,
@@ -276,8 +276,8 @@ def loader_version(digest: str) -> Response:
     """One loader version by its content hash (the URL an SRI pin names); every released
     version stays here (widget_server/assets/loader.py)."""
     loader = loader_versions().find(digest)
-    if loader is None:
-        abort(404)
+    if loader is None:  # the one JSON error shape: a script tag shows nothing anyway
+        raise NotFound(_("This item could not be found."))
     return _send_loader(loader, IMMUTABLE)
 
 

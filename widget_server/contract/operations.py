@@ -103,7 +103,7 @@ OPERATIONS: dict[str, Operation] = {
                                    "embed", None, security=None, errors=()),
     "api.loader_version": Operation(
         "One embed loader version by its content hash: immutable, every release kept (the URL "
-        "to pin with the SRI hash)", "embed", None, security=None, errors=()),
+        "to pin with the SRI hash)", "embed", None, security=None, errors=("404",)),
     "api.loader_integrity": Operation("The loader's Subresource Integrity hash", "embed",
                                 rs.Integrity, security=None, errors=()),
 }
