@@ -41,10 +41,6 @@ class LoaderFile:
     def digest(self) -> str:
         return content_hash(self.body)
 
-    @property
-    def etag(self) -> str:
-        return self.digest
-
     @cached_property
     def integrity(self) -> str:  # Subresource Integrity value: "sha384-…"
         return integrity_of(self.body)
