@@ -14,6 +14,7 @@ from flask import Response, g, render_template, request
 from sqlalchemy import select
 
 from widget_server.accounts import AccountService, secret_box
+from widget_server.assets.build import PORTAL_SCRIPTS as PORTAL_SCRIPTS  # its old home
 from widget_server.assets.serve import assets, send_asset
 from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
