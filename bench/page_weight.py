@@ -142,7 +142,7 @@ def browser_visits(page_url: str, counter: Counter) -> dict[str, dict[str, list[
                 page.goto(page_url)
                 frame = page.frame_locator("#billing-portal iframe")
                 frame.locator(".wsp-view .wsp-card").first.wait_for(timeout=20_000)
-                page.wait_for_load_state("networkidle")
+                page.wait_for_load_state("networkidle", timeout=60_000)  # the invoices too
                 visits[visit] = counter.take()
             results[encoding] = visits
             context.close()

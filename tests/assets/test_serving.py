@@ -14,8 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.helpers import make_test_app
+from widget_server import create_app
 from widget_server.accounts import CreatedAccount
-from widget_server.assets.serve import IMMUTABLE, assets
+from widget_server.assets.serve import EXTENSION, IMMUTABLE, assets
+from widget_server.crypto import generate_key
 from widget_server.sandbox import SandboxServer
 
 STATIC = Path(__file__).resolve().parents[2] / "widget_server" / "static"
@@ -141,3 +143,13 @@ def test_legacy_static_urls_still_work_and_are_compressed(client: FlaskClient) -
     assert response.status_code == 200
     assert response.headers["Content-Encoding"] == "br"
     assert brotli.decompress(response.data) == (STATIC / "portal" / "portal.css").read_bytes()
+
+
+def test_production_builds_the_bundles_when_the_app_is_created(tmp_path: Path) -> None:
+    app = create_app({
+        "ENV": "production", "SECRET_KEY": "k" * 40, "ENCRYPTION_KEYS": [generate_key()],
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        "PUBLIC_URL": "https://portal.example.com"})
+    built = app.extensions[EXTENSION]
+    assert set(built) == {"portal-frame.js", "portal-hosted.js", "portal.js", "portal.css",
+                          "dashboard.js", "dashboard.css"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 
-from widget_server.assets.serve import asset_url, bp
+from widget_server.assets.serve import asset_url, assets, bp
 
 EXTENSION_COMPRESS = "widget_server.compress"
 
@@ -35,3 +35,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_compress_dynamic)
     app.register_blueprint(bp)
     app.jinja_env.globals["asset_url"] = asset_url
+    if app.config.get("ENV") == "production":
+        assets(app)  # build now (~0.25 s per process), not during a visitor's first request
