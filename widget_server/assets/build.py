@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import brotli
@@ -68,11 +69,11 @@ class Asset:
     gzip: bytes
     br: bytes
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return content_hash(self.body)
 
-    @property
+    @cached_property
     def hashed_name(self) -> str:  # "portal-frame.0123456789abcdef.js"
         stem, ext = self.name.rsplit(".", 1)
         return f"{stem}.{self.digest}.{ext}"
