@@ -154,7 +154,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
@@ -162,7 +162,7 @@ def preset_period(days: int, now: datetime) -> Period:
     """The last `days` days, today (UTC) included."""
     if days not in PRESET_DAYS:
         raise PeriodError("unknown_period")
-    end = _midnight(_utc(now).date() + timedelta(days=1))
+    end = midnight(_utc(now).date() + timedelta(days=1))
     return Period(end - timedelta(days=days), end)
 
 
@@ -176,7 +176,7 @@ def custom_period(start: str, end: str) -> Period:
         raise PeriodError("end_before_start")
     if (last - first).days + 1 > MAX_RANGE_DAYS:
         raise PeriodError("range_too_long")
-    return Period(_midnight(first), _midnight(last + timedelta(days=1)))
+    return Period(midnight(first), midnight(last + timedelta(days=1)))
 
 
 # --- money -------------------------------------------------------------------------------

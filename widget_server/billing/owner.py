@@ -3,8 +3,9 @@
 The dashboard's customer pages use ``OwnerBilling``; the portal never does. Search goes
 through Stripe's search query language (``customers.search``), with every typed value quoted
 and escaped, and a ``cus_…`` id is retrieved directly (search is eventually consistent, a
-retrieve is not). Every write carries an idempotency key derived from the owner's intent, so
-a double submit replays the first answer instead of making a second change.
+retrieve is not). Every update carries an idempotency key derived from the owner's intent, so
+a double submit replays the first answer instead of making a second change (a cancel is a
+DELETE, where Stripe ignores the key: a second cancel is recognised as already done).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from stripe.params import SubscriptionCancelParams, SubscriptionUpdateParams
 
 from widget_server.billing import convert
 from widget_server.billing.domain import Customer, Subscription
-from widget_server.billing.errors import ResourceNotFound, stripe_errors
+from widget_server.billing.errors import InvalidRequest, ResourceNotFound, stripe_errors
 from widget_server.billing.gateway import escape_search_value
 from widget_server.billing.writes import SUBSCRIPTION_EXPAND, StripeWriter
 
@@ -24,7 +25,7 @@ SEARCH_LIMIT = 20
 MAX_QUERY_LENGTH = 200
 # Stripe's substring operator (`~`) needs at least this many characters.
 SUBSTRING_MIN = 3
-_CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9]{1,250}\Z")
+_CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9_]{1,250}\Z")
 
 
 def is_customer_id(text: str) -> bool:
@@ -96,12 +97,24 @@ class OwnerBilling(StripeWriter):
         return self._owner_update(subscription_id, {"cancel_at_period_end": True},
                                   idempotency_key)
 
-    def owner_cancel_now(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
-        """End the subscription now: the customer loses access at once (no proration credit)."""
+    def owner_cancel_now(self, subscription_id: str) -> Subscription:
+        """End the subscription now: the customer loses access at once (no proration credit).
+
+        Stripe cancels with a DELETE, where an idempotency key has no effect; a second cancel
+        of the same subscription (a double submit that raced past the state check) is refused
+        by Stripe as already canceled, which is the outcome asked for: it is re-read and
+        returned instead of reported as a failure.
+        """
         params: SubscriptionCancelParams = {"expand": SUBSCRIPTION_EXPAND}
-        with stripe_errors():
-            canceled: stripe.Subscription = self.v1.subscriptions.cancel(
-                subscription_id, params, {"idempotency_key": idempotency_key})
+        try:
+            with stripe_errors():
+                canceled: stripe.Subscription = self.v1.subscriptions.cancel(
+                    subscription_id, params)
+        except InvalidRequest:
+            current = self.subscription(subscription_id)
+            if current is not None and current.status == "canceled":
+                return current
+            raise
         return self._subscription(canceled)
 
     def owner_resume(self, subscription_id: str, *, idempotency_key: str) -> Subscription:
