@@ -288,14 +288,27 @@ def test_cancel_of_a_subscription_with_a_scheduled_change(dash: FlaskClient, own
     assert sub["cancel_at_period_end"] is True and sub["schedule"] is None
 
 
-def test_an_action_the_state_does_not_allow_is_refused(app: Flask, dash: FlaskClient,
-                                                       owned: Owned, portal: Portal) -> None:
+def test_an_action_already_done_writes_nothing(app: Flask, dash: FlaskClient, owned: Owned,
+                                              portal: Portal) -> None:
     portal.clear_log()
-    html, _intent = confirm(dash, action_path(owned, "cus_demo_ana", "sub_demo_ana", "resume"),
-                            status=302)
+    confirm(dash, action_path(owned, "cus_demo_ana", "sub_demo_ana", "resume"))
     # resume on a subscription not set to cancel: already in that state, nothing written
     assert portal.writes() == []
     assert owner_audit(app)[-1].detail.get("unchanged") is True
+
+
+def test_an_action_the_state_does_not_allow_is_refused(app: Flask, dash: FlaskClient,
+                                                       owned: Owned, portal: Portal) -> None:
+    path = action_path(owned, "cus_demo_dan", "sub_demo_dan", "cancel_at_period_end")
+    html = page(dash, path)
+    portal.clear_log()
+    response = dash.post(path, data={"csrf_token": csrf_from(html), "confirm": "yes",
+                                     "intent": "abcdefgh12345"})
+    assert response.status_code == 409
+    assert "not possible in the subscription" in response.get_data(as_text=True)
+    assert portal.writes() == []
+    row = owner_audit(app)[-1]
+    assert row.result == "refused" and row.detail["code"] == "action_not_allowed"
 
 
 def test_a_stripe_error_is_translated_and_audited(app: Flask, dash: FlaskClient,
