@@ -29,6 +29,7 @@ from widget_server.models import Account, AuditEvent, utcnow
 
 MAX_ROWS = 100_000
 MAX_PRICE_LOOKUPS = 50
+COMMENTS_SHOWN = 20
 
 ACTION_LABELS = {
     "subscription.cancel": N_("Cancel"),
@@ -169,6 +170,7 @@ def analytics(public_id: str) -> ResponseReturnValue:
         end=request.args.get("end", report.period.last_day.isoformat()),
         first_day=format_date(int(report.period.start.timestamp()), locale),
         last_day=format_date(int(an.midnight(report.period.last_day).timestamp()), locale),
+        comments=list(reversed(report.comments))[:COMMENTS_SHOWN],
         action_label=lambda a: _(ACTION_LABELS[a]) if a in ACTION_LABELS else a,
         reason_label=lambda r: _(REASON_LABELS[r]) if r in REASON_LABELS else r,
         kind_label=lambda k: _(KIND_LABELS[k]),

@@ -12,9 +12,15 @@ from dataclasses import dataclass
 WIDTH = 640
 COLUMN_HEIGHT = 220
 ROW_HEIGHT = 28
-LABEL_WIDTH = 190  # room for a row's label in a bar-per-row chart
+LABEL_WIDTH = 260  # room for a row's label in a bar-per-row chart
 VALUE_ROOM = 90  # room for the value written after a row's bar
 AXIS_ROOM = 24  # under the columns, for the first and last labels
+TOP_ROOM = 20  # above the columns, for the highest value
+MAX_LABEL = 40  # characters of a row label drawn in the chart (the table has it whole)
+
+
+def short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class Chart:
     anchor_label: str  # text-anchor of row labels: "end" next to the bar
     anchor_value: str
     axis_labels: tuple[tuple[float, str, str], ...] = ()  # x, text, anchor
+    peak: str = ""  # the highest value, written at the top of a column chart
+    peak_y: float = 0.0
 
     @property
     def empty(self) -> bool:
@@ -53,8 +61,9 @@ def _mirror(x: float, width: float, rtl: bool) -> float:
 
 def columns(points: list[tuple[str, float, str]], *, rtl: bool) -> Chart:
     """One column per (label, value, shown value): actions over time."""
-    top, bottom = 12.0, COLUMN_HEIGHT - AXIS_ROOM
-    peak = max((v for _l, v, _s in points), default=0.0) or 1.0
+    top, bottom = float(TOP_ROOM), COLUMN_HEIGHT - AXIS_ROOM
+    highest = max(points, key=lambda p: p[1], default=None)
+    peak = (highest[1] if highest else 0.0) or 1.0
     slot = WIDTH / max(len(points), 1)
     width = max(slot * 0.7, 1.0)
     bars = []
@@ -68,7 +77,8 @@ def columns(points: list[tuple[str, float, str]], *, rtl: bool) -> Chart:
         first, last = points[0][0], points[-1][0]
         start, end = ("end", "start") if rtl else ("start", "end")
         axis = ((WIDTH if rtl else 0.0, first, start), (0.0 if rtl else WIDTH, last, end))
-    return Chart(WIDTH, COLUMN_HEIGHT, tuple(bars), bottom, rtl, "middle", "middle", axis)
+    return Chart(WIDTH, COLUMN_HEIGHT, tuple(bars), bottom, rtl, "end" if rtl else "start",
+                 "middle", axis, highest[2] if highest and highest[1] else "", top)
 
 
 def rows(points: list[tuple[str, float, str]], *, rtl: bool,
@@ -83,7 +93,7 @@ def rows(points: list[tuple[str, float, str]], *, rtl: bool,
         x = _mirror(LABEL_WIDTH, length, rtl)
         label_x = WIDTH - LABEL_WIDTH + 8 if rtl else LABEL_WIDTH - 8
         value_x = x - 6 if rtl else x + length + 6
-        bars.append(Bar(round(x, 2), y, round(length, 2), ROW_HEIGHT - 8, label, shown,
+        bars.append(Bar(round(x, 2), y, round(length, 2), ROW_HEIGHT - 8, short(label), shown,
                         label_x, y + ROW_HEIGHT / 2 - 1, round(value_x, 2),
                         (tones[index] if tones else "a")))
     height = max(len(points), 1) * ROW_HEIGHT + 8

@@ -35,6 +35,7 @@ from widget_server.db import get_session
 from widget_server.i18n import N_, _, format_date, format_money
 from widget_server.models import Account, AuditEvent
 from widget_server.portal.rules import ENDED_STATUSES, STATE_KINDS, scheduled_to_cancel, state_kind
+from widget_server.portal.serialize import interval_display
 
 ACTIVITY_ROWS = 50
 CANCELABLE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "paused"})
@@ -119,6 +120,8 @@ def _items(sub: Subscription) -> list[dict[str, Any]]:
         price = item.price
         amount = (format_money(price.unit_amount, price.currency, locale)
                   if price.unit_amount is not None else "")
+        if amount and price.interval:
+            amount = f"{amount} {interval_display(price)}"
         shown.append({"name": price.nickname or price.product.name, "quantity": item.quantity,
                       "amount": amount, "price_id": price.id})
     return shown
