@@ -10,14 +10,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.dashboard.test_customers import BASE, Owned, dash, owned, page  # noqa: F401
+from tests.dashboard.owner_fixtures import BASE, Owned, page
 from tests.portal.helpers import Portal
 from widget_server import db
 from widget_server.models import AuditEvent, utcnow
 
 
 @pytest.fixture
-def activity(portal: Portal, owned: Owned) -> Portal:  # noqa: F811
+def activity(portal: Portal, owned: Owned) -> Portal:
     """Ana is shown the retention offer, cancels with a reason and a comment, then resumes."""
     portal.configure(cancellation=True, cancellation_reason=True, undo_cancel=True,
                      retention_offer=True, retention_coupon="retention-50")
@@ -41,8 +41,8 @@ def test_portal_audit_rows_carry_what_the_analytics_need(activity: Portal) -> No
         "coupon": "retention-50"}
 
 
-def test_the_page_draws_every_chart_with_its_table(dash: FlaskClient,  # noqa: F811
-                                                   owned: Owned,  # noqa: F811
+def test_the_page_draws_every_chart_with_its_table(dash: FlaskClient,
+                                                   owned: Owned,
                                                    activity: Portal) -> None:
     html = page(dash, f"{BASE}/{owned.public_id}/analytics?period=7")
     for chart in ("chart-mrr-usd", "chart-actions", "chart-reasons", "chart-offers",
@@ -59,7 +59,7 @@ def test_the_page_draws_every_chart_with_its_table(dash: FlaskClient,  # noqa: F
     assert "1 shown, 0 accepted." in html
 
 
-def test_csv_export(dash: FlaskClient, owned: Owned, activity: Portal) -> None:  # noqa: F811
+def test_csv_export(dash: FlaskClient, owned: Owned, activity: Portal) -> None:
     response = dash.get(f"{BASE}/{owned.public_id}/analytics.csv?period=30")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -73,8 +73,8 @@ def test_csv_export(dash: FlaskClient, owned: Owned, activity: Portal) -> None: 
     assert cancel[5].startswith("'=HYPERLINK")
 
 
-def test_a_custom_period_outside_the_activity_is_empty(dash: FlaskClient,  # noqa: F811
-                                                       owned: Owned,  # noqa: F811
+def test_a_custom_period_outside_the_activity_is_empty(dash: FlaskClient,
+                                                       owned: Owned,
                                                        activity: Portal) -> None:
     html = page(dash, f"{BASE}/{owned.public_id}/analytics?period=custom"
                       "&start=2020-01-01&end=2020-01-31")
@@ -88,7 +88,7 @@ def test_a_custom_period_outside_the_activity_is_empty(dash: FlaskClient,  # noq
     ("period=custom&start=2020-01-01&end=2026-03-01", "A period can be at most 366 days."),
     ("period=12", "Choose 7, 30 or 90 days, or a custom range."),
 ])
-def test_bad_periods_are_explained(dash: FlaskClient, owned: Owned,  # noqa: F811
+def test_bad_periods_are_explained(dash: FlaskClient, owned: Owned,
                                    query: str, message: str) -> None:
     response = dash.get(f"{BASE}/{owned.public_id}/analytics?{query}")
     assert response.status_code == 400
@@ -97,8 +97,8 @@ def test_bad_periods_are_explained(dash: FlaskClient, owned: Owned,  # noqa: F81
     assert csv_answer.status_code == 400 and csv_answer.mimetype == "text/plain"
 
 
-def test_rtl_pages_mirror_the_charts(app: Flask, dash: FlaskClient,  # noqa: F811
-                                     owned: Owned, activity: Portal) -> None:  # noqa: F811
+def test_rtl_pages_mirror_the_charts(app: Flask, dash: FlaskClient,
+                                     owned: Owned, activity: Portal) -> None:
     html = page_in(dash, f"{BASE}/{owned.public_id}/analytics?period=7", "ar")
     assert 'dir="rtl"' in html and 'lang="ar"' in html
     # the rows' labels sit on the right, anchored at their start
@@ -113,8 +113,8 @@ def page_in(client: FlaskClient, path: str, locale: str) -> str:
     return response.get_data(as_text=True)
 
 
-def test_activity_of_other_accounts_is_not_counted(app: Flask, dash: FlaskClient,  # noqa: F811
-                                                   owned: Owned,  # noqa: F811
+def test_activity_of_other_accounts_is_not_counted(app: Flask, dash: FlaskClient,
+                                                   owned: Owned,
                                                    portal: Portal) -> None:
     with db.session_scope(app) as session:
         session.add(AuditEvent(account_id=None, actor_type="customer", actor="cus_x",

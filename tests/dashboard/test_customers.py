@@ -4,7 +4,6 @@ owner's confirmed, audited, idempotent actions on a subscription (against the sa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 from flask import Flask
@@ -12,43 +11,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.dashboard.helpers import PASSWORD, create_owner, csrf_from, give_account, login
+from tests.dashboard.owner_fixtures import BASE, Owned, page
 from tests.portal.helpers import Portal
 from widget_server import db
 from widget_server.billing.owner import OwnerBilling, customer_search_query
 from widget_server.billing_web import billing_factory, registry
-from widget_server.models import Account, AuditEvent
+from widget_server.models import AuditEvent
 
-BASE = "/dashboard/accounts"
 _INTENT = re.compile(r'name="intent" value="([^"]+)"')
-
-
-@dataclass(frozen=True)
-class Owned:
-    public_id: str
-    owner_id: int
-
-
-@pytest.fixture
-def owned(app: Flask, portal: Portal) -> Owned:
-    """The portal fixture's account (on a freshly seeded sandbox), owned by Olga."""
-    owner_id = create_owner(app, "olga@owner.test")
-    with db.session_scope(app) as session:
-        account = session.get(Account, portal.account.account.id)
-        assert account is not None
-        account.owner_id = owner_id
-    return Owned(portal.account.account.public_id, owner_id)
-
-
-@pytest.fixture
-def dash(client: FlaskClient, owned: Owned) -> FlaskClient:
-    login(client, "olga@owner.test")
-    return client
-
-
-def page(client: FlaskClient, path: str, status: int = 200) -> str:
-    response = client.get(path)
-    assert response.status_code == status, response.get_data(as_text=True)[:2000]
-    return response.get_data(as_text=True)
 
 
 def owner_audit(app: Flask) -> list[AuditEvent]:
