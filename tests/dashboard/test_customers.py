@@ -270,9 +270,11 @@ def test_an_action_already_done_writes_nothing(app: Flask, dash: FlaskClient, ow
 def test_an_action_the_state_does_not_allow_is_refused(app: Flask, dash: FlaskClient,
                                                        owned: Owned, portal: Portal) -> None:
     path = action_path(owned, "cus_demo_dan", "sub_demo_dan", "cancel_at_period_end")
-    html = page(dash, path)
+    html = page(dash, path, 409)  # the confirm step already says so, with no form
+    assert 'name="confirm"' not in html and "not possible" in html
+    token = csrf_from(page(dash, f"{BASE}/{owned.public_id}/customers/cus_demo_dan"))
     portal.clear_log()
-    response = dash.post(path, data={"csrf_token": csrf_from(html), "confirm": "yes",
+    response = dash.post(path, data={"csrf_token": token, "confirm": "yes",
                                      "intent": "abcdefgh12345"})
     assert response.status_code == 409
     assert "not possible in the subscription" in response.get_data(as_text=True)

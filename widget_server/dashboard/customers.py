@@ -22,7 +22,7 @@ from sqlalchemy import or_, select
 
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
-from widget_server.billing.domain import Subscription
+from widget_server.billing.domain import Customer, Subscription
 from widget_server.billing.errors import BillingError
 from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.owner import MAX_QUERY_LENGTH, OwnerBilling, is_customer_id
@@ -176,7 +176,7 @@ def customers(public_id: str) -> ResponseReturnValue:
                            results=list(found))
 
 
-def _customer_or_404(billing: OwnerBilling, customer_id: str) -> Any:
+def _customer_or_404(billing: OwnerBilling, customer_id: str) -> Customer:
     if not is_customer_id(customer_id):
         abort(404)
     customer = billing.customer(customer_id)
@@ -200,11 +200,18 @@ def customer_page(public_id: str, customer_id: str) -> ResponseReturnValue:
                            subscriptions=[_view(s) for s in subscriptions], events=events)
 
 
-def _confirm_page(account: Account, customer: Any, sub: Subscription, action: OwnerAction,
-                  status: int = 200, error: str | None = None) -> ResponseReturnValue:
+def not_allowed_message() -> str:
+    return _("This action is not possible in the subscription's current state. Nothing was "
+             "changed.")
+
+
+def _confirm_page(account: Account, customer: Customer, sub: Subscription,
+                  action: OwnerAction, status: int = 200, error: str | None = None,
+                  *, blocked: bool = False) -> ResponseReturnValue:
     return render_template(
         "dashboard/customer_confirm.html", account=account, customer=customer,
         view=_view(sub), action=action, intent=secrets.token_urlsafe(18), error=error,
+        blocked=blocked,
     ), status
 
 
@@ -236,6 +243,9 @@ def subscription_action(public_id: str, customer_id: str, sub_id: str,
     if sub is None or sub.customer_id != customer_id:
         abort(404)
     if request.method == "GET":
+        if not action.allowed(sub) and not action.already(sub):
+            return _confirm_page(account, customer, sub, action, 409, not_allowed_message(),
+                                 blocked=True)
         return _confirm_page(account, customer, sub, action)
     nonce = request.form.get("intent")
     if request.form.get("confirm") != "yes" or not is_valid_nonce(nonce):
@@ -247,9 +257,8 @@ def subscription_action(public_id: str, customer_id: str, sub_id: str,
         return redirect(back)
     if not action.allowed(sub):
         _audit(account, action, sub, "refused", code="action_not_allowed")
-        return _confirm_page(account, customer, sub, action, 409, _(
-            "This action is not possible in the subscription's current state. Nothing was "
-            "changed."))
+        return _confirm_page(account, customer, sub, action, 409, not_allowed_message(),
+                             blocked=True)
     key = intent_key(account.public_id, customer_id, f"owner.{action.name}", sub.id, str(nonce))
     try:
         if action.name != "resume" and sub.schedule_id:  # a pending plan change no longer matters
