@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -181,6 +182,7 @@ def custom_period(start: str, end: str) -> Period:
 
 # --- money -------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)  # the same few prices and quantities recur in every report
 def monthly_amount(price: PriceInfo, quantity: int) -> Fraction | None:
     """The price's amount per month for `quantity` (None when it has no fixed recurring
     amount: one-off, metered or tiered without a unit amount)."""
@@ -208,7 +210,8 @@ def items_mrr(items: object, prices: Mapping[str, PriceInfo]) -> dict[str, Fract
         amount = monthly_amount(price, quantity)
         if amount is None:
             continue  # a one-off item of the subscription adds nothing per month
-        total[price.currency] = total.get(price.currency, Fraction(0)) + amount
+        known = total.get(price.currency)
+        total[price.currency] = amount if known is None else known + amount
     return total
 
 
@@ -217,9 +220,14 @@ def round_minor(amount: Fraction) -> int:
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+@lru_cache(maxsize=256)
+def _digits(currency: str) -> int:
+    return int(get_currency_precision(currency.upper()))
+
+
 def major_units(amount: int, currency: str) -> str:
     """An amount in the smallest unit as a plain decimal in the main unit ("12.50")."""
-    digits = get_currency_precision(currency.upper())
+    digits = _digits(currency)
     return str((Decimal(amount) / (Decimal(10) ** digits)).quantize(Decimal(10) ** -digits))
 
 
