@@ -154,6 +154,15 @@ def test_only_successful_customer_actions_count() -> None:
     assert result.mrr == {}
 
 
+def test_opening_the_portal_is_a_session_not_an_action() -> None:
+    result = report(rec("portal.session"), rec("portal.hosted_open"),
+                    rec("payment_method.update"))
+    assert result.sessions == 2
+    assert result.total_actions == 1 and dict(result.actions_by_type) == {
+        "payment_method.update": 1}
+    assert [n for _d, n in result.actions_per_bucket if n] == [1]
+
+
 def test_reasons_and_comments() -> None:
     result = report(
         rec(an.CANCEL, reason="too_expensive", comment="  Too pricey for us  ",

@@ -9,7 +9,8 @@ What each customer action in the portal means for monthly recurring revenue (MRR
 
 MRR is the list price: ``unit_amount * quantity`` normalised to one month (a year is 12
 months, a month 52/12 weeks and 365/12 days), before discounts and taxes.
-Only successful (``ok``) actions of customers count; sums are exact fractions, rounded once.
+Only successful (``ok``) actions of customers count (opening the portal is counted apart, as
+a session); sums are exact fractions, rounded once.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ RESUBSCRIBE = "subscription.resubscribe"
 DISCOUNT = "subscription.discount"
 OFFER_SHOWN = "subscription.retention_offer"
 PLAN_CHANGES = ("subscription.change_plan", "subscription.quantity")
+SESSIONS = ("portal.session", "portal.hosted_open")  # the portal opened: visits, not actions
 
 ADDED, SAVED, LOST = "added", "saved", "lost"
 NO_REASON = "none"
@@ -132,6 +134,7 @@ class Report:
     actions_by_type: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     comments: list[tuple[datetime, str, str, str]] = field(default_factory=list)
+    sessions: int = 0  # times the portal was opened
     offers_shown: int = 0
     offers_accepted: int = 0
     changes_up: int = 0
@@ -324,6 +327,9 @@ def summarize(records: Iterable[Record], prices: Mapping[str, PriceInfo],
     chosen = sorted((r for r in records if r.actor_type == "customer" and r.result == "ok"
                      and period.contains(r.at)), key=lambda r: _utc(r.at))
     for record in chosen:
+        if record.action in SESSIONS:
+            report.sessions += 1
+            continue
         report.actions_by_type[record.action] += 1
         index = (_utc(record.at) - period.start).days // period.bucket_days
         per_bucket[buckets[index]] += 1

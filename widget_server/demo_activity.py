@@ -79,6 +79,16 @@ def seed_portal_activity(session: Session, account_id: int, now: datetime,
     rng = random.Random(seed)
     added = 0
     for day in range(DAYS):
+        for _ in range(rng.randrange(2, 12)):  # customers opening the portal
+            at = now - timedelta(days=day, seconds=rng.randrange(0, 86400))
+            customer = rng.choice(CUSTOMERS)
+            session.add(AuditEvent(account_id=account_id, actor_type="customer",
+                                   actor=customer, action="portal.session", target="",
+                                   result="ok", detail={"identifier_type": "customer_id",
+                                                        "customers": [customer],
+                                                        "origin": "", "mode": "embed"},
+                                   created_at=at))
+            added += 1
         for _ in range(rng.randrange(0, 6)):
             at = now - timedelta(days=day, seconds=rng.randrange(0, 86400))
             action, target, detail = _event(rng, now)

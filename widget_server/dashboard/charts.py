@@ -12,11 +12,11 @@ from dataclasses import dataclass
 WIDTH = 640
 COLUMN_HEIGHT = 220
 ROW_HEIGHT = 28
-LABEL_WIDTH = 260  # room for a row's label in a bar-per-row chart
-VALUE_ROOM = 90  # room for the value written after a row's bar
+LABEL_WIDTH = 300  # room for a row's label in a bar-per-row chart
+VALUE_ROOM = 80  # room for the value written after a row's bar
 AXIS_ROOM = 24  # under the columns, for the first and last labels
 TOP_ROOM = 20  # above the columns, for the highest value
-MAX_LABEL = 40  # characters of a row label drawn in the chart (the table has it whole)
+MAX_LABEL = 38  # characters of a row label drawn in the chart (the table has it whole)
 
 
 def short(label: str) -> str:
