@@ -116,21 +116,30 @@ def stripe_group() -> None:
               help="A test-mode secret or restricted key (sk_test_… or rk_test_…).")
 @click.option("--api-base", envvar="WIDGET_SERVER_STRIPE_API_BASE", default=None,
               help="Another Stripe API address (the sandbox); Stripe itself by default.")
-def stripe_check(stripe_key: str, api_base: str | None) -> None:
+@click.option("--webhook-url", default=None,
+              help="Also check that an enabled webhook endpoint sends the needed events here.")
+@click.option("--account", "account_id", default=None,
+              help="Check the webhook endpoint of this account (under WIDGET_SERVER_PUBLIC_URL).")
+def stripe_check(stripe_key: str, api_base: str | None, webhook_url: str | None,
+                 account_id: str | None) -> None:
     """Run every Stripe call the portal makes and check each answer's shape.
 
     Creates its own test-mode objects (metadata widget_server_check), lists the permissions
-    a restricted key lacks, and cleans up. Refuses live keys.
+    a restricted key lacks, and cleans up. Refuses live keys. With --webhook-url or --account,
+    also checks the Stripe webhook endpoint that makes view snapshots possible.
     """
     from widget_server.billing.contract import ContractCheck, LiveKeyRefused, format_report
+    from widget_server.cli_webhooks import check_webhook, webhook_url_for
 
+    url = webhook_url_for(account_id, webhook_url)
     try:
         check = ContractCheck(stripe_key, api_base=api_base)
     except LiveKeyRefused as exc:
         raise click.ClickException(str(exc)) from None
     report = check.run()
     click.echo(format_report(report))
-    if not report.ok:
+    webhook_ok = check_webhook(check.client, url) if url else True
+    if not report.ok or not webhook_ok:
         sys.exit(1)
 
 
@@ -399,6 +408,8 @@ def keys_rotate() -> None:
     click.echo(f"{report.total_rotated} re-encrypted, {report.total_current} already current; "
                "every stored secret is now under the newest key")
 
+
+import widget_server.cli_webhooks  # noqa: E402,F401  (registers accounts set-webhook-secret)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
