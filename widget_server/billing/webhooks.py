@@ -69,9 +69,13 @@ def verify_delivery(payload: bytes, signature_header: str | None,
     """The event of a delivery signed with one of `signing_secrets`, else ``WebhookRejected``."""
     if not signing_secrets or not signature_header:
         raise WebhookRejected("signature")
+    try:
+        text = payload.decode("utf-8")  # Stripe signs the text; bytes that are not are forged
+    except UnicodeDecodeError:
+        raise WebhookRejected("payload") from None
     for secret in signing_secrets:
         try:
-            stripe.WebhookSignature.verify_header(payload, signature_header, secret,
+            stripe.WebhookSignature.verify_header(text, signature_header, secret,
                                                   tolerance=tolerance)
             break
         except stripe.SignatureVerificationError:
