@@ -103,8 +103,8 @@ def test_unknown_and_unconfigured_accounts_get_the_same_404(app: Flask, client: 
 
 @pytest.mark.parametrize("headers", [
     {}, {"Stripe-Signature": ""}, {"Stripe-Signature": "t=1,v1=00"},
-    {"Stripe-Signature": f"t={int(time.time())},v1=" + "0" * 64},
-])
+    {"Stripe-Signature": "t=1900000000,v1=" + "0" * 64},
+], ids=["none", "empty", "old", "forged"])
 def test_a_missing_or_forged_signature_is_a_400_and_changes_nothing(
         app: Flask, client: FlaskClient, hooked: CreatedAccount, headers: dict[str, str]):
     before = tokens(app, hooked)

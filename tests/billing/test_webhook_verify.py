@@ -45,8 +45,8 @@ def test_a_delivery_signed_with_the_secret_is_verified_and_read():
 
 
 @pytest.mark.parametrize("signature", [
-    None, "", "garbage", "t=abc,v1=00", f"t={int(time.time())}",
-    f"t={int(time.time())},v0=" + "0" * 64,
+    None, "", "garbage", "t=abc,v1=00", "t=1900000000", "t=1900000000,v0=" + "0" * 64,
+    "t=1900000000,v1=" + "0" * 64,
 ])
 def test_missing_or_malformed_signatures_are_refused(signature: str | None):
     with pytest.raises(WebhookRejected) as refused:

@@ -107,3 +107,13 @@ def test_another_owners_account_is_a_404(app: Flask, signed_in: FlaskClient,
                                   data={"webhook_secret": SECRET, "csrf_token": token})
         assert response.status_code == 404
     assert _secrets(app, public_id) == []
+
+
+def test_replacing_the_stripe_key_forgets_the_views(app: Flask, signed_in: FlaskClient,
+                                                    ana: OwnerWithAccount):
+    """Another key may reach another Stripe account: no snapshot of the old one may show."""
+    tokens = view_snapshots(app).store.tokens([ana.public_id])
+    status, _html = _post(signed_in, ana.public_id, "stripe-key",
+                          {"stripe_key": "sk_test_another_account"})
+    assert status == 200
+    assert view_snapshots(app).store.tokens([ana.public_id]) != tokens

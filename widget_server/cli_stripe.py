@@ -1,7 +1,9 @@
-"""CLI for Stripe webhooks: ``accounts set-webhook-secret`` and the endpoint check that
-``stripe check --webhook-url/--account`` runs (registered on ``cli``'s groups on import)."""
+"""The Stripe-facing commands: ``stripe check`` (every call the portal makes, and the webhook
+endpoint) and ``accounts set-webhook-secret`` (registered on ``cli``'s groups on import)."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 import stripe
@@ -11,7 +13,7 @@ from widget_server.accounts import AccountError
 from widget_server.billing.errors import BillingError
 from widget_server.billing.webhooks import check_endpoint, format_endpoint_check
 from widget_server.billing_web.snapshots import forget_account_views
-from widget_server.cli import _account, _app, accounts
+from widget_server.cli import _account, _app, accounts, main
 from widget_server.models import AuditEvent
 
 
@@ -72,3 +74,39 @@ def check_webhook(client: stripe.StripeClient, url: str) -> bool:
         return False
     click.echo(format_endpoint_check(found))
     return found.ok
+
+
+@main.group("stripe")
+def stripe_group() -> None:
+    """Checks against Stripe."""
+
+
+@stripe_group.command("check")
+@click.option("--stripe-key", required=True, envvar="WIDGET_SERVER_CHECK_STRIPE_KEY",
+              help="A test-mode secret or restricted key (sk_test_… or rk_test_…).")
+@click.option("--api-base", envvar="WIDGET_SERVER_STRIPE_API_BASE", default=None,
+              help="Another Stripe API address (the sandbox); Stripe itself by default.")
+@click.option("--webhook-url", default=None,
+              help="Also check that an enabled webhook endpoint sends the needed events here.")
+@click.option("--account", "account_id", default=None,
+              help="Check the webhook endpoint of this account (under WIDGET_SERVER_PUBLIC_URL).")
+def stripe_check(stripe_key: str, api_base: str | None, webhook_url: str | None,
+                 account_id: str | None) -> None:
+    """Run every Stripe call the portal makes and check each answer's shape.
+
+    Creates its own test-mode objects (metadata widget_server_check), lists the permissions
+    a restricted key lacks, and cleans up. Refuses live keys. With --webhook-url or --account,
+    also checks the Stripe webhook endpoint that makes view snapshots possible.
+    """
+    from widget_server.billing.contract import ContractCheck, LiveKeyRefused, format_report
+
+    url = webhook_url_for(account_id, webhook_url)
+    try:
+        check = ContractCheck(stripe_key, api_base=api_base)
+    except LiveKeyRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    report = check.run()
+    click.echo(format_report(report))
+    webhook_ok = check_webhook(check.client, url) if url else True
+    if not report.ok or not webhook_ok:
+        sys.exit(1)
