@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,16 +23,13 @@ from pathlib import Path
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from portal_view import percentile, stripe_calls  # bench/ is the script's folder
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from portal_view import percentile, stripe_calls  # noqa: E402
-
-from widget_server import create_app, db  # noqa: E402
-from widget_server.accounts import AccountService, secret_box  # noqa: E402
-from widget_server.crypto import generate_key  # noqa: E402
-from widget_server.identity import issue_portal_token  # noqa: E402
-from widget_server.sandbox import SandboxServer  # noqa: E402
+from widget_server import create_app, db
+from widget_server.accounts import AccountService, secret_box
+from widget_server.crypto import generate_key
+from widget_server.identity import issue_portal_token
+from widget_server.sandbox import SandboxServer
 
 CUSTOMER = "cus_demo_ivan"  # 2 subscriptions, invoices
 
