@@ -162,3 +162,18 @@ def test_a_subscription_canceled_in_stripe_shows_after_its_event(portal: Portal,
     view, _calls = stripe_calls(portal, "/v1/portal")
     [sub] = [s for s in view["subscriptions"] if s["id"] == "sub_demo_ana"]
     assert sub["cancel_at_period_end"] is True
+
+
+def test_a_write_still_answers_when_the_snapshots_cannot_be_forgotten(portal: Portal,
+                                                                     monkeypatch, caplog):
+    from widget_server.billing.view_cache import ViewStoreUnavailable
+    from widget_server.billing_web.snapshots import view_snapshots
+
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise ViewStoreUnavailable("Redis unavailable")
+
+    hook(portal)
+    monkeypatch.setattr(view_snapshots(portal.app).store, "bump", down)
+    response = portal.post("/v1/portal/subscriptions/sub_demo_ana/cancel", json={})
+    assert response.status_code == 200, response.get_json()
+    assert "could not forget the views of a write" in caplog.text
