@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["analytics_views", "auth", "bp", "csrf", "customers", "isolation", "views"]
+__all__ = ["analytics_views", "auth", "bp", "csrf", "customers", "isolation", "views", "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -36,4 +36,4 @@ def _no_store(response: Response) -> Response:
 
 
 # Route modules register themselves on `bp` when imported.
-from widget_server.dashboard import analytics_views, auth, csrf, customers, isolation, views  # noqa: E402  # noqa: E402
+from widget_server.dashboard import analytics_views, auth, csrf, customers, isolation, views, webhooks  # noqa: E402
