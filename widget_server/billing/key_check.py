@@ -41,6 +41,10 @@ PORTAL_CALLS = frozenset({
     "subscriptions.cancel", "subscriptions.create", "subscriptions.list",
     "subscriptions.retrieve", "subscriptions.update",
 })
+# Calls of optional features, not required of a key: the dashboard's webhook check
+# (billing/webhooks.py) reads the webhook endpoints; without that permission only that check
+# cannot run, the portal can.
+OPTIONAL_CALLS = frozenset({"webhook_endpoints.list"})
 READ_METHODS = frozenset({"list", "retrieve", "search"})
 
 # The permission resource a top-level path segment needs, with its name in Stripe's dashboard

@@ -32,7 +32,7 @@ from widget_server.dashboard.forms import (
     truncate,
 )
 from widget_server.dashboard.hash_check import check_hash as check_identity_hash
-from widget_server.dashboard.snippets import backend_snippets_text, guide_blocks
+from widget_server.dashboard.snippets import backend_snippets_text, embed_snippet, guide_blocks
 from widget_server.dashboard.views import (
     _audit,
     _owned_account,
@@ -71,6 +71,7 @@ def install_page(account: Account, status: int = 200, **context: Any) -> Respons
         "dashboard/install.html",
         account=account,
         service_url=service_url(),
+        embed_snippet=embed_snippet(service_url=service_url(), account_id=account.public_id),
         blocks=guide_blocks(guide),
         aliases=legacy.aliases_of(session, account),
         previous_expires=expires if overlap_active else None,

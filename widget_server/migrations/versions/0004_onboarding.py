@@ -1,14 +1,14 @@
 """first-run claim, owner invites, imported account ids (issue 12)
 
-Revision ID: 0003_onboarding
-Revises: 0002_security
+Revision ID: 0004_onboarding
+Revises: 0003_webhooks
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_onboarding'
-down_revision = '0002_security'
+revision = '0004_onboarding'
+down_revision = '0003_webhooks'
 branch_labels = None
 depends_on = None
 
