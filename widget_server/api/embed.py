@@ -22,6 +22,8 @@ import widget_server
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.api.flows import checked_flow
+from widget_server.contract.flows import FlowData
 from widget_server.contract.requests import EmbedSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
@@ -76,6 +78,7 @@ class SessionRequest:
     hash: object
     locale: str | None
     browser_locales: list[str] = field(default_factory=list)
+    flow_data: FlowData | None = None
 
 
 def _session_request() -> SessionRequest:
@@ -91,6 +94,7 @@ def _session_request() -> SessionRequest:
         hash=body.hash,
         locale=body.locale,
         browser_locales=list(body.browser_locales or ()),
+        flow_data=body.flow_data,
     )
 
 
@@ -238,6 +242,7 @@ def create_embed_session() -> Response:
         auto_detect=settings["auto_detect_locale"],
     )
     customer_ids = [c.id for c in customers]
+    flow = checked_flow(account, settings, gateway, customer_ids, req.flow_data)
     token, expires_at = issue_portal_token(
         current_app.config["SECRET_KEY"],
         account_id=account.public_id,
@@ -249,7 +254,8 @@ def create_embed_session() -> Response:
     audit.record(account, "customer", req.identifier, "portal.session", account.public_id, "ok",
                  {"identifier_type": req.kind, "customers": customer_ids,
                   "origin": origin or "", "mode": "embed"})
-    return jsonify(token=token, expires_at=expires_at, locale=locale)
+    extra = {"flow": flow.model_dump()} if flow else {}
+    return jsonify(token=token, expires_at=expires_at, locale=locale, **extra)
 
 
 # --- the loader ----------------------------------------------------------------------------
