@@ -102,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Verified identity checks per (account, identifier): bounds the Stripe calls one "
             "identity's hash can cause."),
     Setting("RATELIMIT_API", "WIDGET_SERVER_RATELIMIT_API", "120 per minute",
-            "Requests per account API key to the account API (`/v1/account/…`, "
+            "Requests per account API key and endpoint to the account API (`/v1/account/…`, "
             "`POST /v1/portal_sessions`)."),
     Setting("RATELIMIT_LOGIN_FAILURES", "WIDGET_SERVER_RATELIMIT_LOGIN_FAILURES",
             "10 per 15 minutes",

@@ -41,6 +41,8 @@ def setting_error(feature: features.Feature) -> str:
         return _('Enter font names separated by commas, like "Inter, sans-serif".')
     if feature.name == "stripe_publishable_key":
         return _("Enter a publishable key (pk_live_… or pk_test_…), never a secret key.")
+    if feature.kind == "bool":
+        return _("Send true or false.")
     if feature.kind == "choice":
         return _("Choose one of the listed values.")
     if feature.kind == "color":
@@ -51,7 +53,7 @@ def setting_error(feature: features.Feature) -> str:
         return _('Enter a JSON list of non-empty strings, like ["price_123", "price_456"].')
     if feature.kind == "strings":
         return _('Enter a JSON object like {"de": {"Cancel": "Kündigen"}} with supported locales.')
-    return _("This value is too long.")
+    return _("Send text of at most %(max)s characters.", max=2000)
 
 
 def _settings_body(account: Account) -> dict[str, Any]:
@@ -79,7 +81,13 @@ def update_account_settings() -> Response:
     account = use.account
     session = get_session()
     session.commit()  # last_used_at, before the audit rows' own connection writes
-    changes = validated(AccountSettingsUpdate).model_dump(exclude_none=True)
+    try:
+        changes = validated(AccountSettingsUpdate).model_dump(exclude_none=True)
+    except BadRequest as error:  # say what the setting takes, not only that it is wrong
+        feature = features.FEATURES_BY_NAME.get((error.param or "").split("[")[0])
+        if feature is not None and error.code == "invalid_parameter":
+            error.message = setting_error(feature)
+        raise
     try:
         for name, value in changes.items():
             try:
