@@ -28,7 +28,7 @@ from widget_server.portal.embed_headers import frame_ancestors_header, with_fram
 # defines window.WidgetServerPortal). Also served concatenated at BUNDLE_PATH.
 PORTAL_SCRIPTS: tuple[str, ...] = (
     "dom.js", "api.js", "viewport.js", "dialogs.js", "render.js", "plans.js", "actions.js",
-    "account-actions.js", "cards.js", "app.js",
+    "account-actions.js", "cards.js", "flow.js", "app.js",
 )
 BUNDLE_PATH = "/portal/assets/portal.js"
 _ACCOUNT_ID = re.compile(r"\Aacct_[A-Za-z0-9]{1,35}\Z")
