@@ -40,7 +40,8 @@ def test_hosted_deep_link_opens_the_cancel_flow_and_redirects(
     done = host_site.page(DONE_PAGE)
     response = requests.post(live_portal.url + "/v1/portal_sessions", timeout=10, json={
         "customer": "cus_demo_ana", "return_url": host_site.origin + "/", "locale": "en",
-        "flow_data": _cancel_flow(done)}, headers={"Authorization": f"Bearer {_api_key(live_portal)}"})
+        "flow_data": _cancel_flow(done)},
+        headers={"Authorization": f"Bearer {_api_key(live_portal)}"})
     assert response.status_code == 200, response.text
     browser_page.goto(response.json()["url"])
     dialog = browser_page.locator("dialog.wsp-dialog[open]")
