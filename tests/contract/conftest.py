@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from tests.helpers import create_account
+from tests.helpers import TEST_PUBLISHABLE_KEY, create_account
 from widget_server import db
 from widget_server.accounts import AccountService, secret_box
 from widget_server.features import FEATURES
@@ -18,6 +19,7 @@ from widget_server.identity import issue_portal_token
 from widget_server.models import Account
 
 CUSTOMER = "cus_demo_ana"
+ALL_ON = {f.name: True for f in FEATURES if f.kind == "bool" and f.name not in {"debug"}}
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,14 @@ class Contract:
     document: dict[str, Any]
     portal_headers: dict[str, str]
     api_headers: dict[str, str]
+
+    def reset_settings(self) -> None:
+        """Every feature on again (the settings API may have changed them)."""
+        with db.session_scope(self.app) as session:
+            account = session.scalars(select(Account)).one()
+            account.settings = {}
+            AccountService(session, secret_box(self.app)).update_settings(
+                account, {**ALL_ON, "stripe_publishable_key": TEST_PUBLISHABLE_KEY})
 
     def headers_for(self, operation: dict[str, Any]) -> dict[str, str]:
         scheme = next(iter(operation["security"][0]), None) if operation["security"] else None
@@ -41,8 +51,7 @@ def contract(app: Flask, client: FlaskClient) -> Contract:
         account = session.get(Account, created.account.id)
         assert account is not None
         service = AccountService(session, secret_box(app))
-        service.update_settings(account, {f.name: True for f in FEATURES if f.kind == "bool"
-                                          and f.name not in {"debug"}})
+        service.update_settings(account, ALL_ON)
         api_key = service.create_api_key(account)
     token, _expires = issue_portal_token(
         app.config["SECRET_KEY"], account_id=created.account.public_id,

@@ -86,7 +86,7 @@ def update_account_settings() -> Response:
     except BadRequest as error:  # say what the setting takes, not only that it is wrong
         feature = features.FEATURES_BY_NAME.get((error.param or "").split("[")[0])
         if feature is not None and error.code == "invalid_parameter":
-            error.message = setting_error(feature)
+            error.message = f"{error.message} {setting_error(feature)}"
         raise
     try:
         for name, value in changes.items():
