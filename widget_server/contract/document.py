@@ -68,7 +68,10 @@ def openapi_path(rule: str) -> str:
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """A query parameter is absent or a string: its schema is the string member."""
     options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
-    return {key: value for key, value in options[0].items() if key != "title"}
+    found = {key: value for key, value in options[0].items() if key != "title"}
+    if "description" in schema:
+        found.setdefault("description", schema["description"])
+    return found
 
 
 def _operation(operation: Operation, path: str) -> dict[str, Any]:
