@@ -139,6 +139,11 @@ def test_bad_flows_are_refused_and_no_session_is_made(
     assert "sub_demo_carla" not in error["message"] or code == "subscription_not_found"
     with db.session_scope(app) as session:
         assert session.scalar(select(HostedSession)) is None
+        if param not in {"flow_data[type]", "flow_data[colour]"}:  # past the body's schema
+            row = session.scalars(select(AuditEvent).where(
+                AuditEvent.action == "portal.hosted_session")).one()
+            assert (row.result, row.detail["reason"], row.detail["param"]) == (
+                "refused", code, param)
 
 
 def test_ended_subscription_and_disabled_flow_are_refused(

@@ -98,3 +98,22 @@ def test_embedded_deep_link_opens_the_cancel_flow_and_the_host_redirects(
         submit(dialog)
     browser_page.locator("#done").wait_for()
     assert stripe_state.obj("subscription", "sub_demo_ana")["cancel_at_period_end"] is True
+
+
+@pytest.mark.parametrize(("flow", "title"), [
+    ({"type": "subscription_update", "subscription_update": {"subscription": "sub_demo_ana"}},
+     "Change plan"),
+    ({"type": "payment_method_update"}, "Update card"),
+])
+def test_other_flows_open_their_dialog(live_portal: LivePortal, host_site: HostSite,
+                                       browser_page: Any, stripe_state: Sandbox,
+                                       flow: dict[str, Any], title: str) -> None:
+    configure(live_portal)
+    response = requests.post(live_portal.url + "/v1/portal_sessions", timeout=10, json={
+        "customer": "cus_demo_ana", "return_url": host_site.origin + "/", "locale": "en",
+        "flow_data": flow}, headers={"Authorization": f"Bearer {_api_key(live_portal)}"})
+    assert response.status_code == 200, response.text
+    browser_page.goto(response.json()["url"])
+    dialog = browser_page.locator("dialog.wsp-dialog[open]")
+    dialog.wait_for()
+    assert title in dialog.locator("h2, h3").first.inner_text()

@@ -253,7 +253,7 @@ def create_embed_session() -> Response:
     )
     audit.record(account, "customer", req.identifier, "portal.session", account.public_id, "ok",
                  {"identifier_type": req.kind, "customers": customer_ids,
-                  "origin": origin or "", "mode": "embed"})
+                  "origin": origin or "", "mode": "embed", "flow": flow.type if flow else None})
     extra = {"flow": flow.model_dump()} if flow else {}
     return jsonify(token=token, expires_at=expires_at, locale=locale, **extra)
 

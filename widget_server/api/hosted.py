@@ -26,7 +26,7 @@ from widget_server.contract.flows import MAX_RETURN_URL
 from widget_server.contract.requests import PortalSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
-from widget_server.errors import BadRequest, NotFound, Unauthorized
+from widget_server.errors import ApiError, BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
     identifier_fits_field,
@@ -127,7 +127,13 @@ def create_portal_session() -> Response:
                        code="customer_not_found", param=kind)
 
     settings = service.settings(account)
-    flow = checked_flow(account, settings, gateway, [c.id for c in customers], body.flow_data)
+    try:
+        flow = checked_flow(account, settings, gateway, [c.id for c in customers],
+                            body.flow_data)
+    except ApiError as error:
+        audit.record(account, "api", identifier, "portal.hosted_session", account.public_id,
+                     "refused", {"reason": error.code, "param": error.param})
+        raise
     code = secrets.token_urlsafe(32)
     ttl = int(current_app.config["HOSTED_SESSION_TTL"])
     expires = utcnow() + timedelta(seconds=ttl)
