@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from widget_server.models import Account, ApiKey, utcnow
 
@@ -99,5 +100,5 @@ def authenticate(session: Session, key: str | None, now: datetime | None = None,
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
-        row.last_used_at = now
+        set_committed_value(row, "last_used_at", now)  # written above; no second UPDATE
     return KeyUse(account=row.account, key_id=row.id, name=row.label or row.prefix)

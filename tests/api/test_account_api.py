@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from tests.helpers import create_account
 from widget_server import api_keys, audit, db
@@ -180,11 +180,22 @@ def test_last_used_is_written_at_most_once_a_minute(app: Flask, client: FlaskCli
             return session.scalars(select(ApiKey)).one().last_used_at
 
     assert last_used() is None
-    client.get("/v1/account/settings", headers=auth(key))
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE API_KEYS"):
+            updates.append(statement)
+
+    engine = db.get_database(app).engine
+    event.listen(engine, "before_cursor_execute", seen)
+    for _ in range(5):
+        assert client.get("/v1/account/settings", headers=auth(key)).status_code == 200
+    event.remove(engine, "before_cursor_execute", seen)
+    assert len(updates) == 1  # five requests within the minute: one write
     first = last_used()
     assert first is not None
     client.get("/v1/account/settings", headers=auth(key))
-    assert last_used() == first  # a second request within the minute writes nothing
+    assert last_used() == first
     with db.session_scope(app) as session:
         row = session.scalars(select(ApiKey)).one()
         row.last_used_at = utcnow() - timedelta(minutes=2)
