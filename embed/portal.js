@@ -48,10 +48,9 @@
     };
     var emit = function (event, response) {
       log("event", event, response);
-      var asked = ask(o, event, response), f = token && token.flow;
-      // flow_data redirect: to the URL the server checked, unless the host vetoes
-      if (event == "flow_completed" && f && f.after_completion == "redirect") asked.then(function (go) {
-        if (go && !dead && /^https?:\/\//i.test(f.return_url)) w.location.assign(f.return_url);
+      var asked = ask(o, event, response), u = token && token.flow && token.flow.return_url;
+      if (event == "flow_completed" && /^https?:\/\//i.test(u)) asked.then(function (go) { // checked by the server
+        if (go && !dead) w.location.assign(u);
       });
       return asked;
     };
@@ -141,7 +140,7 @@
     var body = {
       account: o.account, email: o.email, customer_id: o.customerId || o.customer_id, hash: o.hash,
       locale: o.locale, browser_locales: navigator.languages ? [].slice.call(navigator.languages) : [],
-      flow_data: o.flowData || undefined
+      flow_data: o.flowData
     };
     log("POST /v1/embed/session", { account: body.account, email: body.email, customer_id: body.customer_id });
     fetch(ORIGIN + "/v1/embed/session", {
