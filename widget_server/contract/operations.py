@@ -112,8 +112,11 @@ OPERATIONS: dict[str, Operation] = {
     "api.healthz": Operation("Liveness", "meta", rs.Health, security=None, errors=()),
     "api.readyz": Operation("Readiness (database reachable); 503 when not ready", "meta",
                             rs.Health, security=None, errors=(), also=("503",)),
-    "api.loader_script": Operation("The embed loader (long-cached; pin it with the SRI hash)",
+    "api.loader_script": Operation("The current embed loader (cached for an hour)",
                                    "embed", None, security=None, errors=()),
+    "api.loader_version": Operation(
+        "One embed loader version by its content hash: immutable, every release kept (the URL "
+        "to pin with the SRI hash)", "embed", None, security=None, errors=("404",)),
     "api.loader_integrity": Operation("The loader's Subresource Integrity hash", "embed",
                                 rs.Integrity, security=None, errors=()),
 }

@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["api_keys", "auth", "bp", "csrf", "isolation", "views"]
+__all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "isolation",
+           "views"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -37,9 +38,11 @@ def _no_store(response: Response) -> Response:
 
 # Route modules register themselves on `bp` when imported.
 from widget_server.dashboard import (  # noqa: E402
+    analytics_views,
     api_keys,
     auth,
     csrf,
+    customers,
     isolation,
     views,
 )

@@ -118,6 +118,8 @@ def _page(account: Account, status: int = 200, **context: Any) -> ResponseReturn
         "dashboard/account.html",
         account=account,
         service_url=service_url(),
+        embed_snippet=snippets.embed_snippet(service_url=service_url(),
+                                             account_id=account.public_id),
         events=list(events),
         previous_expires=expires if overlap_active else None,
         overlap_hours=f"{int(current_app.config['SECRET_ROTATION_OVERLAP']) / 3600:g}",

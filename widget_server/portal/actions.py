@@ -167,6 +167,11 @@ def confirmed_write(write: Callable[[], T], reread: Callable[[], T | None],
 
 # --- audit -------------------------------------------------------------------------------
 
+def audit_items(sub: Subscription) -> list[dict[str, Any]]:
+    """A subscription's prices and quantities for its audit row (the analytics price them)."""
+    return [{"price": item.price.id, "quantity": item.quantity} for item in sub.items]
+
+
 @contextmanager
 def audited(ctx: PortalContext, action: str, target: str,
             **detail: Any) -> Iterator[dict[str, Any]]:
