@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -17,6 +19,20 @@ from widget_server.models import Account, ApiKey, Owner
 
 PASSWORD = "correct horse battery staple"
 TARGET = os.environ.get("WIDGET_SERVER_SCREENSHOTS")
+
+
+@pytest.fixture
+def owner_email(live_portal: LivePortal) -> Iterator[str]:
+    """An owner of the shared browser account, which is handed back afterwards."""
+    with db.session_scope(live_portal.app) as session:
+        account = session.get(Account, live_portal.account.account.id)
+        assert account is not None
+        previous = account.owner_id
+    yield _owner_of_the_demo_account(live_portal)
+    with db.session_scope(live_portal.app) as session:
+        account = session.get(Account, live_portal.account.account.id)
+        assert account is not None
+        account.owner_id = previous
 
 
 def _owner_of_the_demo_account(portal: LivePortal) -> str:
@@ -41,9 +57,10 @@ def _settings(portal: LivePortal, key: str) -> int:
                         headers={"Authorization": f"Bearer {key}"}).status_code
 
 
-def test_create_use_and_revoke_a_key(live_portal: LivePortal, browser_page: Any) -> None:
+def test_create_use_and_revoke_a_key(live_portal: LivePortal, browser_page: Any,
+                                     owner_email: str) -> None:
     page = browser_page
-    email = _owner_of_the_demo_account(live_portal)
+    email = owner_email
     page.goto(live_portal.url + "/dashboard/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
