@@ -108,6 +108,10 @@ OPERATIONS: dict[str, Operation] = {
                                         rs.CustomerResult, rq.CustomerUpdateRequest),
     "portal.add_tax_id": Operation("Add a tax id", "portal", rs.TaxIdResult, rq.TaxIdRequest),
     "portal.delete_tax_id": Operation("Remove a tax id", "portal", rs.Deleted),
+    "api.stripe_webhook": Operation(
+        "Stripe webhook deliveries for an account (verified with its signing secret from the "
+        "Stripe-Signature header); each event is applied once", "webhooks",
+        rs.WebhookReceived, security=None, errors=("400", "404", "429", "503")),
     # Beside /v1, documented for operators and loaders.
     "api.healthz": Operation("Liveness", "meta", rs.Health, security=None, errors=()),
     "api.readyz": Operation("Readiness (database reachable); 503 when not ready", "meta",

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from widget_server.i18n import negotiate_locale
 
 __all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "isolation",
-           "views"]
+           "views", "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -45,4 +45,5 @@ from widget_server.dashboard import (  # noqa: E402
     customers,
     isolation,
     views,
+    webhooks,
 )

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from widget_server.accounts import AccountError, AccountService, secret_box
 from widget_server.billing.key_check import KeyVerdict, check_stripe_key
 from widget_server.billing_web import registry
+from widget_server.billing_web.snapshots import forget_account_views
 from widget_server.dashboard import bp, snippets
 from widget_server.dashboard.auth import current_owner, login_required
 from widget_server.dashboard.forms import (
@@ -256,6 +257,7 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
     _audit(account, "dashboard.stripe_key.update", "ok",
            {"mode": "live" if form.live_mode else "test"})
     get_session().commit()
+    forget_account_views(account)  # the key may reach another Stripe account
     flash(_("Stripe key replaced."))
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#stripe-key")
 

@@ -24,6 +24,7 @@ from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.service import BillingService
 from widget_server.billing_web import billing_for
 from widget_server.billing_web.errors import BillingApiError, api_error
+from widget_server.billing_web.snapshots import forget_customer_views
 from widget_server.contract.validation import parse_body
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
@@ -173,6 +174,16 @@ def audit_items(sub: Subscription) -> list[dict[str, Any]]:
 
 
 @contextmanager
+def _forgetting_views(ctx: PortalContext) -> Iterator[None]:
+    """Whatever the action's outcome (a failed write may still have happened), the token's
+    customers' view snapshots are forgotten before the answer leaves."""
+    try:
+        yield
+    finally:
+        forget_customer_views(ctx.account, ctx.customer_ids)
+
+
+@contextmanager
 def audited(ctx: PortalContext, action: str, target: str,
             **detail: Any) -> Iterator[dict[str, Any]]:
     """Record the attempt when the block ends: ``ok``, ``refused`` (our checks said no) or
@@ -181,7 +192,8 @@ def audited(ctx: PortalContext, action: str, target: str,
     info: dict[str, Any] = dict(detail)
     actor = ",".join(ctx.customer_ids)
     try:
-        yield info
+        with _forgetting_views(ctx):
+            yield info
     except (ApiError, BillingError) as exc:
         shown = api_error(exc) if isinstance(exc, BillingError) else exc
         result = "error" if isinstance(shown, BillingApiError) else "refused"

@@ -1,14 +1,14 @@
 """hosted portal sessions that open into one flow (flow_data; issue 12)
 
-Revision ID: 0003_portal_flows
-Revises: 0002_security
+Revision ID: 0004_portal_flows
+Revises: 0003_webhooks
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_portal_flows'
-down_revision = '0002_security'
+revision = '0004_portal_flows'
+down_revision = '0003_webhooks'
 branch_labels = None
 depends_on = None
 
