@@ -112,6 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
             "60 per minute",
             "Verified identity checks per (account, identifier): bounds the Stripe calls one "
             "identity's hash can cause."),
+    Setting("RATELIMIT_API", "WIDGET_SERVER_RATELIMIT_API", "120 per minute",
+            "Requests per account API key and endpoint to the account API (`/v1/account/…`, "
+            "`POST /v1/portal_sessions`)."),
     Setting("RATELIMIT_WEBHOOKS", "WIDGET_SERVER_RATELIMIT_WEBHOOKS", "600 per minute",
             "Stripe webhook deliveries accepted per account (`POST /v1/stripe/webhooks/…`); "
             "refused deliveries also count against the sender's RATELIMIT_DEFAULT."),
@@ -184,7 +187,7 @@ _FLASK_PASSTHROUGH = {
 _PUBLIC_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?\Z")
 _LIMIT_KEYS = ("RATELIMIT_DEFAULT", "RATELIMIT_SESSION", "RATELIMIT_IDENTITY_FAILURES_IP",
                "RATELIMIT_IDENTITY_FAILURES", "RATELIMIT_IDENTITY_VERIFIED",
-               "RATELIMIT_LOGIN_FAILURES")
+               "RATELIMIT_LOGIN_FAILURES", "RATELIMIT_API")
 
 
 def check_settings(config: Mapping[str, Any]) -> None:

@@ -104,6 +104,8 @@ class HostedSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The checked flow_data (contract.flows.FlowOut) the page opens into; None: the home page.
+    flow: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class AuditEvent(Base):

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from widget_server.contract.flows import FlowOut
+
 Str = str | None
 Int = int | None
 
@@ -46,6 +48,7 @@ class EmbedSession(Body):
     token: str = Field(description="Portal token: send it as a Bearer token.")
     expires_at: int = Field(description="Unix time the token expires.")
     locale: str
+    flow: FlowOut | None = Field(None, description="The flow to open (when flow_data was sent).")
 
 
 class PortalSession(Body):

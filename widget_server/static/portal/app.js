@@ -1,11 +1,12 @@
 /* widget-server portal: the public entry point.
  *
- *   var portal = WidgetServerPortal.mount(container, {apiBase, token, locale, debug, emit});
+ *   var portal = WidgetServerPortal.mount(container, {apiBase, token, locale, debug, emit,
+ *                                                     flow});  // flow: flow.js
  *   portal.reload(); portal.unmount();
  *
  * emit(event, response) returns a Promise<boolean> (or a boolean); for `pre_*` events false
  * vetoes the action. Load order: dom.js, api.js, dialogs.js, render.js, actions.js,
- * account-actions.js, cards.js, app.js (the server also serves them concatenated as one file).
+ * account-actions.js, cards.js, flow.js, app.js (the server also serves them concatenated as one file).
  */
 (function (parts) {
   "use strict";
@@ -57,6 +58,7 @@
     /** Tell the host; resolves to false only when the host vetoes a pre_* event. */
     function emit(event, response) {
       log("event", event, response);
+      if (flow) flow.observe(event);
       if (!hostEmit || destroyed) return Promise.resolve(true);
       try {
         return Promise.resolve(hostEmit(event, response)).then(function (result) {
@@ -144,6 +146,7 @@
           applyPortal(portal);
           if (!quiet) ctx.state.invoices = null;
           render();
+          if (flow) flow.start();
           invoicesRequest = loadInvoices(generation);
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
@@ -276,6 +279,7 @@
       return loadInvoices(loadGeneration);
     };
     ctx.actions = parts.actions.create(ctx);
+    var flow = options.flow && parts.flow ? parts.flow.create(ctx, options.flow) : null;
 
     load(false);
 
