@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="--threads of widget-server serve (default: serve's default)")
     parser.add_argument("--serve-args", default="",
                         help="more arguments for widget-server serve, space-separated")
+    parser.add_argument("--service-only", action="store_true",
+                        help="sweep without the minimal endpoint and the sandbox ceiling")
     parser.add_argument("--minimal-workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--redis-url", default=None,
                         help="default: redis://127.0.0.1:6379/14 when it answers; 'none': off")

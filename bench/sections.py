@@ -38,7 +38,8 @@ def _ints(spec: str) -> list[int]:
 
 def sweep(ctx: Context) -> list[str]:
     args = ctx.args
-    ctx.minimal = ctx.minimal or ctx.cluster.start_minimal(args.minimal_workers)
+    if not args.service_only:
+        ctx.minimal = ctx.minimal or ctx.cluster.start_minimal(args.minimal_workers)
     view = loadgen.get("/v1/portal", ctx.token_headers(ANA[0]))
     naive = loadgen.get(f"/view?customer={ANA[1]}")
     ceiling = loadgen.get(f"/v1/customers/{ANA[1]}", measure.AUTH)
@@ -53,11 +54,14 @@ def sweep(ctx: Context) -> list[str]:
                       "sandbox": ctx.sandbox}
             ours = measure.run("widget-server", ctx.service.url, view,
                                services=[ctx.service], **common)  # type: ignore[arg-type]
+            rows.append(ours)
+            if ctx.minimal is None:
+                continue
             mini = measure.run("minimal", ctx.minimal.url, naive, services=[ctx.minimal],
                                **common)  # type: ignore[arg-type]
-            top = measure.run("sandbox ceiling (calls/s)", ctx.cluster.sandbox.url,  # type: ignore[union-attr]
-                              ceiling, **common)  # type: ignore[arg-type]
-            rows += [ours, mini, top]
+            top = measure.run("sandbox ceiling (calls/s)", ctx.sandbox.url, ceiling,
+                              **common)  # type: ignore[arg-type]
+            rows += [mini, top]
             top_views = top.result.per_second / ours.calls_per_view \
                 if ours.calls_per_view == ours.calls_per_view and ours.calls_per_view else 0.0
             ratios.append(
