@@ -82,6 +82,8 @@ lock:
 	  .venv-lock/bin/python -m pip install --quiet uv==$(UV_VERSION))
 	$(UV_COMPILE) setup.cfg -o $(LOCKS)/runtime.txt
 	$(UV_COMPILE) setup.cfg --extra test -c $(LOCKS)/runtime.txt -o $(LOCKS)/test.txt
+	$(UV_COMPILE) setup.cfg --extra postgres --extra redis -c $(LOCKS)/test.txt \
+	  -o $(LOCKS)/deploy.txt
 	$(UV_COMPILE) $(LOCKS)/build.in -c $(LOCKS)/test.txt -o $(LOCKS)/build.txt
 
 lock-upgrade:
