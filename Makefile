@@ -93,8 +93,11 @@ lock-upgrade:
 docs-contract: install-dev
 	$(BIN)/python -m widget_server.contract.reference docs/actions.md
 
+## make bench: every benchmark (~8 min); make bench BENCH_ARGS=--quick (~2 min); the figures
+## and what they mean: docs/deploy.md
+BENCH_ARGS ?=
 bench: install-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 ## make catalogs: re-extract the messages and merge them into every locale (docs/i18n.md).
 ## A template whose messages did not change keeps its old POT-Creation-Date (no churn).

@@ -38,10 +38,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import loadgen  # noqa: E402
-import measure  # noqa: E402
-import procs  # noqa: E402
-import sections  # noqa: E402
+import loadgen
+import measure
+import procs
+import sections
 
 ALL = ("sweep", "identity", "scale", "memory", "growth")
 

@@ -117,12 +117,12 @@ def run(label: str, base_url: str, factory: loadgen.RequestFactory, *, users: in
 
 def fmt(value: float | None, digits: int = 1) -> str:
     if value is None or value != value:  # None or NaN
-        return "–"
+        return "-"
     return f"{value:.{digits}f}"
 
 
 def mib(kib: int | None) -> str:
-    return "–" if kib is None else f"{kib / 1024:.0f}"
+    return "-" if kib is None else f"{kib / 1024:.0f}"
 
 
 def table(rows: list[Row]) -> list[str]:
@@ -136,9 +136,9 @@ def table(rows: list[Row]) -> list[str]:
             f"| {row.latency_ms} | {row.users} | {row.label} | {fmt(r.per_second)} | "
             f"{fmt(r.p50)} | {fmt(r.percentile(0.95))} | {fmt(r.percentile(0.99))} | {errors} | "
             f"{fmt(row.calls_per_view, 2)} | {fmt(row.cpu_ms_per_view)} | "
-            f"{mib(row.rss_before_kib)}→{mib(row.rss_after_kib)} | {row.split or '–'} |")
+            f"{mib(row.rss_before_kib)}→{mib(row.rss_after_kib)} | {row.split or '-'} |")
     return lines
 
 
 def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}×" if b and a == a and b == b else "–"
+    return f"{a / b:.2f}x" if b and a == a and b == b else "-"

@@ -68,7 +68,7 @@ def sweep(ctx: Context) -> list[str]:
                 f"| {latency} | {users} | {ratio(ours.result.per_second, mini.result.per_second)}"
                 f" | {ratio(ours.cpu_ms_per_view, mini.cpu_ms_per_view)} | "
                 f"{ratio(ours.result.per_second, top_views)} | "
-                f"{ratio(ours.result.p50, float(latency)) if latency else '–'} |")
+                f"{ratio(ours.result.p50, float(latency)) if latency else '-'} |")
     ctx.sandbox.latency(0)
     return [*measure.table(rows), "",
             "Ratios (widget-server ÷ minimal endpoint; ceiling in views/s = the sandbox's "

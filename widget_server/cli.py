@@ -77,9 +77,9 @@ def serve(host: str, port: int, workers: int | None, **tuning: Any) -> None:
     app = _app()
     shared = bool(app.config.get("REDIS_URL"))
     chosen = Tuning(workers=default_workers(shared) if workers is None else workers, **tuning)
-    for problem in chosen.problems(shared) or [check_shared_store(app)]:
-        if problem:
-            raise click.ClickException(problem)
+    problem = next(iter(chosen.problems(shared)), None) or check_shared_store(app)
+    if problem:
+        raise click.ClickException(problem)
     serve_gunicorn(app, host=host, port=port, tuning=chosen)
 
 
