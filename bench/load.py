@@ -5,6 +5,7 @@ Flask + stripe endpoint and the sandbox's own ceiling, measured in the same run.
     python bench/load.py --quick              # 3 s runs, 1 and 8 users, a 15 s memory run
     python bench/load.py --sections sweep --latencies 50 --users 32
     python bench/load.py --sections memory --memory-minutes 5
+    python bench/load.py --serve-args="--threads 8 --no-reuse-port"   # another serve config
 
 Sections (docs/deploy.md explains each figure):
 - sweep: closed-loop users (1, 8, 32) for a fixed time at Stripe latency L (0, 50 ms):
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     elif redis_url == "none":
         redis_url = None
     cluster = procs.Cluster(procs.Ports(args.ports))
+    failed: list[str] = []
     try:
         cluster.start_sandbox()
         cluster.configure(redis_url=redis_url, database_url=args.database_url)
@@ -119,8 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         for name in ALL:  # fixed order: growth moves the sandbox clock, so it runs last
             if name in chosen:
                 print(f"\n### {name}\n", flush=True)
-                for line in getattr(sections, name)(ctx):
-                    print(line, flush=True)
+                try:
+                    for line in getattr(sections, name)(ctx):
+                        print(line, flush=True)
+                except Timeout:
+                    raise
+                except Exception as exc:  # one broken section must not hide the others
+                    failed.append(name)
+                    print(f"section {name} failed: {type(exc).__name__}: {exc}", flush=True)
+                    ctx.sandbox.latency(0)
     except Timeout as exc:
         print(f"\nstopped: {exc}", file=sys.stderr)
         return 1
@@ -128,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.alarm(0)
         cluster.close()
     print(f"\nrun time: {time.monotonic() - began:.0f} s")
-    return 0
+    if failed:
+        print(f"failed sections: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _header(args: argparse.Namespace, ctx: sections.Context, redis_url: str | None) -> str:
