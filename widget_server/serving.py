@@ -1,12 +1,13 @@
 """How `widget-server serve` runs gunicorn: its tuning options and their defaults.
 
-The defaults are chosen from `bench/load.py` on an I/O-bound load (docs/deploy.md has the
-figures): gthread workers, one per core (each is bound by the GIL, so a second one per core only
-adds memory), many threads per worker (a view mostly waits on Stripe), SO_REUSEPORT so the
-kernel spreads new connections across workers (without it, keep-alive connections stay with
-the worker that happened to accept them: 8/0 splits), a short keep-alive, a graceful shutdown
-window, and no max-requests restarts (memory is flat under load; a restart would drop the
-connections queued on that worker's socket).
+The defaults are chosen from `bench/load.py` and `bench/serve_ab.py` on an I/O-bound load
+(docs/deploy.md has the figures): gthread workers, one per core (each is bound by the GIL, so a
+second one per core only adds memory), 16 threads per worker (a view mostly waits on Stripe),
+one listening socket shared by the workers (SO_REUSEPORT spread connections no better in the
+measurements, and a restarting worker would drop the connections queued on its own socket),
+gunicorn's short keep-alive (behind the example proxies every request is its own connection,
+so none stays pinned to one worker), a graceful shutdown window, and no max-requests restarts
+(memory is flat under load).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 THREADS = 16
-KEEP_ALIVE = 5
+KEEP_ALIVE = 2
 GRACEFUL_TIMEOUT = 30
 WORKER_TIMEOUT = 60
 
@@ -47,7 +48,7 @@ class Tuning:
     graceful_timeout: int = GRACEFUL_TIMEOUT
     max_requests: int = 0
     max_requests_jitter: int = 0
-    reuse_port: bool = True
+    reuse_port: bool = False
 
     def problems(self, shared_store: bool) -> list[str]:
         found = []
@@ -97,9 +98,9 @@ def tuning_options(command: F) -> F:
         click.option("--max-requests-jitter", type=int, default=0, show_default=True,
                      help="Random extra requests before that restart, so workers do not "
                           "restart together."),
-        click.option("--reuse-port/--no-reuse-port", default=True, show_default=True,
-                     help="One listening socket per worker (SO_REUSEPORT): the kernel spreads "
-                          "connections across workers."),
+        click.option("--reuse-port/--no-reuse-port", default=False, show_default=True,
+                     help="One listening socket per worker (SO_REUSEPORT): the kernel hashes "
+                          "new connections across workers."),
     ]
     for option in reversed(options):
         command = option(command)
