@@ -1,8 +1,9 @@
 """DESIGN §10: two gunicorn instances on different ports share one PostgreSQL and one Redis.
 
 A portal token minted by instance A works on instance B, an account created through the CLI is
-seen by both, and the identity-check rate limit is counted across instances (Redis).
-Skipped, with the reason, when PostgreSQL or Redis is not running on this machine.
+seen by both, and the identity-check rate limit is counted across instances (Redis). Behind
+nginx, one instance killed mid-load loses no answered request and no write (docs/deploy.md).
+Skipped, with the reason, when PostgreSQL, Redis or nginx is not on this machine.
 """
 
 from __future__ import annotations
