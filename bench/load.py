@@ -151,10 +151,11 @@ def _header(args: argparse.Namespace, ctx: sections.Context, redis_url: str | No
         f"machine: {os.cpu_count()} cores ({model}), Linux {platform.release()}, "
         f"Python {platform.python_version()}; load average at start "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-        f"service: widget-server serve {' '.join(ctx.serve_args)}"
-        f"{' --workers ' + str(args.workers) if args.workers else ''}"
-        f"{' --threads ' + str(args.threads) if args.threads else ''}"
-        f" -> {workers} worker(s); SQLite{' + Redis' if redis_url else ''}; "
+        "service: " + " ".join(["widget-server serve", *ctx.serve_args,
+                                *(["--workers", str(args.workers)] if args.workers else []),
+                                *(["--threads", str(args.threads)] if args.threads else [])])
+        + f" (its defaults otherwise) -> {workers} worker(s); "
+        f"SQLite{' + Redis' if redis_url else ''}; "
         "rate limits raised out of the way",
         f"minimal endpoint: bench/minimal_app.py under gunicorn --worker-class sync --workers "
         f"{args.minimal_workers} (2 x cores + 1, gunicorn's documented starting point; other "
