@@ -127,6 +127,18 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
+def settle(service: Service, seconds: float = 15) -> None:
+    """Wait until gunicorn has forked all its workers (the first answers /readyz before the
+    others exist): the worker count stays the same for 1 s."""
+    deadline = time.monotonic() + seconds
+    count, since = len(service.workers()), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < 1.0:
+        time.sleep(0.1)
+        now = len(service.workers())
+        if now != count:
+            count, since = now, time.monotonic()
+
+
 # --- services ----------------------------------------------------------------------------------
 
 @dataclass
@@ -240,7 +252,9 @@ class Cluster:
             args += ["--workers", str(workers)]
         if threads is not None:
             args += ["--threads", str(threads)]
-        return self.spawn(name, args + (extra or []), f"http://127.0.0.1:{port}", "/readyz")
+        service = self.spawn(name, args + (extra or []), f"http://127.0.0.1:{port}", "/readyz")
+        settle(service)
+        return service
 
     def start_minimal(self, workers: int) -> Service:
         """The naive endpoint under gunicorn's documented starting point: sync workers,

@@ -34,20 +34,20 @@ def test_defaults_without_redis_are_one_worker_with_threads_and_a_short_keep_ali
         "workers": 1, "threads": serving.THREADS, "worker_class": "gthread",
         "keepalive": serving.KEEP_ALIVE, "graceful_timeout": serving.GRACEFUL_TIMEOUT,
         "timeout": serving.WORKER_TIMEOUT, "max_requests": 0, "max_requests_jitter": 0,
-        "reuse_port": False,
+        "reuse_port": True,
     }
 
 
 def test_every_tuning_option_reaches_gunicorn(started: list[dict[str, object]]) -> None:
     result = CliRunner().invoke(cli.main, [
         "serve", "--threads", "4", "--keep-alive", "0", "--graceful-timeout", "5",
-        "--max-requests", "1000", "--max-requests-jitter", "100", "--reuse-port"])
+        "--max-requests", "1000", "--max-requests-jitter", "100", "--no-reuse-port"])
     assert result.exit_code == 0, result.output
     options = started[0]["tuning"].gunicorn_options()  # type: ignore[attr-defined]
     assert {k: options[k] for k in ("threads", "keepalive", "graceful_timeout", "max_requests",
                                     "max_requests_jitter", "reuse_port")} == {
         "threads": 4, "keepalive": 0, "graceful_timeout": 5, "max_requests": 1000,
-        "max_requests_jitter": 100, "reuse_port": True}
+        "max_requests_jitter": 100, "reuse_port": False}
 
 
 @pytest.mark.parametrize(("args", "message"), [
