@@ -111,8 +111,11 @@ def make_handler(fmt: str = "json", stream: Any = None) -> logging.Handler:
     return handler
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """One redacting handler on the root logger (replacing ours from an earlier app)."""
+def configure_logging(level: str, fmt: str, stripe_level: str = "WARNING") -> None:
+    """One redacting handler on the root logger (replacing ours from an earlier app).
+
+    stripe-python logs every call at INFO (method, path and query: an email lookup's address
+    among them): below WARNING only when asked (``STRIPE_LOG_LEVEL``)."""
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.get_name() == _HANDLER_NAME:
@@ -120,6 +123,7 @@ def configure_logging(level: str, fmt: str) -> None:
     root.addHandler(make_handler(fmt))
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter, every start
+    logging.getLogger("stripe").setLevel(stripe_level.upper())
 
 
 def _assign_request_id() -> None:
@@ -135,6 +139,7 @@ def _echo_request_id(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"],
+                      app.config["STRIPE_LOG_LEVEL"])
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)

@@ -16,6 +16,7 @@ from typing import Protocol, get_args, get_type_hints
 import stripe
 from stripe.params import CustomerTaxIdCreateParams
 
+from widget_server.billing.catalog import MAX_ENTRIES as CATALOG_MAX_ENTRIES
 from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, make_store
 from widget_server.billing.changes import ChangePreview, ItemChangePlan
 from widget_server.billing.domain import (
@@ -35,7 +36,7 @@ from widget_server.billing.payments import (
     PaymentStatus,
     SetupIntentSecret,
 )
-from widget_server.billing.registry import ClientRegistry, requests_client
+from widget_server.billing.registry import ClientRegistry, pooled_client
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 
 EXECUTOR_WORKERS = 16
@@ -149,10 +150,11 @@ class BillingConfig:
     timeout: float = 20.0
     max_retries: int = 2
     catalog_ttl_seconds: float = 300.0
+    catalog_max_accounts: int = CATALOG_MAX_ENTRIES
     redis_url: str | None = None  # the catalog cache is shared through Redis when set
     invoice_limit: int = INVOICE_LIMIT
     executor_workers: int = EXECUTOR_WORKERS
-    http_client: Callable[[float], stripe.HTTPClient] = field(default=requests_client)
+    http_client: Callable[[float], stripe.HTTPClient] = field(default=pooled_client)
 
 
 class StripeBillingFactory:
@@ -163,7 +165,8 @@ class StripeBillingFactory:
         self.clients = ClientRegistry(api_base=config.api_base, timeout=config.timeout,
                                       max_retries=config.max_retries,
                                       http_client=config.http_client)
-        self.catalog_store: CatalogStore = make_store(config.redis_url)
+        self.catalog_store: CatalogStore = make_store(config.redis_url,
+                                                     config.catalog_max_accounts)
         self.executor: Executor = ThreadPoolExecutor(max_workers=config.executor_workers,
                                                      thread_name_prefix="stripe")
 
