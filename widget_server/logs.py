@@ -114,8 +114,9 @@ def make_handler(fmt: str = "json", stream: Any = None) -> logging.Handler:
 def configure_logging(level: str, fmt: str, stripe_level: str = "WARNING") -> None:
     """One redacting handler on the root logger (replacing ours from an earlier app).
 
-    stripe-python logs every call at INFO (method, path and query: an email lookup's address
-    among them): below WARNING only when asked (``STRIPE_LOG_LEVEL``)."""
+    stripe-python logs every call at INFO and urllib3 (its transport here) at DEBUG, with the
+    method, path and query (an email lookup's address among them): below WARNING only when
+    asked (``STRIPE_LOG_LEVEL``)."""
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.get_name() == _HANDLER_NAME:
@@ -123,7 +124,8 @@ def configure_logging(level: str, fmt: str, stripe_level: str = "WARNING") -> No
     root.addHandler(make_handler(fmt))
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter, every start
-    logging.getLogger("stripe").setLevel(stripe_level.upper())
+    for name in ("stripe", "urllib3"):
+        logging.getLogger(name).setLevel(stripe_level.upper())
 
 
 def _assign_request_id() -> None:

@@ -12,12 +12,13 @@ import dataclasses
 import logging
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Executor, Future
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 import stripe
 
-from widget_server.billing import convert, convert_json
+from widget_server.billing import convert, convert_json, paging
+from widget_server.billing.paging import JSON, CustomerSubscriptions, first_canceled_page
 from widget_server.billing.catalog import Catalog
 from widget_server.billing.domain import (
     Customer,
@@ -38,7 +39,6 @@ from widget_server.identity import ascii_lower, identifier_fits_field, same_emai
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-JSON = dict[str, Any]
 
 # Four levels at most (Stripe's limit): item products come from the catalog instead.
 SUBSCRIPTION_EXPAND = [
@@ -53,6 +53,8 @@ SINGLE_SUBSCRIPTION_EXPAND = [e.removeprefix("data.") for e in SUBSCRIPTION_EXPA
 # saves a tax_ids.list call per view (the rest are listed only when it says has_more)
 CUSTOMER_EXPAND = ["invoice_settings.default_payment_method", "tax_ids"]
 INVOICE_LIMIT = 24
+SUBSCRIPTION_PAGE = 100  # one Stripe page of a customer's subscriptions, all statuses
+CANCELED_PAGE = 5  # canceled subscriptions shown at first (then "show more")
 
 
 def escape_search_value(value: str) -> str:
@@ -128,7 +130,7 @@ class StripeGateway:
                 customer = dataclasses.replace(customer, tax_ids=self._tax_ids(customer.id))
         return customer
 
-    def _get(self, path: str, **params: object) -> JSON:
+    def get_json(self, path: str, **params: object) -> JSON:
         """One GET, its body parsed as JSON (Stripe errors raise as with the typed calls)."""
         response = self.client.raw_request("get", path, **params)
         found: JSON = response.data
@@ -136,7 +138,7 @@ class StripeGateway:
 
     def _customer_json(self, customer_id: str) -> JSON | None:
         try:
-            found = self._get(f"/v1/customers/{quote(customer_id, safe='')}",
+            found = self.get_json(f"/v1/customers/{quote(customer_id, safe='')}",
                               expand=CUSTOMER_EXPAND)
         except stripe.InvalidRequestError as exc:
             if exc.http_status == 404 or exc.code == "resource_missing":
@@ -179,21 +181,24 @@ class StripeGateway:
         no default payment method is set anywhere. Both reads are parsed as JSON and converted
         by ``convert_json`` (no ``StripeObject``s: they cost 40 times the parse).
         """
-        subs = [self._submit(self._subscriptions_json, c) for c in customer_ids]
+        subs = [self._submit(self.subscriptions_json, c) for c in customer_ids]
         customers = [self._submit(self._customer_json, c) for c in customer_ids[1:]]
         first = self._inline(self._customer_json, customer_ids[0]) if customer_ids else None
         prices = self._inline(self.catalog.prices)
         raw_customers = [first, *(self._wait(f) for f in customers)] if customer_ids else []
-        raw_subs = [s for f in subs for s in self._wait(f)]
+        per_customer = [self._wait(f) for f in subs]
+        raw_subs = [s for c in per_customer for s in c.subscriptions]
         if not any(c is not None for c in raw_customers):
             raise CustomerNotFound()
-        subscriptions = self._convert_subscriptions(raw_subs)
+        shown, positions = first_canceled_page(per_customer, CANCELED_PAGE)
+        subscriptions = self.convert_subscriptions(shown)
         found = [c for c in raw_customers if c is not None]
         return PortalSnapshot(
             customers=tuple(self._with_all_tax_ids(c) for c in found),
             subscriptions=subscriptions,
             payment_method=self._payment_method(found, raw_subs),
             catalog=prices,
+            canceled_next=paging.encode_cursor(positions),
         )
 
     def subscription(self, subscription_id: str, customer_ids: Collection[str]) -> Subscription:
@@ -216,23 +221,37 @@ class StripeGateway:
     def catalog_prices(self) -> tuple[Price, ...]:
         return self.catalog.prices()
 
-    def _subscriptions_json(self, customer_id: str) -> list[tuple[JSON, list[JSON]]]:
-        params: dict[str, object] = {"customer": customer_id, "status": "all", "limit": 100,
-                                     "expand": SUBSCRIPTION_EXPAND}
-        found: list[tuple[JSON, list[JSON]]] = []
+    def subscriptions_json(self, customer_id: str) -> CustomerSubscriptions:
+        """The first page of all statuses (newest first); past it, only the live ones (a
+        customer with more than a page of history then costs a second, bounded list)."""
+        try:
+            page = self.get_json("/v1/subscriptions", customer=customer_id, status="all",
+                                 limit=SUBSCRIPTION_PAGE, expand=SUBSCRIPTION_EXPAND)
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "resource_missing" and exc.param == "customer":
+                return CustomerSubscriptions(customer_id, [])  # deleted since the token
+            raise
+        subs: list[JSON] = list(page["data"])
+        more = bool(page.get("has_more"))
+        if more:
+            seen = {s["id"] for s in subs}
+            subs += [s for s in self.list_json("/v1/subscriptions", customer=customer_id,
+                                               expand=SUBSCRIPTION_EXPAND)
+                     if s["id"] not in seen]
+        return CustomerSubscriptions(customer_id, [(s, self.all_items_json(s)) for s in subs],
+                                     more_history=more)
+
+    def list_json(self, path: str, **params: object) -> list[JSON]:
+        """Every object of a Stripe list (auto-paged, 100 a page)."""
+        found: list[JSON] = []
         while True:
-            try:
-                page = self._get("/v1/subscriptions", **params)
-            except stripe.InvalidRequestError as exc:
-                if exc.code == "resource_missing" and exc.param == "customer":
-                    return []  # customer deleted since the token was issued
-                raise
-            found.extend((sub, self._all_items_json(sub)) for sub in page["data"])
+            page = self.get_json(path, limit=100, **params)
+            found.extend(page["data"])
             if not page.get("has_more") or not page["data"]:
                 return found
             params["starting_after"] = page["data"][-1]["id"]
 
-    def _all_items_json(self, sub: JSON) -> list[JSON]:
+    def all_items_json(self, sub: JSON) -> list[JSON]:
         """The embedded item list is one page; a very large subscription needs the rest."""
         embedded = sub["items"]
         items: list[JSON] = list(embedded["data"])
@@ -241,12 +260,12 @@ class StripeGateway:
             params: dict[str, object] = {"subscription": sub["id"], "limit": 100}
             if items:
                 params["starting_after"] = items[-1]["id"]
-            page = self._get("/v1/subscription_items", **params)
+            page = self.get_json("/v1/subscription_items", **params)
             items.extend(page["data"])
             more = bool(page.get("has_more")) and bool(page["data"])
         return items
 
-    def _convert_subscriptions(self, raw: list[tuple[JSON, list[JSON]]]
+    def convert_subscriptions(self, raw: list[tuple[JSON, list[JSON]]]
                                ) -> tuple[Subscription, ...]:
         wanted = convert_json.product_ids_of(i for _s, items in raw for i in items)
         products = self.catalog.products(wanted) if wanted else {}
@@ -324,6 +343,12 @@ class StripeGateway:
 
     # --- concurrency -----------------------------------------------------------------------
 
+    def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        return self._submit(fn, *args)
+
+    def wait(self, future: Future[T]) -> T:
+        return self._wait(future)
+
     def _submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
         if self._executor is not None:
             return self._executor.submit(fn, *args)
@@ -358,3 +383,4 @@ def all_items(client: stripe.StripeClient,
         return list(sub.items.data)
     page = client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
     return list(page.auto_paging_iter())
+

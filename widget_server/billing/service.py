@@ -16,6 +16,7 @@ from typing import Protocol, get_args, get_type_hints
 import stripe
 from stripe.params import CustomerTaxIdCreateParams
 
+from widget_server.billing import history
 from widget_server.billing.catalog import MAX_ENTRIES as CATALOG_MAX_ENTRIES
 from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, make_store
 from widget_server.billing.changes import ChangePreview, ItemChangePlan
@@ -55,6 +56,10 @@ class BillingService(Protocol):
     def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot: ...
     def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
                  ) -> list[Invoice]: ...
+    def invoice_page(self, positions: Mapping[str, str], *, subscriptions_only: bool,
+                     ) -> tuple[list[Invoice], str | None]: ...
+    def canceled_page(self, positions: Mapping[str, str],
+                      ) -> tuple[list[Subscription], list[Subscription], str | None]: ...
     def catalog_prices(self) -> tuple[Price, ...]: ...
     def products(self, product_ids: Collection[str]) -> dict[str, Product]: ...
     def tax_id_types(self) -> frozenset[str]: ...
@@ -131,6 +136,15 @@ class StripeBilling(StripeWriter):
     def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
                  ) -> list[Invoice]:
         return self.gateway.invoices(customer_ids, subscriptions_only=subscriptions_only)
+
+    def invoice_page(self, positions: Mapping[str, str], *, subscriptions_only: bool,
+                     ) -> tuple[list[Invoice], str | None]:
+        return history.invoice_page(self.gateway, positions,
+                                    subscriptions_only=subscriptions_only)
+
+    def canceled_page(self, positions: Mapping[str, str],
+                      ) -> tuple[list[Subscription], list[Subscription], str | None]:
+        return history.canceled_page(self.gateway, positions)
 
     def catalog_prices(self) -> tuple[Price, ...]:
         return self.catalog.prices()
