@@ -7,11 +7,11 @@ import pytest
 import stripe
 from flask import Flask
 
+from tests.billing.conftest import STRIPE_KEY
 from widget_server.billing import convert, convert_json
 from widget_server.billing.gateway import CUSTOMER_EXPAND, SUBSCRIPTION_EXPAND
 from widget_server.billing_web import registry
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
-from tests.billing.conftest import STRIPE_KEY
 
 SEEDED_IDS = [c["id"] for c in DEMO_CUSTOMERS]
 

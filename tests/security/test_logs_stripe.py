@@ -1,6 +1,7 @@
 """stripe-python logs every call at INFO (method, path, query: an email lookup's address in
-it), 2 lines a call, and urllib3 the URL at DEBUG. By default both stay at WARNING: a portal session and view log no
-Stripe line and no email, masked or not; STRIPE_LOG_LEVEL=INFO brings the lines back."""
+it), 2 lines a call, and urllib3 the URL at DEBUG. By default both stay at WARNING: a portal
+session and view log no Stripe line and no email, masked or not; STRIPE_LOG_LEVEL=INFO brings
+the lines back."""
 
 from __future__ import annotations
 

@@ -172,7 +172,7 @@ class RedisCatalogStore(_Locks):
             pipe.zcard(self._recency)
             count = int(pipe.execute()[-1])
             if count > self._max:
-                dropped = self._redis.zpopmin(self._recency, count - self._max)
+                dropped: Any = self._redis.zpopmin(self._recency, count - self._max)
                 names = [self._prefix + (m.decode() if isinstance(m, bytes) else str(m))
                          for m, _score in dropped]
                 if names:

@@ -9,7 +9,7 @@ customer, so the two cannot drift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from widget_server.billing.convert import (
@@ -150,7 +150,7 @@ def scheduled_change_from_json(schedule: Any) -> ScheduledChange | None:
 
 
 def subscription_from_json(sub: JSON, products: Mapping[str, Product] | None = None,
-                           items: list[JSON] | None = None) -> Subscription:
+                           items: Sequence[JSON] | None = None) -> Subscription:
     """`items` overrides the embedded first page when the caller paged through more."""
     pause = sub.get("pause_collection")
     details = sub.get("cancellation_details")

@@ -18,7 +18,6 @@ from urllib.parse import quote
 import stripe
 
 from widget_server.billing import convert, convert_json, paging
-from widget_server.billing.paging import JSON, CustomerSubscriptions, first_canceled_page
 from widget_server.billing.catalog import Catalog
 from widget_server.billing.domain import (
     Customer,
@@ -35,6 +34,7 @@ from widget_server.billing.errors import (
     stripe_errors,
     translate_stripe_error,
 )
+from widget_server.billing.paging import JSON, CustomerSubscriptions, first_canceled_page
 from widget_server.identity import ascii_lower, identifier_fits_field, same_email
 
 log = logging.getLogger(__name__)

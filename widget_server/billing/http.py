@@ -49,14 +49,15 @@ class PooledHTTPClient(stripe.HTTPClient):
         found = self._managers.get(key)
         if found is None:
             proxy = self._proxies.get(parts.scheme)
-            bypass = proxy is None or urllib.request.proxy_bypass_environment(key[1])
+            bypass = proxy is None or bool(urllib.request.proxy_bypass(key[1]))
             found = self._direct if bypass else proxy
             self._managers[key] = found  # type: ignore[assignment]
         return found  # type: ignore[return-value]
 
-    def request(self, method: str, url: str, headers: Mapping[str, str] | None,
-                post_data: Any = None, *, _usage: list[str] | None = None,
-                ) -> tuple[bytes, int, Mapping[str, str]]:  # type: ignore[override]
+    def request(  # type: ignore[override]  # the SDK says str; its clients return bytes
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None,
+        *, _usage: list[str] | None = None,
+    ) -> tuple[bytes, int, Mapping[str, str]]:
         response = self._send(method, url, headers, post_data, stream=False)
         return response.data, response.status, response.headers
 
@@ -73,7 +74,7 @@ class PooledHTTPClient(stripe.HTTPClient):
                 method.upper(), url, body=post_data, headers=dict(headers or {}),
                 timeout=self._timeout, retries=False, redirect=False,
                 preload_content=not stream)
-        except Exception as exc:  # noqa: BLE001 - every failure leaves as APIConnectionError
+        except Exception as exc:  # every failure leaves as an APIConnectionError
             self._handle_request_error(exc)
 
     @staticmethod
@@ -89,7 +90,7 @@ class PooledHTTPClient(stripe.HTTPClient):
             message, retry = ("Unexpected error communicating with Stripe. It looks like "
                               "there's probably a configuration issue locally."), False
         detail = f"{type(exc).__name__}: {exc}"
-        raise stripe.APIConnectionError(
+        raise stripe.APIConnectionError(  # type: ignore[no-untyped-call]
             textwrap.fill(message) + f"\n\n(Network error: {detail})", should_retry=retry,
         ) from exc
 
