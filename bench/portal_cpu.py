@@ -85,7 +85,7 @@ def _count_connects() -> None:
 
 def build_app(folder: Path, sandbox_url: str) -> tuple[Flask, str]:
     app = create_app({
-        "ENV": "development", "TESTING": True, "SECRET_KEY": "bench-secret-" + "x" * 32,
+        "ENV": "development", "SECRET_KEY": "bench-secret-" + "x" * 32,
         "ENCRYPTION_KEYS": [generate_key()],
         "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
         "STRIPE_API_BASE": sandbox_url, "STRIPE_MAX_RETRIES": 0, "RATELIMIT_ENABLED": False,
