@@ -15,7 +15,7 @@ from widget_server.billing_web import billing_for
 from widget_server.contract import requests as rq
 from widget_server.contract.validation import validated_query
 from widget_server.db import get_session
-from widget_server.errors import BadRequest, NotFound
+from widget_server.errors import Conflict, NotFound
 from widget_server.i18n import _, current_locale, negotiate_locale, text_direction
 from widget_server.portal import bp
 from widget_server.portal.auth import PortalContext, portal_context
@@ -66,9 +66,9 @@ def _positions(context: PortalContext, cursor: str | None) -> dict[str, str]:
         return first_positions(context.customer_ids)
     try:
         return decode_cursor(cursor, context.customer_ids)
-    except InvalidCursor:
-        raise BadRequest(_("This list has changed. Reload the page to see it again."),
-                         code="invalid_cursor", param="starting_after") from None
+    except InvalidCursor:  # not ours, or another token's: as for a list that moved on
+        raise Conflict(_("This list has changed. Reload the page to see it again."),
+                       code="invalid_cursor", param="starting_after") from None
 
 
 @bp.get("/v1/portal/invoices")
