@@ -4,7 +4,8 @@
 
 The Stripe sandbox runs in a child process (so this process's CPU time is the service's alone;
 under gunicorn, which keeps connections alive like Stripe does)
-with extra customers: one with 50 subscriptions and one with 111 invoices. In this process the
+with extra customers: one with 50 live subscriptions, one with 1 live and 49 canceled, one
+with 111 invoices. In this process the
 app answers ``GET /v1/portal`` and ``GET /v1/portal/invoices`` through Flask's test client, and
 so does a minimal Flask endpoint written the naive way (one default ``StripeClient``; the
 customer retrieved, then its subscriptions listed with ``expand[]``, 2 sequential calls).
@@ -19,6 +20,7 @@ import argparse
 import cProfile
 import logging
 import pstats
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +41,8 @@ from widget_server.crypto import generate_key
 from widget_server.identity import issue_portal_token
 
 STRIPE_KEY = "sk_test_bench"
-MANY_SUBSCRIPTIONS = "cus_bench_subs"
+MANY_SUBSCRIPTIONS = "cus_bench_subs"  # 50 live subscriptions: all shown
+LONG_HISTORY = "cus_bench_history"  # 1 live, 49 canceled
 MANY_INVOICES = "cus_bench_invoices"
 CONNECTS = [0]
 
@@ -53,6 +56,9 @@ def serve_sandbox(port: int) -> None:
     store = app.extensions["sandbox"]
     add_customer(store, MANY_SUBSCRIPTIONS)
     add_subscriptions(store, MANY_SUBSCRIPTIONS, 50)
+    add_customer(store, LONG_HISTORY)
+    add_subscriptions(store, LONG_HISTORY, 49, canceled=True)
+    add_subscriptions(store, LONG_HISTORY, 1)
     add_customer(store, MANY_INVOICES)
     add_subscriptions(store, MANY_INVOICES, 1)
     add_invoices(store, MANY_INVOICES, 111)
@@ -194,10 +200,14 @@ def main() -> None:
                  getter(client, "/v1/portal", auth("cus_demo_ana"))),
                 ("GET /v1/portal, 2 subscriptions",
                  getter(client, "/v1/portal", auth("cus_demo_ivan"))),
-                ("minimal endpoint, 50 subscriptions",
+                ("minimal endpoint, 50 live subscriptions",
                  getter(minimal, f"/minimal/{MANY_SUBSCRIPTIONS}")),
-                ("GET /v1/portal, 50 subscriptions",
+                ("GET /v1/portal, 50 live subscriptions",
                  getter(client, "/v1/portal", auth(MANY_SUBSCRIPTIONS))),
+                ("minimal endpoint, 1 live + 49 canceled",
+                 getter(minimal, f"/minimal/{LONG_HISTORY}")),
+                ("GET /v1/portal, 1 live + 49 canceled",
+                 getter(client, "/v1/portal", auth(LONG_HISTORY))),
                 ("GET /v1/portal/invoices, 1 subscription",
                  getter(client, "/v1/portal/invoices", auth("cus_demo_ana"))),
                 ("GET /v1/portal/invoices, 111 invoices",
@@ -213,8 +223,12 @@ def main() -> None:
                 profiler.runcall(lambda: [cases[args.profile][1]() for _ in range(args.views)])
                 pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
     finally:
-        child.terminate()
-        child.wait(timeout=10)
+        child.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
     print(f"warm views, {args.views} each; sandbox in another process, no added latency")
     print()
