@@ -23,6 +23,7 @@ SCRIPTS: tuple[tuple[str, list[str], int], ...] = (
     ("loader_size.py", [], 60),
     ("page_weight.py", [], 180),
     ("portal_view.py", ["--iterations", "10"], 180),
+    ("portal_cpu.py", ["--views", "50"], 300),
     ("analytics.py", [], 180),
     ("account_api.py", [], 180),
     ("load.py", ["--quick"], 1200),

@@ -63,8 +63,17 @@ OPERATIONS: dict[str, Operation] = {
                                       security=None, errors=()),
     "portal.portal_view": Operation("The customer's portal view", "portal", rs.Portal,
                                     errors=("401", "403", "404", "429", "502")),
-    "portal.invoices_view": Operation("The customer's invoices, newest first", "portal",
-                                 rs.InvoiceList, errors=("401", "403", "404", "429", "502")),
+    "portal.invoices_view": Operation("The customer's invoices, newest first, a page at a time",
+                                      "portal", rs.InvoiceList, query=rq.InvoicesQuery,
+                                      errors=(*PORTAL_ERRORS, "409")),
+    "portal.canceled_subscriptions_view": Operation(
+        "More canceled subscriptions, newest first, a page at a time", "portal",
+        rs.CanceledSubscriptions, query=rq.CanceledSubscriptionsQuery,
+        errors=(*PORTAL_ERRORS, "409")),
+    "portal.strings_view": Operation(
+        "The portal's UI strings in one locale (public; cached for a year when versioned)",
+        "portal", rs.Strings, query=rq.StringsQuery, security=None,
+        errors=("400", "404", "429")),
     "portal.cancel": _action("Cancel a subscription", rq.CancelRequest),
     "portal.resume": _action("Undo a cancel at period end"),
     "portal.retention_offer": Operation(

@@ -292,8 +292,42 @@ class RetentionOfferQuery(BaseModel):
     subscription: str = Field(max_length=255, description="The subscription being canceled.")
 
 
+class InvoicesQuery(BaseModel):
+    """``GET /v1/portal/invoices``: which page (the first without a cursor)."""
+
+    model_config = _config({"starting_after": "eyJjdXNfMTIzIjoiaW5fMTIzIn0"})
+
+    starting_after: str | None = Field(
+        None, max_length=2000, pattern=r"^[A-Za-z0-9_=-]+$",
+        description="The `next` cursor of the previous page; omit it for the newest invoices.")
+
+
+class CanceledSubscriptionsQuery(BaseModel):
+    """``GET /v1/portal/subscriptions/canceled``: the page after a cursor."""
+
+    model_config = _config({"starting_after": "eyJjdXNfMTIzIjoic3ViXzEyMyJ9"})
+
+    starting_after: str = Field(
+        max_length=2000, pattern=r"^[A-Za-z0-9_=-]+$",
+        description="The `canceled_next` cursor of `GET /v1/portal` or the `next` cursor of "
+                    "the previous page.")
+
+
+class StringsQuery(BaseModel):
+    """``GET /v1/portal/strings``: an account's UI strings in one locale (public, cacheable)."""
+
+    model_config = _config({"account": "acct_123", "locale": "de", "v": "3f2a9c01d4e5b6a7"})
+
+    account: str = Field(max_length=40, description="The account's public id.")
+    locale: str = Field(max_length=35, description="A locale the service supports; others "
+                        "fall back like the portal's own negotiation.")
+    v: str | None = Field(None, max_length=64, description="The version `GET /v1/portal` "
+                          "named in `strings_url`; the current one is cached for a year.")
+
+
 QUERY_MODELS: tuple[type[BaseModel], ...] = (PaymentMethodsQuery, RetentionOfferQuery,
-                                              EventsQuery)
+                                             InvoicesQuery, CanceledSubscriptionsQuery,
+                                             StringsQuery, EventsQuery)
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     EmptyBody, EmbedSessionRequest, PortalSessionRequest, CancelRequest, DiscountRequest,
     PauseRequest, PlanRequest, PlanConfirmRequest, QuantityRequest, QuantityConfirmRequest,
