@@ -11,7 +11,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["auth", "bp", "csrf", "isolation", "views"]
+__all__ = ["auth", "bp", "csrf", "editors", "isolation", "preview", "views"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -37,3 +37,4 @@ def _no_store(response: Response) -> Response:
 
 # Route modules register themselves on `bp` when imported.
 from widget_server.dashboard import auth, csrf, isolation, views  # noqa: E402
+from widget_server.dashboard import editors, preview  # noqa: E402  (plans, appearance, preview)

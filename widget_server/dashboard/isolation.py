@@ -21,6 +21,10 @@ from flask import Flask, Response, abort, current_app, redirect, request
 from widget_server.dashboard import bp
 
 _NAVIGATION_DESTS = frozenset({"document"})
+# The live preview: its frame is an iframe of the dashboard's own page, and dashboard.js posts
+# its drafts with fetch; both only from the dashboard's own origin (frame-ancestors 'self').
+_SAME_ORIGIN_DESTS = {"dashboard.preview_frame": frozenset({"iframe"}),
+                      "dashboard.preview_draft": frozenset({"empty"})}
 # What the dashboard origin serves when DASHBOARD_URL is set; everything else is 404 there.
 _DASHBOARD_HOST_PATHS = ("/dashboard", "/static/dashboard/", "/healthz", "/readyz")
 
@@ -33,7 +37,10 @@ def _dashboard_host() -> str | None:
 @bp.before_request
 def _only_navigations() -> Response | None:
     dest = request.headers.get("Sec-Fetch-Dest")
-    if dest is not None and dest not in _NAVIGATION_DESTS:
+    if dest is None or dest in _NAVIGATION_DESTS:
+        return None
+    same_origin = request.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+    if not same_origin or dest not in _SAME_ORIGIN_DESTS.get(request.endpoint or "", ()):
         abort(403)
     return None
 

@@ -91,19 +91,26 @@ def _field_for(feature: Feature) -> Field:
     raise LookupError(f"no form field for setting kind {feature.kind!r} ({feature.name})")
 
 
+# Settings with an editor of their own on the account page (dashboard/editors.py): the plan
+# catalog picker and Appearance. This form neither shows nor saves them.
+EDITED_ELSEWHERE = frozenset({"catalog_prices", "catalog_addons", "accent_color", "logo_url",
+                              "font_family", "custom_strings"})
+SHOWN = tuple(feature for feature in FEATURES if feature.name not in EDITED_ELSEWHERE)
+
+
 class SettingsForm(DashboardForm):
     """Every feature setting; fields are added below from the settings table."""
 
     def feature_fields(self) -> list[tuple[Feature, Field]]:
-        return [(feature, self[feature.name]) for feature in FEATURES]
+        return [(feature, self[feature.name]) for feature in SHOWN]
 
     def values(self) -> dict[str, Any]:
-        return {feature.name: self[feature.name].data for feature in FEATURES}
+        return {feature.name: self[feature.name].data for feature in SHOWN}
 
     def error_on_setting(self, message: str) -> bool:
         """Show an account-level refusal (it quotes the setting, like 'require_hash') on that
         setting's field; False when it names none."""
-        for feature in FEATURES:
+        for feature in SHOWN:
             if f"'{feature.name}'" in message:
                 self[feature.name].errors = [*self[feature.name].errors, message]
                 return True
@@ -111,7 +118,8 @@ class SettingsForm(DashboardForm):
 
 
 for _feature in FEATURES:
-    setattr(SettingsForm, _feature.name, _field_for(_feature))
+    if _feature.name not in EDITED_ELSEWHERE:
+        setattr(SettingsForm, _feature.name, _field_for(_feature))
 
 
 def saved_settings_form(values: Mapping[str, Any]) -> SettingsForm:
