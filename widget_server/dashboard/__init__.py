@@ -36,5 +36,4 @@ def _no_store(response: Response) -> Response:
 
 
 # Route modules register themselves on `bp` when imported.
-from widget_server.dashboard import auth, csrf, isolation, views  # noqa: E402
-from widget_server.dashboard import editors, preview  # noqa: E402  (plans, appearance, preview)
+from widget_server.dashboard import auth, csrf, editors, isolation, preview, views  # noqa: E402  # noqa: E402  (plans, appearance, preview)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Response, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -150,7 +150,7 @@ def current_draft(account: Account) -> PreviewDraft | None:
     return find_draft(get_session(), draft_id, account_id=account.id, owner_id=_owner().id)
 
 
-def _frame_headers(response: Any) -> Any:
+def _frame_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = FRAME_ANCESTORS
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -187,7 +187,7 @@ def preview_frame(public_id: str) -> ResponseReturnValue:
         "dashboard/preview_frame.html", token=token, locale=locale, account=account,
         logo_url=settings.get("logo_url") or "", customer=draft.customer_id,
         api_base=request.host_url.rstrip("/"), expires_at=expires_at)
-    return _frame_headers(current_app.response_class(html, mimetype="text/html"))
+    return _frame_headers(Response(html, mimetype="text/html"))
 
 
 def preview_panel(account: Account) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from widget_server.portal import (  # noqa: E402, F401
     actions_plan,
     actions_resubscribe,
     actions_subscription,
+    preview_guard,
 )
-from widget_server.portal import preview_guard  # noqa: E402, F401  (refuses writes in preview)
 
 # isort: split
 from widget_server.portal import pages  # noqa: E402, F401  (the HTML pages register on import)
