@@ -9,6 +9,26 @@
   if (!panel || !frame || !status || !window.fetch) return;
   var timer = null;
   var sent = 0;
+  // The customer and language previewed, kept for this tab: after a save the page reloads
+  // and the preview comes back with the saved settings.
+  var memoryKey = "widget-server.preview:" + window.location.pathname;
+
+  function remember() {
+    try {
+      window.sessionStorage.setItem(memoryKey, JSON.stringify({
+        customer: panel.elements.preview_customer.value,
+        locale: panel.elements.preview_locale.value
+      }));
+    } catch (e) { /* storage may be disabled: the preview still works */ }
+  }
+
+  function recalled() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(memoryKey) || "null");
+    } catch (e) {
+      return null;
+    }
+  }
 
   function say(lines, isError) {
     status.textContent = "";
@@ -48,6 +68,7 @@
       if (answer.frame_url) {
         panel.elements.preview_draft.value = answer.draft;
         frame.setAttribute("src", answer.frame_url);
+        remember();
         if (empty) empty.hidden = true;
         say([answer.message || ""], false);
       } else {
@@ -72,4 +93,12 @@
     if (timer) window.clearTimeout(timer);
     send();
   });
+
+  var last = recalled();
+  if (last && typeof last.customer === "string" && !panel.elements.preview_customer.value &&
+      !panel.elements.preview_draft.value) {
+    panel.elements.preview_customer.value = last.customer;
+    if (typeof last.locale === "string") panel.elements.preview_locale.value = last.locale;
+    send();
+  }
 })();
