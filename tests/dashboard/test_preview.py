@@ -3,7 +3,9 @@ the portal read-only under a preview token (enforced on the server)."""
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,16 +13,21 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
 from tests.dashboard.helpers import (
+    PASSWORD,
     OwnerWithAccount,
     create_owner,
+    csrf_from,
     give_account,
     load_account,
     login,
     page_token,
 )
+from tests.helpers import make_test_app
 from widget_server import db
+from widget_server.identity import issue_portal_token
 from widget_server.models import AuditEvent, PreviewDraft
 from widget_server.preview_token import issue_preview_token
+from widget_server.sandbox import SandboxServer
 
 JSON = {"Accept": "application/json"}
 FRAME = {"Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "same-origin"}
@@ -59,8 +66,6 @@ def _frame_token(client: FlaskClient, frame_url: str) -> str:
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
     boot = _BOOT.search(page.get_data(as_text=True))
     assert boot is not None
-    import json
-
     token: str = json.loads(boot.group(1))["token"]
     return token
 
@@ -221,3 +226,58 @@ def test_without_javascript_the_preview_button_shows_the_draft_on_the_page(
     assert 'id="preview-frame"' in page and "/preview/frame?draft=" in page
     assert 'name="cancellation" checked' not in page  # the form shows the draft's values
     assert 'value="ana@example.com"' in page  # the customer of the previous draft is kept
+
+
+def test_with_a_dashboard_origin_the_preview_reads_there_with_its_token_only(
+    tmp_path: Path, sandbox: SandboxServer
+) -> None:
+    admin = "https://admin.example.com"
+    app = make_test_app(tmp_path, sandbox.url, DASHBOARD_URL=admin)
+    owner_id = create_owner(app, "ana@owner.test")
+    public_id = give_account(app, owner_id).account.public_id
+    client = app.test_client()
+    page = client.get("/dashboard/login", base_url=admin).get_data(as_text=True)
+    https = {"Referer": f"{admin}/dashboard/"}  # Flask-WTF checks the referrer over https
+    signed = client.post("/dashboard/login", base_url=admin, headers=https, data={
+        "email": "ana@owner.test", "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert signed.status_code == 302
+    token = csrf_from(client.get(f"/dashboard/accounts/{public_id}", base_url=admin)
+                      .get_data(as_text=True))
+    body = client.post(f"/dashboard/accounts/{public_id}/preview", base_url=admin,
+                       headers={**JSON, **https},
+                       data={"csrf_token": token, "preview_customer": "ana@example.com"}
+                       ).get_json()
+    frame = client.get(body["frame_url"], base_url=admin, headers=FRAME)
+    boot = _BOOT.search(frame.get_data(as_text=True))
+    assert boot is not None and f'"apiBase": "{admin}"' in boot.group(1)
+    preview = json.loads(boot.group(1))["token"]
+    assert client.get("/static/portal/app.js", base_url=admin).status_code == 200
+    answer = client.get("/v1/portal", base_url=admin,
+                        headers={"Authorization": f"Bearer {preview}"})
+    assert answer.status_code == 200
+    portal_token, _at = issue_portal_token(app.config["SECRET_KEY"], account_id=public_id,
+                                           customer_ids=["cus_demo_ana"], mode="embed",
+                                           ttl_seconds=60)
+    for bearer in (portal_token, "nonsense"):
+        assert client.get("/v1/portal", base_url=admin,
+                          headers={"Authorization": f"Bearer {bearer}"}).status_code == 404
+    db.get_database(app).engine.dispose()
+
+
+def test_test_mode_offers_test_customers_to_preview(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    page = signed_in.get(f"/dashboard/accounts/{ana.public_id}").get_data(as_text=True)
+    assert 'list="preview-test-customers"' in page
+    assert re.search(r'<option value="[a-z]+@example\.com" label="[A-Z][a-z]+ [A-Z][a-z]+ · '
+                     r'cus_demo_[a-z]+">', page)
+
+
+def test_live_mode_offers_no_test_customers(
+    app: Flask, client: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    live = give_account(app, ana.owner_id, stripe_key="sk_live_widgetserver").account.public_id
+    login(client, ana.email)
+    page = client.get(f"/dashboard/accounts/{live}").get_data(as_text=True)
+    assert 'name="preview_customer"' in page
+    assert "preview-test-customers" not in page

@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 from widget_server import audit, features
 from widget_server.billing.errors import BillingError
-from widget_server.billing_web import billing_for
+from widget_server.billing.samples import sample_customers
+from widget_server.billing_web import billing_for, registry
 from widget_server.dashboard import bp, catalog_picker, editors
 from widget_server.dashboard.auth import login_required
 from widget_server.dashboard.settings_form import SettingsForm
@@ -190,10 +191,22 @@ def preview_frame(public_id: str) -> ResponseReturnValue:
     return _frame_headers(Response(html, mimetype="text/html"))
 
 
+def test_customers(account: Account) -> list[tuple[str, str]]:
+    """(email or id, label) of a few test customers to pick from; none in live mode."""
+    if account.live_mode:
+        return []
+    try:
+        found = sample_customers(registry().client_for(_service().stripe_key(account)))
+    except BillingError:
+        return []
+    return [(c.email or c.id, f"{c.name} · {c.id}" if c.name else c.id) for c in found]
+
+
 def preview_panel(account: Account) -> dict[str, Any]:
     """What the preview panel shows (template helper)."""
     draft = current_draft(account)
     return {
+        "test_customers": test_customers(account),
         "draft": draft.draft_id if draft else "",
         "customer": request.form.get("preview_customer", "") if request.method == "POST"
         else (draft.customer_id if draft else ""),
