@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
@@ -264,13 +265,19 @@ def test_with_a_dashboard_origin_the_preview_reads_there_with_its_token_only(
     db.get_database(app).engine.dispose()
 
 
-def test_test_mode_offers_test_customers_to_preview(
-    signed_in: FlaskClient, ana: OwnerWithAccount
+def test_test_mode_previews_a_test_customer_at_a_click(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount, sandbox: SandboxServer
 ) -> None:
     page = signed_in.get(f"/dashboard/accounts/{ana.public_id}").get_data(as_text=True)
-    assert 'list="preview-test-customers"' in page
-    assert re.search(r'<option value="[a-z]+@example\.com" label="[A-Z][a-z]+ [A-Z][a-z]+ · '
-                     r'cus_demo_[a-z]+">', page)
+    assert 'name="preview_test_customer"' in page
+    answer = _draft(signed_in, ana.public_id, preview_customer=None, preview_test_customer="1")
+    assert answer.status_code == 200, answer.get_json()
+    newest = requests.get(f"{sandbox.url}/v1/customers?limit=1", timeout=5,
+                          headers={"Authorization": "Bearer sk_test_widgetserver"}).json()
+    expected = newest["data"][0]["email"] or newest["data"][0]["id"]
+    assert answer.get_json()["customer"] == expected
+    token = _frame_token(signed_in, answer.get_json()["frame_url"])
+    assert _portal(signed_in, token).get_json()["customer"]["id"] == newest["data"][0]["id"]
 
 
 def test_live_mode_offers_no_test_customers(
@@ -280,4 +287,10 @@ def test_live_mode_offers_no_test_customers(
     login(client, ana.email)
     page = client.get(f"/dashboard/accounts/{live}").get_data(as_text=True)
     assert 'name="preview_customer"' in page
-    assert "preview-test-customers" not in page
+    assert 'name="preview_test_customer"' not in page
+    # Posted anyway, the button is ignored in live mode: the typed customer is used.
+    token = page_token(client, live)
+    answer = client.post(f"/dashboard/accounts/{live}/preview", headers=JSON, data={
+        "csrf_token": token, "preview_test_customer": "1", "preview_customer": ""})
+    assert answer.status_code == 400
+    assert "Enter a customer's email" in answer.get_json()["errors"][0]

@@ -40,7 +40,7 @@
     });
   }
 
-  function body() {
+  function body(submitter) {
     var data = new FormData();
     var seen = {};
     document.querySelectorAll("form[data-preview-form]").forEach(function (form) {
@@ -51,15 +51,17 @@
     });
     data.append("csrf_token", panel.elements.csrf_token.value);
     data.append("preview_draft", panel.elements.preview_draft.value);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
     return data;
   }
 
-  function send() {
+  function send(submitter) {
     timer = null;
-    if (!panel.elements.preview_customer.value.trim() && !panel.elements.preview_draft.value) return;
+    if (!submitter && !panel.elements.preview_customer.value.trim() &&
+        !panel.elements.preview_draft.value) return;
     var mine = ++sent;
     fetch(panel.action.split("#")[0], {
-      method: "POST", body: body(), credentials: "same-origin",
+      method: "POST", body: body(submitter), credentials: "same-origin",
       headers: {"Accept": "application/json"}
     }).then(function (response) {
       return response.json();
@@ -67,6 +69,7 @@
       if (mine !== sent) return;  // a newer edit is on its way
       if (answer.frame_url) {
         panel.elements.preview_draft.value = answer.draft;
+        if (answer.customer) panel.elements.preview_customer.value = answer.customer;
         frame.setAttribute("src", answer.frame_url);
         remember();
         if (empty) empty.hidden = true;
@@ -83,7 +86,7 @@
     var form = event.target && event.target.form;
     if (!form || !form.hasAttribute("data-preview-form")) return;
     if (timer) window.clearTimeout(timer);
-    timer = window.setTimeout(send, 400);
+    timer = window.setTimeout(function () { send(null); }, 400);
   }
 
   document.addEventListener("input", schedule);
@@ -91,7 +94,7 @@
   panel.addEventListener("submit", function (event) {
     event.preventDefault();
     if (timer) window.clearTimeout(timer);
-    send();
+    send(event.submitter || null);
   });
 
   var last = recalled();
@@ -99,6 +102,6 @@
       !panel.elements.preview_draft.value) {
     panel.elements.preview_customer.value = last.customer;
     if (typeof last.locale === "string") panel.elements.preview_locale.value = last.locale;
-    send();
+    send(null);
   }
 })();
