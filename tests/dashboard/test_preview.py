@@ -111,6 +111,7 @@ def test_the_frame_is_framed_by_the_dashboard_only_and_never_cached(
         == 403
     account_page = signed_in.get(f"/dashboard/accounts/{ana.public_id}")
     assert "frame-ancestors 'none'" in account_page.headers["Content-Security-Policy"]
+    assert "frame-src 'self'" in account_page.headers["Content-Security-Policy"]
 
 
 def test_every_write_is_refused_in_preview_with_a_translated_message(

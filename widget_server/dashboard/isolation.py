@@ -22,7 +22,7 @@ from widget_server.dashboard import bp
 from widget_server.portal.preview_guard import is_preview_request
 
 _NAVIGATION_DESTS = frozenset({"document"})
-# The live preview: its frame is an iframe of the dashboard's own page, and dashboard.js posts
+# The live preview: its frame is an iframe of the dashboard's own page, and preview.js posts
 # its drafts with fetch; both only from the dashboard's own origin (frame-ancestors 'self').
 _SAME_ORIGIN_DESTS = {"dashboard.preview_frame": frozenset({"iframe"}),
                       "dashboard.preview_draft": frozenset({"empty"})}
