@@ -124,7 +124,6 @@ def test_dashboard_pictures(live_portal: LivePortal, preview_account: str,
     page.fill('input[name="plan_order.price_starter_monthly"]', "1")
     page.check('input[name="plan_price"][value="price_pro_monthly"]')
     page.fill('input[name="plan_order.price_pro_monthly"]', "2")
-    page.check('input[name="addon_product"][value="prod_support"]')
     page.fill('input[name="accent_color"]', "#0f766e")
     page.fill('input[name="cs_key.0"]', "Payment method")
     page.fill('input[name="cs_text.0"]', "Ihre Karte bei uns")

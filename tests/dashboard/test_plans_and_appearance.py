@@ -101,6 +101,10 @@ def test_the_plans_section_lists_the_stripe_catalog_and_saves_the_settings(
     for price_id in ("price_starter_monthly", "price_pro_yearly", "price_support_monthly"):
         assert f'name="plan_price" value="{price_id}"' in page
     assert "price_onboarding_once" not in page  # one-off prices are never plans
+    assert "$9.00 per month · <code>price_starter_monthly</code>" in page
+    # Priority support is an add-on by its Stripe metadata: shown so, not a choice here.
+    assert 'name="addon_product" value="prod_support"' not in page
+    assert "Set in Stripe (product metadata portal_role=addon)." in page
     answer = _post(signed_in, ana.public_id, "plans", {
         "plan_price": ["price_pro_monthly", "price_starter_monthly"],
         "plan_order.price_starter_monthly": "1", "plan_order.price_pro_monthly": "2",

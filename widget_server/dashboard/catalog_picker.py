@@ -17,7 +17,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from widget_server.billing.domain import Price
-from widget_server.i18n import _
+from widget_server.i18n import _, current_locale, format_money
+from widget_server.portal.serialize import interval_display
 
 MARKER = "plans_form"
 MAX_ORDER = 9999
@@ -31,6 +32,7 @@ class PickerRow:
     product_id: str
     name: str
     addon: bool
+    addon_in_stripe: bool  # product metadata portal_role=addon: an add-on whatever is ticked
     prices: list[tuple[Price, bool, str]] = field(default_factory=list)  # price, chosen, order
 
 
@@ -58,6 +60,13 @@ def interval_label(interval: str) -> str:
     return labels.get(interval, interval)
 
 
+def price_label(price: Price) -> str:
+    """The price as the portal says it: amount and interval ("€9.00 every 3 months")."""
+    amount = (format_money(price.unit_amount, price.currency, current_locale())
+              if price.unit_amount is not None else "")
+    return " ".join(part for part in (amount, interval_display(price) or "") if part)
+
+
 def _intervals_of(prices: Sequence[Price]) -> list[str]:
     found = {p.interval for p in prices if p.interval}
     return sorted(found, key=lambda i: (INTERVAL_ORDER.index(i) if i in INTERVAL_ORDER else 9, i))
@@ -70,8 +79,9 @@ def picker_view(catalog: Sequence[Price], settings: Mapping[str, Any]) -> Picker
     rows: dict[str, PickerRow] = {}
     for price in catalog:
         product = price.product
+        in_stripe = product.role == "addon"
         row = rows.setdefault(product.id, PickerRow(
-            product.id, product.name, product.id in addons or product.role == "addon"))
+            product.id, product.name, product.id in addons or in_stripe, in_stripe))
         order = str(chosen.index(price.id) + 1) if price.id in chosen else ""
         row.prices.append((price, price.id in chosen, order))
     offered = {p.interval for p in catalog if p.id in chosen} if chosen else None

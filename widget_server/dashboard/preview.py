@@ -232,4 +232,4 @@ def preview_panel(account: Account) -> dict[str, Any]:
 def _preview_helpers() -> dict[str, Any]:
     return {"preview_panel": preview_panel, "plan_picker": editors.plan_picker,
             "appearance_editor": editors.appearance_editor, "interval_label":
-            catalog_picker.interval_label}
+            catalog_picker.interval_label, "price_label": catalog_picker.price_label}
