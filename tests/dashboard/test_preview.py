@@ -214,6 +214,24 @@ def test_a_bad_draft_names_what_is_wrong_and_stores_nothing(
         assert session.query(PreviewDraft).count() == 0
 
 
+def test_without_javascript_a_refused_preview_keeps_every_edit(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    data = {"csrf_token": page_token(signed_in, ana.public_id),
+            **_settings_fields(cancellation=None), "plans_form": "1",
+            "plan_price": "price_pro_monthly", "plan_interval": "month",
+            "appearance_form": "1", "accent_color": "#123456", "font_family": "",
+            "logo_url": "", "cs_locale": "de", "cs_key.0": "Cancel subscription",
+            "cs_text.0": "Abo beenden"}
+    answer = signed_in.post(f"/dashboard/accounts/{ana.public_id}/preview", data=data)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "Enter a customer&#39;s email or customer id" in page
+    assert 'name="cancellation" checked' not in page
+    assert 'name="plan_price" value="price_pro_monthly" checked' in page
+    assert 'value="#123456"' in page and 'value="Abo beenden"' in page
+
+
 def test_without_javascript_the_preview_button_shows_the_draft_on_the_page(
     signed_in: FlaskClient, ana: OwnerWithAccount
 ) -> None:

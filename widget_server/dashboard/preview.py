@@ -151,8 +151,8 @@ def _refuse(account: Account, errors: list[str], form: MultiDict[str, str],
     g.plans_submitted = form if catalog_picker.MARKER in form else None
     g.appearance_submitted = form if editors.appearance.MARKER in form else None
     context: dict[str, Any] = {}
-    if g.get("preview_settings_form") is not None:
-        context["settings_form"] = g.preview_settings_form
+    if SETTINGS_MARKER in form:  # show the settings as posted, never lose an edit
+        context["settings_form"] = g.get("preview_settings_form") or SettingsForm(form)
     return _page(account, 400, **context)
 
 
