@@ -27,7 +27,7 @@ from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.identity import issue_portal_token
 from widget_server.models import AuditEvent, PreviewDraft
-from widget_server.preview_token import issue_preview_token
+from widget_server.preview_token import issue_preview_token, read_preview_token
 from widget_server.sandbox import SandboxServer
 
 JSON = {"Accept": "application/json"}
@@ -90,6 +90,9 @@ def test_a_draft_previews_unsaved_settings_and_saving_nothing(
     payload = portal.get_json()
     assert payload["settings"]["cancellation"] is False
     assert payload["customer"]["id"] == "cus_demo_ana"
+    read = read_preview_token(app.config["SECRET_KEY"], token)
+    assert read.expires_at - read.issued_at_ms // 1000 <= 15 * 60  # short-lived
+    assert (read.owner_id, read.customer_ids) == (ana.owner_id, ("cus_demo_ana",))
     with db.session_scope(app) as session:
         actions = [(e.action, e.result) for e in session.query(AuditEvent)]
     assert ("dashboard.preview.start", "ok") in actions

@@ -39,6 +39,7 @@ SETTINGS_MARKER = "settings_form"
 PANEL_MARKER = "preview_panel"
 MAX_CUSTOMERS = 10
 FRAME_ANCESTORS = "frame-ancestors 'self'"
+PREVIEW_TOKEN_TTL = 15 * 60  # at most; each change of the draft loads a new frame and token
 
 
 def _wants_json() -> bool:
@@ -196,7 +197,7 @@ def preview_frame(public_id: str) -> ResponseReturnValue:
     token, expires_at = issue_preview_token(
         current_app.config["SECRET_KEY"], account_id=account.public_id, owner_id=_owner().id,
         draft_id=draft.draft_id, customer_ids=customers, locale=locale,
-        ttl_seconds=int(current_app.config["PORTAL_TOKEN_TTL"]))
+        ttl_seconds=min(int(current_app.config["PORTAL_TOKEN_TTL"]), PREVIEW_TOKEN_TTL))
     html = render_template(
         "dashboard/preview_frame.html", token=token, locale=locale, account=account,
         logo_url=settings.get("logo_url") or "", customer=draft.customer_id,
