@@ -39,6 +39,7 @@ class PreviewToken:
     locale: str | None
     expires_at: int
     issued_at_ms: int
+    session_epoch: int = 0  # the owner's at issue: signing out (a new epoch) ends the preview
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
@@ -55,6 +56,7 @@ def issue_preview_token(
     customer_ids: tuple[str, ...] | list[str],
     ttl_seconds: int,
     locale: str | None = None,
+    session_epoch: int = 0,
     now: float | None = None,
 ) -> tuple[str, int]:
     """Sign a preview token; returns (token, expiry in Unix seconds)."""
@@ -67,7 +69,7 @@ def issue_preview_token(
     moment = time.time() if now is None else now
     expires_at = int(moment) + ttl_seconds
     payload = {"a": account_id, "o": int(owner_id), "d": draft_id, "c": list(customer_ids),
-               "l": locale, "e": expires_at, "i": int(moment * 1000)}
+               "l": locale, "e": expires_at, "i": int(moment * 1000), "s": int(session_epoch)}
     return str(_serializer(secret_key).dumps(payload)), expires_at
 
 
@@ -90,6 +92,7 @@ def read_preview_token(secret_key: str, token: str, *, now: float | None = None,
             locale=None if locale is None else str(locale),
             expires_at=int(payload["e"]),
             issued_at_ms=int(payload["i"]),
+            session_epoch=int(payload.get("s") or 0),
         )
     except (AttributeError, KeyError, TypeError, ValueError):
         raise InvalidPreviewToken("malformed payload") from None

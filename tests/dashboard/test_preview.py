@@ -152,6 +152,16 @@ def test_a_price_quote_still_works_in_preview(
     assert answer.status_code == 200, answer.get_json()
 
 
+def test_signing_out_ends_the_preview(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    token = _frame_token(signed_in, _draft(signed_in, ana.public_id).get_json()["frame_url"])
+    assert _portal(signed_in, token).status_code == 200
+    signed_in.post("/dashboard/logout", data={"csrf_token": page_token(signed_in,
+                                                                        ana.public_id)})
+    assert _portal(signed_in, token).status_code == 401
+
+
 def test_an_expired_token_or_a_deleted_draft_is_refused(
     app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
 ) -> None:

@@ -29,6 +29,8 @@ def test_a_token_reads_back_what_it_was_issued_for() -> None:
     assert (read.account_id, read.owner_id, read.draft_id, read.customer_ids, read.locale,
             read.expires_at) == ("acct_1", 7, DRAFT, ("cus_1",), "de", expires)
     assert expires == 1060
+    assert read.session_epoch == 0
+    assert read_preview_token(KEY, _issue(session_epoch=3)[0], now=1001.0).session_epoch == 3
 
 
 def test_an_expired_token_is_refused() -> None:

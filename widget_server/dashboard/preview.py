@@ -197,6 +197,7 @@ def preview_frame(public_id: str) -> ResponseReturnValue:
     token, expires_at = issue_preview_token(
         current_app.config["SECRET_KEY"], account_id=account.public_id, owner_id=_owner().id,
         draft_id=draft.draft_id, customer_ids=customers, locale=locale,
+        session_epoch=_owner().session_epoch,
         ttl_seconds=min(int(current_app.config["PORTAL_TOKEN_TTL"]), PREVIEW_TOKEN_TTL))
     html = render_template(
         "dashboard/preview_frame.html", token=token, locale=locale, account=account,

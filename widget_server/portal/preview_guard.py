@@ -73,7 +73,7 @@ def preview_context() -> PortalContext | None:
     account = service.get(token.account_id)
     owner = session.get(Owner, token.owner_id)
     if (account is None or owner is None or owner.disabled_at is not None
-            or account.owner_id != owner.id):
+            or account.owner_id != owner.id or owner.session_epoch != token.session_epoch):
         raise expired
     draft = find_draft(session, token.draft_id, account_id=account.id, owner_id=owner.id)
     if draft is None:
