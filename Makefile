@@ -15,7 +15,7 @@ PIP_LOCKED := $(PIP) install --quiet --require-hashes
 PIP_PROJECT := $(PIP) install --quiet --no-deps --no-build-isolation --editable .
 
 .PHONY: demo test lint typecheck unit test-postgres test-latest install install-dev bench clean \
-	catalogs lock lock-upgrade docs-contract
+	catalogs lock lock-upgrade docs-contract loader-release
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,11 @@ lock-upgrade:
 ## make docs-contract: regenerate the request reference in docs/actions.md from the models
 docs-contract: install-dev
 	$(BIN)/python -m widget_server.contract.reference docs/actions.md
+
+## make loader-release: keep the current embed/portal.js reachable at its content-addressed URL
+## for good (embed/releases/; docs/install.md, "Pinning the loader"). Run after changing it.
+loader-release:
+	$(BIN)/python -c "from widget_server.assets.loader import archive_current as a; print(a())"
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

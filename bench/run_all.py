@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("loader_size.py", "portal_view.py")
+SCRIPTS = ("loader_size.py", "page_weight.py", "portal_view.py", "analytics.py")
 
 
 def main() -> int:

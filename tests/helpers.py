@@ -65,3 +65,29 @@ def create_account(app: Flask, **kwargs: Any) -> CreatedAccount:
         created = AccountService(session, secret_box(app)).create(**params)
         session.expunge(created.account)
     return created
+
+
+def set_webhook_secret(app: Flask, public_id: str, secret: str | None,
+                       overlap_seconds: int = 86400) -> None:
+    """Set (or, with None, remove) an account's Stripe webhook signing secret."""
+    with db.session_scope(app) as session:
+        service = AccountService(session, secret_box(app))
+        account = service.get(public_id)
+        assert account is not None
+        if secret is None:
+            service.clear_webhook_secret(account)
+        else:
+            service.set_webhook_secret(account, secret, overlap_seconds=overlap_seconds)
+
+
+def signed_delivery(payload: bytes, *secrets: str, at: int | None = None) -> dict[str, str]:
+    """The headers of a Stripe webhook delivery of `payload` signed with each of `secrets`."""
+    import hashlib
+    import hmac
+    import time
+
+    stamp = int(time.time()) if at is None else at
+    signatures = [hmac.new(s.encode(), f"{stamp}.".encode() + payload, hashlib.sha256)
+                  .hexdigest() for s in secrets]
+    return {"Stripe-Signature": f"t={stamp}," + ",".join(f"v1={v}" for v in signatures),
+            "Content-Type": "application/json"}

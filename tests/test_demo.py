@@ -79,3 +79,19 @@ def test_the_demo_retention_coupon_exists_in_the_seed(sandbox):
     client = stripe.StripeClient("sk_test_demo", base_addresses={"api": sandbox.url})
     coupon = client.v1.coupons.retrieve(DEMO_SETTINGS["retention_coupon"])
     assert coupon.valid and coupon.percent_off == 50
+
+
+def test_demo_has_portal_activity_for_the_analytics(demo_app):
+    from sqlalchemy import func, select
+
+    from widget_server.demo_activity import CUSTOMERS
+    from widget_server.models import AuditEvent
+
+    with db.session_scope(demo_app) as session:
+        actions = dict(session.execute(
+            select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
+    for action in ("subscription.cancel", "subscription.retention_offer",
+                   "subscription.change_plan", "subscription.resume"):
+        assert actions.get(action, 0) > 0, action
+    seeded = {c["id"] for c in DEMO_CUSTOMERS}
+    assert set(CUSTOMERS) <= seeded

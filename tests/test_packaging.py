@@ -36,8 +36,9 @@ def _package_files() -> set[str]:
         relative = path.relative_to(REPO)
         if "__pycache__" in relative.parts or path.is_dir():
             continue
-        if relative.parts[1] == "embed" and path.name != "portal.js":
-            continue  # the loader's tests live beside it; only the loader ships
+        if relative.parts[1] == "embed" and not (path.suffix == ".js"
+                                                 and path.name.startswith("portal.")):
+            continue  # the loader's tests live beside it; the loader and its releases ship
         found.add(relative.as_posix())
     return found
 

@@ -37,8 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    from widget_server import csp, db, i18n, limits, logs
+    from widget_server import assets, csp, db, i18n, limits, logs
 
+    assets.init_app(app)  # first: its compression hook then runs after every other hook
     logs.init_app(app)
     from widget_server.accounts import EXTENSION_BOX
     from widget_server.billing_web import init_app as init_billing

@@ -19,6 +19,7 @@ from widget_server.models import Account, ApiKey, utcnow
 
 EXTENSION_BOX = "widget_server.secret_box"
 _STRIPE_KEY = re.compile(r"\A(sk|rk)_(test|live)_[A-Za-z0-9_]{1,255}\Z")
+_WEBHOOK_SECRET = re.compile(r"\Awhsec_[A-Za-z0-9+/=_\-]{16,200}\Z")
 _ORIGIN = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(:\d{1,5})?\Z")
 API_KEY_PREFIX = "wsk_"
 
@@ -41,6 +42,15 @@ def parse_stripe_key(key: str) -> bool:
             "(rk_test_… / rk_live_…); publishable keys (pk_…) cannot read subscriptions"
         )
     return match.group(2) == "live"
+
+
+def parse_webhook_secret(secret: str) -> str:
+    """A Stripe webhook signing secret (``whsec_…``, from the endpoint's page in Stripe)."""
+    cleaned = secret.strip() if isinstance(secret, str) else ""
+    if not _WEBHOOK_SECRET.match(cleaned):
+        raise AccountError("the webhook signing secret must look like whsec_… (copy it from "
+                           "the endpoint's page in Stripe: Developers → Webhooks)")
+    return cleaned
 
 
 def normalize_origin(origin: str) -> str:
@@ -148,6 +158,38 @@ class AccountService:
         account.previous_secret_expires_at = now + timedelta(seconds=max(0, overlap_seconds))
         account.hmac_secret_encrypted = self.box.encrypt(secret)
         return secret
+
+    def set_webhook_secret(self, account: Account, secret: str, *, overlap_seconds: int,
+                           now: datetime | None = None) -> None:
+        """Store the endpoint's signing secret; a replaced one is still accepted for
+        `overlap_seconds` (deliveries already signed with it, Stripe rolling its secret)."""
+        cleaned = parse_webhook_secret(secret)
+        now = now or utcnow()
+        current = account.webhook_secret_encrypted
+        if current is not None and self.box.decrypt(current) != cleaned:
+            account.previous_webhook_secret_encrypted = current
+            account.previous_webhook_secret_expires_at = now + timedelta(
+                seconds=max(0, overlap_seconds))
+        account.webhook_secret_encrypted = self.box.encrypt(cleaned)
+
+    def clear_webhook_secret(self, account: Account) -> None:
+        """No webhook any more: deliveries are refused and views are read from Stripe."""
+        account.webhook_secret_encrypted = None
+        account.previous_webhook_secret_encrypted = None
+        account.previous_webhook_secret_expires_at = None
+
+    def webhook_secrets(self, account: Account, now: datetime | None = None) -> list[str]:
+        """The current signing secret, then the previous one while its overlap lasts."""
+        if account.webhook_secret_encrypted is None:
+            return []
+        found = [self.box.decrypt(account.webhook_secret_encrypted)]
+        expires = account.previous_webhook_secret_expires_at
+        if account.previous_webhook_secret_encrypted and expires is not None:
+            if expires.tzinfo is None:  # SQLite drops the zone; we always store UTC
+                expires = expires.replace(tzinfo=UTC)
+            if (now or utcnow()) < expires:
+                found.append(self.box.decrypt(account.previous_webhook_secret_encrypted))
+        return found
 
     def settings(self, account: Account) -> dict[str, Any]:
         merged = features.defaults()

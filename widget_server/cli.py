@@ -106,34 +106,6 @@ def sandbox_serve(host: str, port: int, seed: bool) -> None:
     serve_sandbox(port=port, host=host, seed=seed)
 
 
-@main.group("stripe")
-def stripe_group() -> None:
-    """Checks against Stripe."""
-
-
-@stripe_group.command("check")
-@click.option("--stripe-key", required=True, envvar="WIDGET_SERVER_CHECK_STRIPE_KEY",
-              help="A test-mode secret or restricted key (sk_test_… or rk_test_…).")
-@click.option("--api-base", envvar="WIDGET_SERVER_STRIPE_API_BASE", default=None,
-              help="Another Stripe API address (the sandbox); Stripe itself by default.")
-def stripe_check(stripe_key: str, api_base: str | None) -> None:
-    """Run every Stripe call the portal makes and check each answer's shape.
-
-    Creates its own test-mode objects (metadata widget_server_check), lists the permissions
-    a restricted key lacks, and cleans up. Refuses live keys.
-    """
-    from widget_server.billing.contract import ContractCheck, LiveKeyRefused, format_report
-
-    try:
-        check = ContractCheck(stripe_key, api_base=api_base)
-    except LiveKeyRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    report = check.run()
-    click.echo(format_report(report))
-    if not report.ok:
-        sys.exit(1)
-
-
 @main.group("db")
 def db_group() -> None:
     """Database schema."""
@@ -268,6 +240,9 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
             account_id=account.id, actor_type="system", actor="cli",
             action="cli.stripe_key.update", target=account.public_id, result="ok",
             detail={"mode": "live" if live else "test"}))
+    from widget_server.billing_web.snapshots import forget_account_views
+
+    forget_account_views(account, app)  # the key may reach another Stripe account
     click.echo(f"{account_id} now uses a {'live' if live else 'test'}-mode Stripe key")
 
 
@@ -399,6 +374,8 @@ def keys_rotate() -> None:
     click.echo(f"{report.total_rotated} re-encrypted, {report.total_current} already current; "
                "every stored secret is now under the newest key")
 
+
+import widget_server.cli_stripe  # noqa: E402,F401  (stripe check, accounts set-webhook-secret)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -76,6 +76,17 @@ SETTINGS: tuple[Setting, ...] = (
             "Automatic retries of failed Stripe requests (idempotent ones only).", parse=_to_int),
     Setting("CATALOG_CACHE_SECONDS", "WIDGET_SERVER_CATALOG_CACHE_SECONDS", 300,
             "How long an account's product/price catalog is cached.", parse=_to_int),
+    Setting("VIEW_CACHE_SECONDS", "WIDGET_SERVER_VIEW_CACHE_SECONDS", 900,
+            "Longest a customer's portal view snapshot is kept (accounts with a Stripe webhook "
+            "only; webhooks and our own writes replace it sooner). 0 turns snapshots off.",
+            parse=_to_int),
+    Setting("VIEW_CACHE_SIZE", "WIDGET_SERVER_VIEW_CACHE_SIZE", 2000,
+            "Most view snapshots one process keeps in memory (least recently used dropped "
+            "first); with REDIS_URL they live in Redis instead, shared by every instance.",
+            parse=_to_int),
+    Setting("WEBHOOK_SECRET_OVERLAP", "WIDGET_SERVER_WEBHOOK_SECRET_OVERLAP", 86400,
+            "Seconds the previous Stripe webhook signing secret is still accepted after a new "
+            "one is set (Stripe signs with both while it rolls a secret).", parse=_to_int),
     Setting("PORTAL_TOKEN_TTL", "WIDGET_SERVER_PORTAL_TOKEN_TTL", 3600,
             "Lifetime in seconds of a portal token issued to the embedded portal.", parse=_to_int),
     Setting("HOSTED_SESSION_TTL", "WIDGET_SERVER_HOSTED_SESSION_TTL", 300,
@@ -101,6 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
             "60 per minute",
             "Verified identity checks per (account, identifier): bounds the Stripe calls one "
             "identity's hash can cause."),
+    Setting("RATELIMIT_WEBHOOKS", "WIDGET_SERVER_RATELIMIT_WEBHOOKS", "600 per minute",
+            "Stripe webhook deliveries accepted per account (`POST /v1/stripe/webhooks/…`); "
+            "refused deliveries also count against the sender's RATELIMIT_DEFAULT."),
     Setting("RATELIMIT_LOGIN_FAILURES", "WIDGET_SERVER_RATELIMIT_LOGIN_FAILURES",
             "10 per 15 minutes",
             "Failed dashboard sign-ins per owner email; then sign-ins for it are refused until "

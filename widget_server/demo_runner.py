@@ -22,7 +22,8 @@ from werkzeug.serving import make_server
 from widget_server import create_app, db
 from widget_server.accounts import AccountService, secret_box
 from widget_server.crypto import generate_key
-from widget_server.models import Owner
+from widget_server.demo_activity import seed_portal_activity
+from widget_server.models import Owner, utcnow
 
 DEMO_ACCOUNT_ID = "acct_demo"
 DEMO_OWNER_EMAIL = "owner@demo.test"
@@ -83,6 +84,9 @@ def build_demo_app(*, port: int, sandbox_url: str, data_dir: Path) -> tuple[Flas
         owner = Owner(email=DEMO_OWNER_EMAIL, password_hash=generate_password_hash(password))
         session.add(owner)
         created.account.owner = owner
+        session.flush()
+        # so the dashboard's analytics have something to show
+        seed_portal_activity(session, created.account.id, utcnow())
     return app, password
 
 

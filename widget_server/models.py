@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -57,6 +57,13 @@ class Account(Base):
         DateTime(timezone=True), default=None
     )
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The signing secret of the account's Stripe webhook endpoint (encrypted); while it is
+    # set, portal views are served from snapshots that Stripe's events invalidate.
+    webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    previous_webhook_secret_encrypted: Mapped[str | None] = mapped_column(Text, default=None)
+    previous_webhook_secret_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -116,7 +123,6 @@ class AuditEvent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-
 class PreviewDraft(Base):
     """Settings being edited in the dashboard, not saved yet, that the live preview shows.
 
@@ -127,10 +133,27 @@ class PreviewDraft(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[str] = mapped_column(String(64), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     customer_id: Mapped[str] = mapped_column(String(255), default="")
     locale: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StripeEvent(Base):
+    """A Stripe webhook event already applied, so a redelivery is applied only once."""
+
+    __tablename__ = "stripe_events"
+    __table_args__ = (
+        UniqueConstraint("account_id", "event_id", name="uq_stripe_events_account_event"),
+        Index("ix_stripe_events_account_received", "account_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(255))
+    event_type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -22,6 +22,8 @@ ENCRYPTED_COLUMNS: tuple[str, ...] = (
     "stripe_key_encrypted",
     "hmac_secret_encrypted",
     "previous_hmac_secret_encrypted",
+    "webhook_secret_encrypted",
+    "previous_webhook_secret_encrypted",
 )
 
 

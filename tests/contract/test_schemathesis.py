@@ -43,6 +43,9 @@ def test_api_conforms_to_its_document(contract: Contract, mode: GenerationMode) 
         scheme = next(iter(security[0]), None)
         headers = {"portalToken": contract.portal_headers,
                    "apiKey": contract.api_headers}.get(scheme or "", {})
+        # Schemathesis asks for gzip/zstd but its WSGI transport does not decode the body;
+        # compression itself is tested in tests/assets/test_serving.py.
+        headers = {**headers, "Accept-Encoding": "identity"}
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.dashboard.helpers import OwnerWithAccount, create_owner, give_account, login
+from tests.dashboard.owner_fixtures import dash, owned  # noqa: F401 (fixtures of the customers tests)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from flask import Flask
@@ -79,13 +81,22 @@ def test_another_owners_account_is_404_for_every_page_and_action(
     assert signed_in.get("/dashboard/accounts/acct_doesnotexist").status_code == 404
 
 
+def embed_snippet_shown(page: str) -> str:
+    """The embed snippet as the owner copies it (the page shows it escaped, as text)."""
+    match = re.search(r'<pre class="snippet" id="embed-snippet"><code>(.*?)</code>', page, re.S)
+    assert match
+    return html.unescape(match.group(1))
+
+
 def test_account_page_shows_mode_snippet_and_settings(
     signed_in: FlaskClient, ana: OwnerWithAccount
 ) -> None:
     page = signed_in.get(f"/dashboard/accounts/{ana.public_id}").get_data(as_text=True)
     assert "test mode" in page
-    assert f'account: "{ana.public_id}"' in page
-    assert "http://localhost/embed/v1/portal.js" in page
+    snippet = embed_snippet_shown(page)
+    assert f'account: "{ana.public_id}"' in snippet
+    assert '<script src="http://localhost/embed/v1/portal.' in snippet
+    assert 'integrity="sha384-' in snippet and 'crossorigin="anonymous"' in snippet
     for feature in FEATURES:
         if feature.name in EDITED_ELSEWHERE:  # the Plans and Appearance sections edit these
             continue
@@ -102,7 +113,7 @@ def test_embed_snippet_uses_public_url_when_configured(
 ) -> None:
     app.config["PUBLIC_URL"] = "https://billing.example.com/"
     page = signed_in.get(f"/dashboard/accounts/{ana.public_id}").get_data(as_text=True)
-    assert "https://billing.example.com/embed/v1/portal.js" in page
+    assert "https://billing.example.com/embed/v1/portal." in page
 
 
 def test_backend_snippets_are_prefilled_with_the_account(

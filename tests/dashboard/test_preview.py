@@ -284,7 +284,9 @@ def test_with_a_dashboard_origin_the_preview_reads_there_with_its_token_only(
     boot = _BOOT.search(frame.get_data(as_text=True))
     assert boot is not None and f'"apiBase": "{admin}"' in boot.group(1)
     preview = json.loads(boot.group(1))["token"]
-    assert client.get("/static/portal/app.js", base_url=admin).status_code == 200
+    bundle = re.search(r'src="(/assets/portal-hosted[^"]+)"', frame.get_data(as_text=True))
+    assert bundle is not None
+    assert client.get(bundle.group(1), base_url=admin).status_code == 200
     answer = client.get("/v1/portal", base_url=admin,
                         headers={"Authorization": f"Bearer {preview}"})
     assert answer.status_code == 200

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from tests.helpers import create_account
 from widget_server.accounts import CreatedAccount
-from widget_server.portal.pages import PORTAL_SCRIPTS
+from widget_server.assets.build import PORTAL_SCRIPTS
 
 
 def frame_url(account: CreatedAccount, query: str = "") -> str:
@@ -35,10 +35,11 @@ def test_frame_page_loads_the_app_then_the_frame_bridge(
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in html
-    expected = [f"/static/portal/{name}" for name in PORTAL_SCRIPTS]
-    assert script_sources(html) == [*expected, "/static/portal/frame.js"]
+    # One script (the app, then the frame bridge) and one stylesheet, content-addressed.
+    assert re.fullmatch(r"/assets/portal-frame\.[0-9a-f]{16}\.js", script_sources(html)[0])
+    assert len(script_sources(html)) == 1
     assert 'id="portal"' in html and 'role="status"' in html  # the loading state
-    assert "/static/portal/portal.css" in html
+    assert re.search(r'<link rel="stylesheet" href="/assets/portal\.[0-9a-f]{16}\.css">', html)
 
 
 def test_frame_page_may_be_framed_only_by_the_accounts_origins(
@@ -104,7 +105,7 @@ def test_hosted_template_boots_with_the_token_in_the_page_body(
     assert '<html lang="fr" dir="ltr">' in html
     assert 'href="https://app.example.com/account?a=1&amp;b=2"' in html
     assert "Retour à Test Co" in html
-    assert script_sources(html)[-1] == "/static/portal/hosted.js"
+    assert re.fullmatch(r"/assets/portal-hosted\.[0-9a-f]{16}\.js", script_sources(html)[-1])
 
 
 def test_hosted_template_drops_a_non_http_return_url_and_logo(
@@ -123,9 +124,10 @@ def test_bundle_serves_every_portal_script_in_order(client: FlaskClient) -> None
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     body = response.get_data(as_text=True)
-    positions = [body.index(f"/* {name} */") for name in PORTAL_SCRIPTS]
+    positions = [body.index(f"/*! {name} */") for name in PORTAL_SCRIPTS]
     assert positions == sorted(positions)
-    assert "window.WidgetServerPortal = { version: 1, mount: mount };" in body
+    assert "window.WidgetServerPortal={version:1,mount:mount};" in body  # minified
+    assert response.headers["Cache-Control"] == "public, max-age=300"  # a stable URL
     again = client.get("/portal/assets/portal.js",
                        headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304

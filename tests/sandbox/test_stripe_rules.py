@@ -165,6 +165,12 @@ def test_a_canceled_subscription_takes_only_metadata_and_details(client):
      {"ana@example.com", "ben@example.com"}),
     ("email:'ana@example.com' AND -name~'Ana'", set()),
     ("email:\"mixed.case@example.com\"", {"Mixed.Case@Example.com"}),
+    # a space combines clauses with AND; the keywords are case-insensitive (Stripe's docs)
+    ("email:'ana@example.com' name:'Ana Souza'", {"ana@example.com"}),
+    ("email:'ana@example.com' name:'Ben Okafor'", set()),
+    ("email:'ana@example.com' or email:'ben@example.com'",
+     {"ana@example.com", "ben@example.com"}),
+    ("name~'x\\' OR email:\\'ana@example.com'", set()),  # an escaped quote stays in the value
 ])
 def test_search_finds(client, query, emails):
     found = client.v1.customers.search({"query": query}).data
@@ -174,7 +180,9 @@ def test_search_finds(client, query, emails):
 @pytest.mark.parametrize("query", [
     "email:ana@example.com",                      # unquoted text
     "email:'a' AND name:'b' OR phone:'c'",        # AND and OR mixed
-    "email:'a' name:'b'",                         # no combinator
+    "email:'a' name:'b' OR phone:'c'",            # a space (AND) mixed with OR
+    "email:'a'name:'b'",                          # no space between clauses
+    "metadata['tier']~'gol'",                     # metadata is a token field: exact only
     "email~'an'",                                 # substring shorter than 3
     "description:'x'",                            # not a searchable customer field
     "email>'a'",                                  # comparison on text

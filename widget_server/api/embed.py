@@ -9,23 +9,21 @@ account with ``debug`` on.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-import widget_server
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.assets.loader import LoaderFile
+from widget_server.assets.serve import IMMUTABLE, encoded_response, loader_versions
 from widget_server.contract.requests import EmbedSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
-from widget_server.errors import ApiError, BadRequest, Unauthorized
+from widget_server.errors import ApiError, BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
     IdentityVerdict,
@@ -254,57 +252,41 @@ def create_embed_session() -> Response:
 
 # --- the loader ----------------------------------------------------------------------------
 
-# `widget_server/embed` is a symlink to the top-level `embed/` (the loader's source and tests),
-# so the loader ships inside the package (setup.cfg package_data) and a checkout needs no copy.
-LOADER_PATH = Path(widget_server.__file__).parent / "embed" / "portal.js"
+# The plain URL serves whatever loader is current, so browsers revalidate it within the hour;
+# a content-addressed URL never changes its bytes, so it is cached for a year.
+LOADER_CACHE = "public, max-age=3600"
 
 
-@dataclass(frozen=True)
-class LoaderFile:
-    body: bytes
-    etag: str
-    integrity: str  # Subresource Integrity value: "sha384-…"
-
-
-def loader_path() -> Path:
-    if not LOADER_PATH.is_file():
-        raise FileNotFoundError(f"{LOADER_PATH} is missing from this installation")
-    return LOADER_PATH
-
-
-def read_loader(path: Path | None = None) -> LoaderFile:
-    body = (path or loader_path()).read_bytes()
-    digest = base64.b64encode(hashlib.sha384(body).digest()).decode("ascii")
-    return LoaderFile(body, hashlib.sha256(body).hexdigest()[:32], "sha384-" + digest)
-
-
-def _loader() -> LoaderFile:
-    """The loader, read once per process (a new release is a new process)."""
-    cached: LoaderFile | None = current_app.extensions.get("widget_server.loader")
-    if cached is None or current_app.debug:
-        cached = read_loader()
-        current_app.extensions["widget_server.loader"] = cached
-    return cached
+def _send_loader(loader: LoaderFile, cache_control: str) -> Response:
+    response = encoded_response(loader.encoded, mimetype="text/javascript",
+                                digest=loader.digest, cache_control=cache_control)
+    # Any page may load it; SRI (integrity + crossorigin="anonymous") needs a CORS response.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @bp.get("/embed/v1/portal.js")
 def loader_script() -> Response:
-    loader = _loader()
-    response = Response(loader.body, mimetype="text/javascript")
-    response.set_etag(loader.etag)
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    # Any page may load it; SRI (integrity + crossorigin) needs a CORS-enabled response.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response.make_conditional(request)
-    return response
+    return _send_loader(loader_versions().current, LOADER_CACHE)
+
+
+@bp.get("/embed/v1/portal.<digest>.js")
+def loader_version(digest: str) -> Response:
+    """One loader version by its content hash (the URL an SRI pin names); every released
+    version stays here (widget_server/assets/loader.py)."""
+    loader = loader_versions().find(digest)
+    if loader is None:  # the one JSON error shape: a script tag shows nothing anyway
+        raise NotFound(_("This item could not be found."))
+    return _send_loader(loader, IMMUTABLE)
 
 
 @bp.get("/embed/v1/portal.js.sri")
 def loader_integrity() -> Response:
-    """The loader's SRI hash and the snippet to paste, for the dashboard and the docs."""
-    loader = _loader()
-    response = jsonify(integrity=loader.integrity, url=request.url_root + "embed/v1/portal.js")
+    """The current loader's content-addressed URL and SRI hash, for the dashboard and docs."""
+    loader = loader_versions().current
+    url = request.url_root + "embed/v1/" + loader.hashed_name
+    response = jsonify(integrity=loader.integrity, url=url)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -36,6 +36,7 @@ from widget_server.billing.payments import (
     SetupIntentSecret,
 )
 from widget_server.billing.registry import ClientRegistry, requests_client
+from widget_server.billing.view_cache import ViewSnapshots, make_view_store
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 
 EXECUTOR_WORKERS = 16
@@ -153,10 +154,13 @@ class BillingConfig:
     invoice_limit: int = INVOICE_LIMIT
     executor_workers: int = EXECUTOR_WORKERS
     http_client: Callable[[float], stripe.HTTPClient] = field(default=requests_client)
+    view_cache_size: int = 2000  # view snapshots kept in memory (without Redis)
+    view_cache_seconds: float = 900.0  # a snapshot's lifetime if no webhook ever comes
 
 
 class StripeBillingFactory:
-    """Per process: the Stripe clients (one per key), the catalog cache and the read pool."""
+    """Per process: the Stripe clients (one per key), the catalog cache, the view snapshots
+    and the read pool."""
 
     def __init__(self, config: BillingConfig) -> None:
         self.config = config
@@ -164,6 +168,8 @@ class StripeBillingFactory:
                                       max_retries=config.max_retries,
                                       http_client=config.http_client)
         self.catalog_store: CatalogStore = make_store(config.redis_url)
+        self.views = ViewSnapshots(make_view_store(config.redis_url, config.view_cache_size),
+                                   config.view_cache_seconds)
         self.executor: Executor = ThreadPoolExecutor(max_workers=config.executor_workers,
                                                      thread_name_prefix="stripe")
 

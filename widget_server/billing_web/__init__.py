@@ -23,6 +23,8 @@ def config_from(app: Flask) -> BillingConfig:
         max_retries=int(settings["STRIPE_MAX_RETRIES"]),
         catalog_ttl_seconds=float(settings["CATALOG_CACHE_SECONDS"]),
         redis_url=settings.get("REDIS_URL") or None,
+        view_cache_size=int(settings["VIEW_CACHE_SIZE"]),
+        view_cache_seconds=float(settings["VIEW_CACHE_SECONDS"]),
     )
 
 

@@ -31,6 +31,7 @@ _ERROR_STATUSES = {
     "409": "The state changed since the page was drawn (a stale preview, a duplicate).",
     "429": "Too many requests.",
     "502": "Stripe failed or timed out; retry.",
+    "503": "A store of ours is unavailable; retry later (Stripe resends webhooks by itself).",
 }
 _SECURITY_SCHEMES = {
     "portalToken": {"type": "http", "scheme": "bearer",

@@ -95,12 +95,19 @@ OPERATIONS: dict[str, Operation] = {
                                         rs.CustomerResult, rq.CustomerUpdateRequest),
     "portal.add_tax_id": Operation("Add a tax id", "portal", rs.TaxIdResult, rq.TaxIdRequest),
     "portal.delete_tax_id": Operation("Remove a tax id", "portal", rs.Deleted),
+    "api.stripe_webhook": Operation(
+        "Stripe webhook deliveries for an account (verified with its signing secret from the "
+        "Stripe-Signature header); each event is applied once", "webhooks",
+        rs.WebhookReceived, security=None, errors=("400", "404", "429", "503")),
     # Beside /v1, documented for operators and loaders.
     "api.healthz": Operation("Liveness", "meta", rs.Health, security=None, errors=()),
     "api.readyz": Operation("Readiness (database reachable); 503 when not ready", "meta",
                             rs.Health, security=None, errors=(), also=("503",)),
-    "api.loader_script": Operation("The embed loader (long-cached; pin it with the SRI hash)",
+    "api.loader_script": Operation("The current embed loader (cached for an hour)",
                                    "embed", None, security=None, errors=()),
+    "api.loader_version": Operation(
+        "One embed loader version by its content hash: immutable, every release kept (the URL "
+        "to pin with the SRI hash)", "embed", None, security=None, errors=("404",)),
     "api.loader_integrity": Operation("The loader's Subresource Integrity hash", "embed",
                                 rs.Integrity, security=None, errors=()),
 }

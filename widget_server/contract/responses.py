@@ -296,6 +296,11 @@ class Health(Body):
     database: Str = None
 
 
+class WebhookReceived(Body):
+    received: bool
+    duplicate: bool
+
+
 class Integrity(Body):
     integrity: str
     url: str

@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["auth", "bp", "csrf", "editors", "isolation", "preview", "views"]
+__all__ = ["analytics_views", "auth", "bp", "csrf", "customers", "editors", "isolation",
+           "preview", "views", "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -36,4 +37,14 @@ def _no_store(response: Response) -> Response:
 
 
 # Route modules register themselves on `bp` when imported.
-from widget_server.dashboard import auth, csrf, editors, isolation, preview, views  # noqa: E402  # noqa: E402  (plans, appearance, preview)
+from widget_server.dashboard import (  # noqa: E402
+    analytics_views,
+    auth,
+    csrf,
+    customers,
+    editors,
+    isolation,
+    preview,
+    views,
+    webhooks,
+)

@@ -27,8 +27,8 @@ _NAVIGATION_DESTS = frozenset({"document"})
 _SAME_ORIGIN_DESTS = {"dashboard.preview_frame": frozenset({"iframe"}),
                       "dashboard.preview_draft": frozenset({"empty"})}
 # What the dashboard origin serves when DASHBOARD_URL is set; everything else is 404 there.
-_DASHBOARD_HOST_PATHS = ("/dashboard", "/static/dashboard/", "/static/portal/", "/healthz",
-                         "/readyz")
+# (/assets/: the content-addressed bundles of its pages, and of the live preview's frame.)
+_DASHBOARD_HOST_PATHS = ("/dashboard", "/static/dashboard/", "/assets/", "/healthz", "/readyz")
 # The live preview's frame is a dashboard page: its portal reads go to the dashboard host,
 # which answers them only with a preview token (read-only, owner-only).
 _PREVIEW_API = "/v1/portal"

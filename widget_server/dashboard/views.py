@@ -22,6 +22,7 @@ from sqlalchemy import select
 from widget_server.accounts import AccountError, AccountService, secret_box
 from widget_server.billing.key_check import KeyVerdict, check_stripe_key
 from widget_server.billing_web import registry
+from widget_server.billing_web.snapshots import forget_account_views
 from widget_server.dashboard import bp, snippets
 from widget_server.dashboard.auth import current_owner, login_required
 from widget_server.dashboard.forms import (
@@ -118,6 +119,8 @@ def _page(account: Account, status: int = 200, **context: Any) -> ResponseReturn
         "dashboard/account.html",
         account=account,
         service_url=service_url(),
+        embed_snippet=snippets.embed_snippet(service_url=service_url(),
+                                             account_id=account.public_id),
         events=list(events),
         previous_expires=expires if overlap_active else None,
         overlap_hours=f"{int(current_app.config['SECRET_ROTATION_OVERLAP']) / 3600:g}",
@@ -261,6 +264,7 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
     _audit(account, "dashboard.stripe_key.update", "ok",
            {"mode": "live" if form.live_mode else "test"})
     get_session().commit()
+    forget_account_views(account)  # the key may reach another Stripe account
     flash(_("Stripe key replaced."))
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#stripe-key")
 

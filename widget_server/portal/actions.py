@@ -24,6 +24,7 @@ from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.service import BillingService
 from widget_server.billing_web import billing_for
 from widget_server.billing_web.errors import BillingApiError, api_error
+from widget_server.billing_web.snapshots import forget_customer_views
 from widget_server.contract.validation import parse_body
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
@@ -167,6 +168,21 @@ def confirmed_write(write: Callable[[], T], reread: Callable[[], T | None],
 
 # --- audit -------------------------------------------------------------------------------
 
+def audit_items(sub: Subscription) -> list[dict[str, Any]]:
+    """A subscription's prices and quantities for its audit row (the analytics price them)."""
+    return [{"price": item.price.id, "quantity": item.quantity} for item in sub.items]
+
+
+@contextmanager
+def _forgetting_views(ctx: PortalContext) -> Iterator[None]:
+    """Whatever the action's outcome (a failed write may still have happened), the token's
+    customers' view snapshots are forgotten before the answer leaves."""
+    try:
+        yield
+    finally:
+        forget_customer_views(ctx.account, ctx.customer_ids)
+
+
 @contextmanager
 def audited(ctx: PortalContext, action: str, target: str,
             **detail: Any) -> Iterator[dict[str, Any]]:
@@ -176,7 +192,8 @@ def audited(ctx: PortalContext, action: str, target: str,
     info: dict[str, Any] = dict(detail)
     actor = ",".join(ctx.customer_ids)
     try:
-        yield info
+        with _forgetting_views(ctx):
+            yield info
     except (ApiError, BillingError) as exc:
         shown = api_error(exc) if isinstance(exc, BillingError) else exc
         result = "error" if isinstance(shown, BillingApiError) else "refused"

@@ -24,6 +24,7 @@ from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _
 from widget_server.portal import bp, rules
 from widget_server.portal.actions import (
+    audit_items,
     audited,
     confirmed_write,
     context,
@@ -135,7 +136,8 @@ def resubscribe(sub_id: str) -> dict[str, Any]:
         # A lost answer is asked again with the same idempotency key: Stripe replays the
         # subscription it created, or creates it now; never a second one.
         created = confirmed_write(create, create, lambda _created: True)
-        detail.update(subscription=created.id, status=created.status)
+        detail.update(subscription=created.id, status=created.status,
+                      items=audit_items(created))
         if created.status in ("active", "trialing"):
             return subscription_response(
                 ctx, created, _("Welcome back! Your subscription has been restarted."), [],

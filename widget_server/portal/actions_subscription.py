@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from widget_server import audit
 from widget_server.billing.domain import Subscription
 from widget_server.billing.service import BillingService
 from widget_server.billing.writes import Coupon, PromotionCode
@@ -16,6 +17,7 @@ from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, ngettext
 from widget_server.portal import bp
 from widget_server.portal.actions import (
+    audit_items,
     audited,
     confirmed_write,
     context,
@@ -42,7 +44,7 @@ def cancel(sub_id: str) -> dict[str, Any]:
         body = parse_body(rq.CancelRequest)
         at_period_end = body.get("at_period_end", True)
         reason, comment = body.get("reason"), (body.get("comment") or "").strip() or None
-        detail.update(at_period_end=at_period_end, reason=reason)
+        detail.update(at_period_end=at_period_end, reason=reason, comment=comment)
         if not at_period_end:
             require_feature(ctx, "cancel_immediately", param="at_period_end")
         if reason is not None or comment is not None:
@@ -50,6 +52,7 @@ def cancel(sub_id: str) -> dict[str, Any]:
                             param="reason" if reason is not None else "comment")
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
+        detail["items"] = audit_items(sub)
         require_action(ctx, sub, "cancel")
         if sub.schedule_id:  # a pending plan change no longer matters
             stripe.release_schedule(sub.schedule_id)
@@ -71,11 +74,12 @@ def cancel(sub_id: str) -> dict[str, Any]:
 @bp.post("/v1/portal/subscriptions/<sub_id>/resume")
 def resume(sub_id: str) -> dict[str, Any]:
     ctx = context()
-    with audited(ctx, "subscription.resume", sub_id):
+    with audited(ctx, "subscription.resume", sub_id) as detail:
         require_feature(ctx, "undo_cancel")
         parse_body(rq.EmptyBody)
         stripe = writer(ctx)
         sub = owned_subscription(ctx, stripe, sub_id)
+        detail["items"] = audit_items(sub)
         require_action(ctx, sub, "resume")
         updated = confirmed_write(lambda: stripe.resume(sub.id),
                                   lambda: stripe.subscription(sub.id),
@@ -119,6 +123,9 @@ def retention_offer() -> dict[str, Any]:
     coupon = stripe.coupon(coupon_id)
     if coupon is None or not coupon.valid:
         return {"offer": None}
+    # The analytics count offers shown against offers accepted.
+    audit.record(ctx.account.id, "customer", ",".join(ctx.customer_ids),
+                 "subscription.retention_offer", sub.id, "ok", {"coupon": coupon.id})
     return {"offer": {"coupon_id": coupon.id, "display": coupon_display(coupon)}}
 
 
@@ -183,6 +190,7 @@ def apply_discount(sub_id: str) -> dict[str, Any]:
         sub = owned_subscription(ctx, stripe, sub_id)
         products = {i.price.product.id for i in sub.items}
         if retention:
+            detail["items"] = audit_items(sub)
             if retention_used(sub, str(coupon_id)) or sub.status not in (
                     "active", "trialing", "past_due"):
                 raise Conflict(_("This offer has already been used."), code="offer_used")

@@ -1,4 +1,4 @@
-"""The portal's HTML pages: the iframe page and the portal scripts bundle.
+"""The portal's HTML pages: the iframe page and the portal app at its stable URL.
 
 The hosted full-page portal is rendered by ``api.hosted`` with ``portal/hosted.html``; both
 pages render the same app (``static/portal/*.js``), which reads everything else from the JSON
@@ -7,16 +7,15 @@ API with the portal token.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, g, render_template, request, url_for
+from flask import Response, g, render_template, request
 from sqlalchemy import select
 
 from widget_server.accounts import AccountService, secret_box
+from widget_server.assets.build import PORTAL_SCRIPTS as PORTAL_SCRIPTS  # its old home
+from widget_server.assets.serve import assets, send_asset
 from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, negotiate_locale, text_direction
@@ -24,18 +23,11 @@ from widget_server.models import Account
 from widget_server.portal import bp
 from widget_server.portal.embed_headers import frame_ancestors_header, with_frame_ancestors
 
-# The portal app, in load order (each file adds to window.WidgetServerPortalParts; app.js
-# defines window.WidgetServerPortal). Also served concatenated at BUNDLE_PATH.
-PORTAL_SCRIPTS: tuple[str, ...] = (
-    "dom.js", "api.js", "viewport.js", "dialogs.js", "render.js", "plans.js", "actions.js",
-    "account-actions.js", "cards.js", "app.js",
-)
+# The portal app (built by widget_server.assets from PORTAL_SCRIPTS, in that order) at a stable
+# URL: the loader's inline mode loads it from there (pinned loaders keep doing so).
 BUNDLE_PATH = "/portal/assets/portal.js"
+BUNDLE_CACHE = "public, max-age=300"
 _ACCOUNT_ID = re.compile(r"\Aacct_[A-Za-z0-9]{1,35}\Z")
-
-
-def portal_script_urls() -> list[str]:
-    return [url_for("static", filename=f"portal/{name}") for name in PORTAL_SCRIPTS]
 
 
 def boot_strings() -> dict[str, str]:
@@ -53,7 +45,7 @@ def boot_strings() -> dict[str, str]:
 
 @bp.app_context_processor
 def _portal_template_helpers() -> dict[str, Any]:
-    return {"portal_script_urls": portal_script_urls, "portal_boot_strings": boot_strings,
+    return {"portal_boot_strings": boot_strings,
             "text_direction": text_direction}
 
 
@@ -105,26 +97,7 @@ def frame_page() -> Response:
     return response
 
 
-@lru_cache(maxsize=4)
-def _bundle(static_folder: str, mtimes: tuple[float, ...]) -> tuple[str, str]:
-    del mtimes  # part of the cache key only: a changed file rebuilds the bundle
-    folder = Path(static_folder) / "portal"
-    text = "\n".join(
-        f"/* {name} */\n" + (folder / name).read_text(encoding="utf-8") for name in PORTAL_SCRIPTS
-    )
-    return text, hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
-
-
 @bp.get(BUNDLE_PATH)
 def portal_bundle() -> Response:
     """Every portal script in load order, as one file (for the loader's inline mode)."""
-    static_folder = str(current_app.static_folder)
-    folder = Path(static_folder) / "portal"
-    mtimes = tuple((folder / name).stat().st_mtime for name in PORTAL_SCRIPTS)
-    text, etag = _bundle(static_folder, mtimes)
-    response = Response(text, mimetype="text/javascript")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.make_conditional(request)
-    return response
+    return send_asset(assets()["portal.js"], BUNDLE_CACHE)

@@ -4,10 +4,12 @@
 
 - a clause is `[-]field OP value`; `field` is a supported field of the resource or
   `metadata['key']`; `OP` is `:` (exact; case-insensitive for text), `~` (substring, at least
-  3 characters, text only), or `>`, `<`, `>=`, `<=`, `=` (numeric fields only);
+  3 characters, string fields only: metadata is a token field, exact only), or `>`, `<`,
+  `>=`, `<=`, `=` (numeric fields only);
 - text values are quoted with `'` or `"` (backslash escapes the quote and itself); numbers
   are bare; `null` matches a missing value;
-- clauses are joined by `AND` or `OR` (upper case), never both in one query, at most 10.
+- clauses are joined by `AND` or `OR` (in any case) or by a space (AND), never AND and OR in
+  one query, at most 10 (Stripe's docs, "Search query language").
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ MAX_CLAUSES = 10
 _FIELD = re.compile(r"(-?)(metadata\[(['\"])((?:\\.|(?!\3).)*)\3\]|[a-z_]+)")
 _OPERATOR = re.compile(r">=|<=|[:~<>=]")
 _NUMBER = re.compile(r"-?\d+")
-_JOIN = re.compile(r"\s+(AND|OR)\s+")
+_JOIN = re.compile(r"\s+(AND|OR)\s+", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,8 @@ def parse(query: str, fields: dict[str, str]) -> tuple[str, list[Clause]]:
         kind = "text" if meta_key is not None else fields[field]
         if op not in (":", "~") and kind != "number":
             raise _invalid(query, f"{op} only compares numeric fields")
-        if op == "~" and (kind != "text" or not isinstance(value, str) or len(value) < 3):
+        if op == "~" and (kind != "text" or meta_key is not None or not isinstance(value, str)
+                          or len(value) < 3):
             raise _invalid(query, "~ needs a text value of at least 3 characters")
         if kind == "text" and value is not None and not isinstance(value, str):
             raise _invalid(query, f"{name} takes a quoted string")
@@ -95,10 +99,15 @@ def parse(query: str, fields: dict[str, str]) -> tuple[str, list[Clause]]:
         if not rest.strip():
             break
         join = _JOIN.match(rest)
-        if not join:
+        space = _SPACE.match(rest)
+        if join:
+            joins.add(join.group(1).upper())
+            rest = rest[join.end():]
+        elif space and _FIELD.match(rest[space.end():]):
+            joins.add("AND")  # clauses separated by a space are combined with AND
+            rest = rest[space.end():]
+        else:
             raise _invalid(query, f"expected AND or OR at '{rest.strip()[:20]}'")
-        joins.add(join.group(1))
-        rest = rest[join.end():]
     if len(joins) > 1:
         raise _invalid(query, "AND and OR cannot be combined in one query")
     if len(clauses) > MAX_CLAUSES:

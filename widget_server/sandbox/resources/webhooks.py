@@ -9,7 +9,6 @@ from widget_server.sandbox.errors import bad_request, missing
 from widget_server.sandbox.params import apply_metadata, opt_bool, opt_int, opt_list, opt_str
 from widget_server.sandbox.render import list_response
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
-from widget_server.sandbox.validation import API_VERSION
 
 JSON = dict[str, Any]
 routes = RouteTable()
@@ -74,7 +73,9 @@ def create_webhook_endpoint(req: ApiRequest) -> JSON:
                           code="url_invalid")
     endpoint: JSON = {
         "id": req.store.new_id("we_", 24), "object": "webhook_endpoint",
-        "api_version": API_VERSION, "application": None, "created": req.now,
+        # null: events go out in the account's default version (the pinned one here); the
+        # `api_version` parameter is not emulated, so it is refused by name
+        "api_version": None, "application": None, "created": req.now,
         "description": opt_str(req.params, "description"),
         "enabled_events": _events_param(req), "livemode": False, "metadata": {},
         "secret": "whsec_" + secrets.token_hex(16), "status": "enabled", "url": url,

@@ -1,14 +1,14 @@
 """live preview drafts (issue 12)
 
-Revision ID: 0003_preview_drafts
-Revises: 0002_security
+Revision ID: 0004_preview_drafts
+Revises: 0003_webhooks
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003_preview_drafts'
-down_revision = '0002_security'
+revision = '0004_preview_drafts'
+down_revision = '0003_webhooks'
 branch_labels = None
 depends_on = None
 
@@ -25,8 +25,8 @@ def upgrade() -> None:
         sa.Column('locale', sa.String(length=16), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['account_id'], ['accounts.id']),
-        sa.ForeignKeyConstraint(['owner_id'], ['owners.id']),
+        sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['owner_id'], ['owners.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('draft_id'),
     )
