@@ -69,7 +69,10 @@ def html_policy(path: str, frame_ancestors: str) -> str:
         "base-uri": ["'none'"],
         "object-src": ["'none'"],
     }
-    if not path.startswith("/dashboard"):
+    if path.startswith("/dashboard"):
+        # The live preview frames the dashboard's own preview page (frame-ancestors 'self').
+        directives["frame-src"] = ["'self'"]
+    else:
         connect, frames = _stripe_sources()
         directives["connect-src"] += connect
         directives["frame-src"] = frames

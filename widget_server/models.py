@@ -125,6 +125,26 @@ class AuditEvent(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class PreviewDraft(Base):
+    """Settings being edited in the dashboard, not saved yet, that the live preview shows.
+
+    Keyed by a random id; bound to the owner who edits and the account. Short-lived: a row
+    past ``expires_at`` is never read and is deleted when the owner next saves a draft."""
+
+    __tablename__ = "preview_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id", ondelete="CASCADE"))
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    customer_id: Mapped[str] = mapped_column(String(255), default="")
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class StripeEvent(Base):
     """A Stripe webhook event already applied, so a redelivery is applied only once."""
 

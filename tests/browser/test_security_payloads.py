@@ -159,6 +159,20 @@ def test_dashboard_pages_render_payloads_as_text(live_portal: LivePortal,
     browser_page.goto(live_portal.url + f"/dashboard/accounts/{planted['account']}")
     text = _check(browser_page, "account page")
     assert "<script>window.__xss=1</script>" in text
+    # The live preview: the portal with the planted custom strings, logo and Stripe data, and
+    # an owner's payload typed into the custom strings editor before saving.
+    browser_page.fill("#preview-customer", CUSTOMER)
+    browser_page.select_option("#preview-locale", "en")
+    # (The planted logo address has quotes in it: the editor refuses it until it is fixed.)
+    browser_page.fill('input[name="logo_url"]', "https://example.com/logo.png")
+    browser_page.fill('input[name="cs_key.6"]', "Payment method")
+    browser_page.fill('input[name="cs_text.6"]', IMG)
+    browser_page.click("#preview-form button[type=submit]")
+    frame = browser_page.frame_locator("#preview-frame")
+    frame.locator("[data-subscription] >> nth=0").wait_for()
+    frame.get_by_text(IMG, exact=True).first.wait_for()
+    text = _check(browser_page, "live preview")
+    assert SCRIPT in text and IMG in text
     browser_page.fill("textarea[name=origins]", "https://ok.example\n" + SCRIPT)
     browser_page.click("#origins button[type=submit]")
     _check(browser_page, "origins error")

@@ -47,9 +47,9 @@ BUNDLES: tuple[BundleSpec, ...] = (
     BundleSpec("portal-frame.js", (*_PORTAL, "portal/frame.js")),
     BundleSpec("portal-hosted.js", (*_PORTAL, "portal/hosted.js")),
     BundleSpec("portal.js", _PORTAL),
-    BundleSpec("portal.css", ("portal/portal.css",)),
-    BundleSpec("dashboard.js", ("dashboard/dashboard.js",)),
-    BundleSpec("dashboard.css", ("dashboard/dashboard.css",)),
+    BundleSpec("portal.css", ("portal/portal.css", "dashboard/preview-frame.css")),
+    BundleSpec("dashboard.js", ("dashboard/dashboard.js", "dashboard/preview.js")),
+    BundleSpec("dashboard.css", ("dashboard/dashboard.css", "dashboard/preview.css")),
 )
 
 MIMETYPES = {"js": "text/javascript", "css": "text/css"}

@@ -11,8 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "install",
-           "isolation", "new_account", "owner_pages", "views", "webhooks"]
+__all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "editors",
+           "install", "isolation", "new_account", "owner_pages", "preview", "views", "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -43,10 +43,12 @@ from widget_server.dashboard import (  # noqa: E402
     auth,
     csrf,
     customers,
+    editors,
     install,
     isolation,
     new_account,
     owner_pages,
+    preview,
     views,
     webhooks,
 )

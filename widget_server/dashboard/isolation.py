@@ -19,10 +19,19 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, redirect, request
 
 from widget_server.dashboard import bp
+from widget_server.portal.preview_guard import is_preview_request
 
 _NAVIGATION_DESTS = frozenset({"document"})
+# The live preview: its frame is an iframe of the dashboard's own page, and preview.js posts
+# its drafts with fetch; both only from the dashboard's own origin (frame-ancestors 'self').
+_SAME_ORIGIN_DESTS = {"dashboard.preview_frame": frozenset({"iframe"}),
+                      "dashboard.preview_draft": frozenset({"empty"})}
 # What the dashboard origin serves when DASHBOARD_URL is set; everything else is 404 there.
-_DASHBOARD_HOST_PATHS = ("/dashboard", "/static/dashboard/", "/healthz", "/readyz")
+# (/assets/: the content-addressed bundles of its pages, and of the live preview's frame.)
+_DASHBOARD_HOST_PATHS = ("/dashboard", "/static/dashboard/", "/assets/", "/healthz", "/readyz")
+# The live preview's frame is a dashboard page: its portal reads go to the dashboard host,
+# which answers them only with a preview token (read-only, owner-only).
+_PREVIEW_API = "/v1/portal"
 
 
 def _dashboard_host() -> str | None:
@@ -33,7 +42,10 @@ def _dashboard_host() -> str | None:
 @bp.before_request
 def _only_navigations() -> Response | None:
     dest = request.headers.get("Sec-Fetch-Dest")
-    if dest is not None and dest not in _NAVIGATION_DESTS:
+    if dest is None or dest in _NAVIGATION_DESTS:
+        return None
+    same_origin = request.headers.get("Sec-Fetch-Site", "same-origin") == "same-origin"
+    if not same_origin or dest not in _SAME_ORIGIN_DESTS.get(request.endpoint or "", ()):
         abort(403)
     return None
 
@@ -58,6 +70,8 @@ def _split_origins() -> Response | None:
             return redirect(target.rstrip("?"), code=302)  # type: ignore[return-value]
         abort(404)
     if on_dashboard_host and not request.path.startswith(_DASHBOARD_HOST_PATHS):
+        if request.path.startswith(_PREVIEW_API) and is_preview_request():
+            return None
         abort(404)
     return None
 

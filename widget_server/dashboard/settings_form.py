@@ -91,6 +91,13 @@ def _field_for(feature: Feature) -> Field:
     raise LookupError(f"no form field for setting kind {feature.kind!r} ({feature.name})")
 
 
+# Settings with an editor of their own on the account page (dashboard/editors.py): the plan
+# catalog picker and Appearance. This form neither shows nor saves them.
+EDITED_ELSEWHERE = frozenset({"catalog_prices", "catalog_addons", "accent_color", "logo_url",
+                              "font_family", "custom_strings"})
+SHOWN = tuple(feature for feature in FEATURES if feature.name not in EDITED_ELSEWHERE)
+
+
 # The page's groups, in order, and each setting's label in plain words (the help is the
 # settings table's). A setting added to features.py and not placed here shows under "Other".
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -152,7 +159,7 @@ class SettingsForm(DashboardForm):
     """Every feature setting; fields are added below from the settings table."""
 
     def feature_fields(self) -> list[tuple[Feature, Field]]:
-        return [(feature, self[feature.name]) for feature in FEATURES]
+        return [(feature, self[feature.name]) for feature in SHOWN]
 
     def groups(self) -> list[tuple[str, list[tuple[Feature, Field, str]]]]:
         """(translated group title, its settings as (feature, field, translated label)) in
@@ -160,20 +167,20 @@ class SettingsForm(DashboardForm):
         by_name = {feature.name: feature for feature in FEATURES}
         placed = {name for _title, names in GROUPS for name in names}
         found = [(_(title), [(by_name[n], self[n], label_of(by_name[n]))
-                             for n in names if n in by_name])
+                             for n in names if n in by_name and n not in EDITED_ELSEWHERE])
                  for title, names in GROUPS]
-        rest = [(f, self[f.name], label_of(f)) for f in FEATURES if f.name not in placed]
+        rest = [(f, self[f.name], label_of(f)) for f in SHOWN if f.name not in placed]
         if rest:
             found.append((_(OTHER), rest))
         return [(title, fields) for title, fields in found if fields]
 
     def values(self) -> dict[str, Any]:
-        return {feature.name: self[feature.name].data for feature in FEATURES}
+        return {feature.name: self[feature.name].data for feature in SHOWN}
 
     def error_on_setting(self, message: str) -> bool:
         """Show an account-level refusal (it quotes the setting, like 'require_hash') on that
         setting's field; False when it names none."""
-        for feature in FEATURES:
+        for feature in SHOWN:
             if f"'{feature.name}'" in message:
                 self[feature.name].errors = [*self[feature.name].errors, message]
                 return True
@@ -181,7 +188,8 @@ class SettingsForm(DashboardForm):
 
 
 for _feature in FEATURES:
-    setattr(SettingsForm, _feature.name, _field_for(_feature))
+    if _feature.name not in EDITED_ELSEWHERE:
+        setattr(SettingsForm, _feature.name, _field_for(_feature))
 
 
 def saved_settings_form(values: Mapping[str, Any]) -> SettingsForm:

@@ -136,7 +136,14 @@ def account_list() -> ResponseReturnValue:
 @bp.route("/accounts/<public_id>")
 @login_required
 def account_page(public_id: str) -> ResponseReturnValue:
-    return _page(_owned_account(public_id))
+    account = _owned_account(public_id)
+    from widget_server.dashboard.preview import current_draft
+
+    draft = current_draft(account)  # ?draft=…: the page shows a preview's unsaved settings
+    if draft is None:
+        return _page(account)
+    return _page(account, settings_form=saved_settings_form(
+        {**_service().settings(account), **draft.settings}))
 
 
 @bp.route("/accounts/<public_id>/settings", methods=["POST"])
