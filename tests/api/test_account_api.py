@@ -91,6 +91,10 @@ def test_patch_changes_only_what_is_sent_and_is_audited_by_the_key_name(
     ({"font_family": "x; background: url(evil)"}, "font_family", "invalid_parameter"),
     ({"catalog_prices": ["price_1", ""]}, "catalog_prices[1]", "invalid_parameter"),
     ({"custom_strings": {"xx": {"Cancel": "No"}}}, "custom_strings", "invalid_parameter"),
+    ({"custom_strings": {"de": {"No such message": "Nein"}}}, "custom_strings",
+     "invalid_parameter"),
+    ({"custom_strings": {"de": {"Return to %(name)s": "Zurück"}}}, "custom_strings",
+     "invalid_parameter"),
     ({"cancellation": False, "debug": "on"}, "debug", "invalid_parameter"),
 ])
 def test_bad_settings_are_refused_naming_the_field_and_nothing_changes(
@@ -107,6 +111,20 @@ def test_bad_settings_are_refused_naming_the_field_and_nothing_changes(
         rows = list(session.scalars(select(AuditEvent).where(
             AuditEvent.action == "api.settings.update")))
         assert [r.result for r in rows] in ([], ["refused"])  # schema errors stop earlier
+
+
+def test_a_custom_string_problem_names_the_key_and_placeholder(
+        client: FlaskClient, key: str) -> None:
+    response = client.patch("/v1/account/settings", headers=auth(key), json={
+        "custom_strings": {"de": {"Return to %(name)s": "Zurück zu %(shop)s"}}})
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert "Return to %(name)s" in message and "%(name)s" in message
+    ok = client.patch("/v1/account/settings", headers=auth(key), json={
+        "custom_strings": {"de": {"Return to %(name)s": "Zurück zu %(name)s"}}})
+    assert ok.status_code == 200, ok.get_json()
+    saved = ok.get_json()["settings"]["custom_strings"]["de"]
+    assert saved == {"Return to %(name)s": "Zurück zu %(name)s"}
 
 
 def test_the_error_is_translated(client: FlaskClient, key: str) -> None:

@@ -31,6 +31,7 @@ from widget_server.contract.validation import validated, validated_query
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound
 from widget_server.i18n import _
+from widget_server.i18n.custom_strings import check_custom_strings, problem_message
 from widget_server.limits import limit
 from widget_server.models import Account, AuditEvent
 
@@ -95,6 +96,12 @@ def update_account_settings() -> Response:
             except features.FeatureError:
                 raise BadRequest(setting_error(features.FEATURES_BY_NAME[name]),
                                  code="invalid_parameter", param=name) from None
+        # the dashboard's check of keys and placeholders, so the API cannot store an override
+        # that names no message or drops an amount
+        problems = check_custom_strings(changes.get("custom_strings") or {})
+        if problems:
+            raise BadRequest(problem_message(problems[0]), code="invalid_parameter",
+                             param="custom_strings")
         try:
             account.settings = features.validate_settings(
                 changes, current=account.settings, live_mode=account.live_mode)

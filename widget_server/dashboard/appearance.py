@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from widget_server.features import PLURAL_CATEGORIES, SUPPORTED_LOCALE_CODES
 from widget_server.i18n import _, translate
-from widget_server.i18n.custom_strings import StringProblem, check_table, source_messages
+from widget_server.i18n.custom_strings import check_table, problem_message, source_messages
 from widget_server.i18n.ui_strings import UI_STRINGS
 
 MARKER = "appearance_form"
@@ -184,18 +184,3 @@ def _parse_strings(form: MultiDict[str, str], locale: str,
             table[key] = text
     errors.extend(problem_message(p) for p in check_table(locale, table))
     return table, errors
-
-
-def problem_message(problem: StringProblem) -> str:
-    """A custom string problem in the owner's words, naming the key and placeholder."""
-    placeholder = f"%({problem.placeholder})s"
-    if problem.code == "unknown_key":
-        return _("Unknown key \"%(key)s\": use the English text of a portal message, as "
-                 "listed.", key=problem.key)
-    if problem.code == "missing_placeholder":
-        return _("The text for \"%(key)s\" must keep the placeholder %(placeholder)s.",
-                 key=problem.key, placeholder=placeholder)
-    if problem.code == "unknown_placeholder":
-        return _("The text for \"%(key)s\" uses the placeholder %(placeholder)s, which "
-                 "this message does not have.", key=problem.key, placeholder=placeholder)
-    return _("Choose one of the listed languages.")

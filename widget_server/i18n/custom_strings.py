@@ -17,6 +17,7 @@ from functools import lru_cache
 from babel.messages.pofile import read_po
 
 from widget_server.features import SUPPORTED_LOCALE_CODES
+from widget_server.i18n import _
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
@@ -105,3 +106,18 @@ def check_custom_strings(value: Mapping[str, Mapping[str, object]]) -> list[Stri
     for locale, table in value.items():
         problems.extend(check_table(locale, table))
     return problems
+
+
+def problem_message(problem: StringProblem) -> str:
+    """A custom string problem in the owner's words, naming the key and placeholder."""
+    placeholder = f"%({problem.placeholder})s"
+    if problem.code == "unknown_key":
+        return _("Unknown key \"%(key)s\": use the English text of a portal message, as "
+                 "listed.", key=problem.key)
+    if problem.code == "missing_placeholder":
+        return _("The text for \"%(key)s\" must keep the placeholder %(placeholder)s.",
+                 key=problem.key, placeholder=placeholder)
+    if problem.code == "unknown_placeholder":
+        return _("The text for \"%(key)s\" uses the placeholder %(placeholder)s, which "
+                 "this message does not have.", key=problem.key, placeholder=placeholder)
+    return _("Choose one of the listed languages.")
