@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("loader_size.py", "page_weight.py", "portal_view.py", "analytics.py")
+SCRIPTS = ("loader_size.py", "page_weight.py", "portal_view.py", "analytics.py",
+           "view_snapshots.py")
 
 
 def main() -> int:
