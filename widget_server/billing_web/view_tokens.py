@@ -20,9 +20,9 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -31,7 +31,7 @@ from widget_server.billing.view_cache import INITIAL_TOKEN, ViewStoreUnavailable
 from widget_server.models import ViewToken
 
 log = logging.getLogger(__name__)
-TABLE = ViewToken.__table__
+TABLE = cast(Table, ViewToken.__table__)
 PRUNE_EVERY = 64  # bumps of one process between deletions of expired tokens
 UPSERT_DIALECTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
