@@ -65,6 +65,17 @@ def test_a_bump_by_one_store_is_read_by_every_other(app: Flask):
     assert one.tokens([]) == []
 
 
+def test_a_name_longer_than_the_column_is_stored_hashed(app: Flask):
+    store = SqlTokenStore(engine_of(app))
+    long_name = "acct_1:cus_" + "x" * 400
+    store.bump([long_name, "acct_1:cus_a"], 60)
+    [stored] = [name for name in rows(app) if name != "acct_1:cus_a"]
+    assert stored.startswith("#") and len(stored) == 65
+    found = store.tokens([long_name, "acct_1:cus_" + "x" * 401])
+    assert found is not None and found[0] == rows(app)[stored][0]
+    assert found[1] == INITIAL_TOKEN
+
+
 def test_a_bump_sets_how_long_the_token_lives(app: Flask):
     store = SqlTokenStore(engine_of(app), clock=Clock(1000.0))
     store.bump(["a", "b"], 90.5)

@@ -15,6 +15,7 @@ on SQLite, callers must not hold an uncommitted write in the request's session w
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import logging
 import secrets
@@ -33,6 +34,7 @@ from widget_server.models import ViewToken
 log = logging.getLogger(__name__)
 TABLE = cast(Table, ViewToken.__table__)
 PRUNE_EVERY = 64  # bumps of one process between deletions of expired tokens
+NAME_LENGTH = 320  # ViewToken.name; a longer name (an odd id in an event) is stored hashed
 UPSERT_DIALECTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -47,32 +49,41 @@ class SqlTokenStore:
         self._bumps = itertools.count()
 
     def tokens(self, names: Sequence[str]) -> list[str] | None:
+        keys = [row_name(name) for name in names]
+        if not keys:
+            return []
         try:
             with self._engine().connect() as connection:
                 rows = connection.execute(
-                    select(TABLE.c.name, TABLE.c.token).where(TABLE.c.name.in_(set(names))))
+                    select(TABLE.c.name, TABLE.c.token).where(TABLE.c.name.in_(set(keys))))
                 found: dict[str, str] = {name: token for name, token in rows}
         except SQLAlchemyError:
             log.warning("view snapshots: database unavailable, reading from Stripe",
                         exc_info=True)
             return None
         # An expired row's token is still safe to use: its snapshots are current or gone.
-        return [found.get(name, INITIAL_TOKEN) for name in names]
+        return [found.get(key, INITIAL_TOKEN) for key in keys]
 
     def bump(self, names: Sequence[str], ttl_seconds: float) -> None:
         now = self._clock()
         expires_at = int(now + ttl_seconds) + 1
-        rows = [{"name": name, "token": secrets.token_hex(8), "expires_at": expires_at}
-                for name in dict.fromkeys(names)]
+        # Sorted: concurrent bumps of several names lock their rows in one order (PostgreSQL
+        # would otherwise abort one of two that crossed).
+        rows = [{"name": key, "token": secrets.token_hex(8), "expires_at": expires_at}
+                for key in sorted({row_name(name) for name in names})]
         if not rows:
             return
         try:
             with self._engine().begin() as connection:
                 _upsert(connection, rows)
-                if next(self._bumps) % PRUNE_EVERY == 0:
-                    self.prune(connection, now)
         except SQLAlchemyError as exc:
             raise ViewStoreUnavailable("database unavailable") from exc
+        if next(self._bumps) % PRUNE_EVERY == 0:
+            try:  # a transaction of its own: it locks rows other bumps may be replacing
+                with self._engine().begin() as connection:
+                    self.prune(connection, now)
+            except SQLAlchemyError:
+                log.warning("view snapshots: expired tokens not deleted", exc_info=True)
 
     @staticmethod
     def prune(connection: Connection, now: float) -> int:
@@ -80,6 +91,12 @@ class SqlTokenStore:
         only snapshots that have expired too were made under); how many."""
         result = connection.execute(delete(TABLE).where(TABLE.c.expires_at < int(now)))
         return int(result.rowcount or 0)
+
+
+def row_name(name: str) -> str:
+    if len(name) <= NAME_LENGTH:
+        return name
+    return "#" + hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 def _upsert(connection: Connection, rows: list[dict[str, Any]]) -> None:
