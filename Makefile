@@ -82,6 +82,8 @@ lock:
 	  .venv-lock/bin/python -m pip install --quiet uv==$(UV_VERSION))
 	$(UV_COMPILE) setup.cfg -o $(LOCKS)/runtime.txt
 	$(UV_COMPILE) setup.cfg --extra test -c $(LOCKS)/runtime.txt -o $(LOCKS)/test.txt
+	$(UV_COMPILE) setup.cfg --extra postgres --extra redis -c $(LOCKS)/test.txt \
+	  -o $(LOCKS)/deploy.txt
 	$(UV_COMPILE) $(LOCKS)/build.in -c $(LOCKS)/test.txt -o $(LOCKS)/build.txt
 
 lock-upgrade:
@@ -96,8 +98,11 @@ docs-contract: install-dev
 loader-release:
 	$(BIN)/python -c "from widget_server.assets.loader import archive_current as a; print(a())"
 
+## make bench: every benchmark (~8 min); make bench BENCH_ARGS=--quick (~2 min); the figures
+## and what they mean: docs/deploy.md
+BENCH_ARGS ?=
 bench: install-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 ## make catalogs: re-extract the messages and merge them into every locale (docs/i18n.md).
 ## A template whose messages did not change keeps its old POT-Creation-Date (no churn).

@@ -46,7 +46,14 @@
     var log = function () {
       if (o.debug && w.console) console.debug.apply(console, ["[WidgetServer]"].concat([].slice.call(arguments)));
     };
-    var emit = function (event, response) { log("event", event, response); return ask(o, event, response); };
+    var emit = function (event, response) {
+      log("event", event, response);
+      var asked = ask(o, event, response), u = token && token.flow && token.flow.return_url;
+      if (event == "flow_completed" && /^https?:\/\//i.test(u)) asked.then(function (go) { // checked by the server
+        if (go && !dead) w.location.assign(u);
+      });
+      return asked;
+    };
 
     function post(msg) {
       log("to frame", msg.type, msg.id || "");
@@ -54,7 +61,7 @@
     }
 
     function init() {
-      if (ready && token) post({ type: "init", token: token.token, locale: token.locale, debug: !!o.debug });
+      if (ready && token) post({ type: "init", token: token.token, locale: token.locale, debug: !!o.debug, flow: token.flow || null });
       view();
     }
 
@@ -132,7 +139,8 @@
 
     var body = {
       account: o.account, email: o.email, customer_id: o.customerId || o.customer_id, hash: o.hash,
-      locale: o.locale, browser_locales: navigator.languages ? [].slice.call(navigator.languages) : []
+      locale: o.locale, browser_locales: navigator.languages ? [].slice.call(navigator.languages) : [],
+      flow_data: o.flowData
     };
     log("POST /v1/embed/session", { account: body.account, email: body.email, customer_id: body.customer_id });
     fetch(ORIGIN + "/v1/embed/session", {
@@ -154,7 +162,7 @@
         shadow.appendChild(el("link", { rel: "stylesheet", href: ORIGIN + "/static/portal/portal.css" }));
         shadow.appendChild(wrap);
         app = w.WidgetServerPortal.mount(wrap, {
-          apiBase: ORIGIN, token: s.token, locale: s.locale, debug: !!o.debug, emit: emit
+          apiBase: ORIGIN, token: s.token, locale: s.locale, debug: !!o.debug, emit: emit, flow: s.flow || null
         });
       });
     }).catch(fail);
@@ -179,17 +187,17 @@
     mounts.filter(function (m) { return m.node === node; }).forEach(function (m) { m.handle.unmount(); });
   }
 
-  // Servicebot / Billflow pages keep working by changing only the script URL.
+  // Servicebot / Billflow pages keep working by changing only the script URL (docs/install.md):
+  // either settings global, its old id, on either mount element.
   function legacy() {
-    [["servicebotSettings", "servicebot-subscription-portal", "servicebot_id"],
-     ["billflowSettings", "billflow-embed", "billing_page_id"]].forEach(function (c) {
-      var s = w[c[0]], node = d.getElementById(c[1]);
-      if (!s || !node) return;
-      var opt = s.options || {};
-      mount(node, {
-        account: s[c[2]], email: s.email, customerId: s.customer_id, hash: s.hash,
-        handleResponse: s.handleResponse, locale: opt.locale, mode: opt.mode, debug: opt.debug
-      });
+    var s = w.billflowSettings || w.servicebotSettings,
+      node = d.getElementById("billflow-embed") || d.getElementById("servicebot-subscription-portal");
+    if (!s || !node) return;
+    var opt = s.options || {};
+    mount(node, {
+      account: s.billing_page_id || s.servicebot_id, email: s.email, customerId: s.customer_id,
+      hash: s.hash || s.email_hash, handleResponse: s.handleResponse,
+      locale: opt.locale, mode: opt.mode, debug: opt.debug
     });
   }
 

@@ -23,8 +23,9 @@ function fakeNode(tag) {
   };
 }
 
-function load({ response, globals = {} } = {}) {
+function load({ response, globals = {}, ids = [] } = {}) {
   const byId = { target: fakeNode("div"), "servicebot-subscription-portal": fakeNode("div") };
+  for (const id of ids) byId[id] = fakeNode("div");
   const requests = [];
   const document = {
     readyState: "complete", head: fakeNode("head"),
@@ -112,7 +113,8 @@ test("messages from another origin or window are ignored; the frame's are handle
   assert.notEqual(frame.style.height, "300px");
 
   send({ type: "ready" });
-  assert.deepEqual(posted[0], [{ type: "init", token: "tok", locale: "de", debug: false }, ORIGIN]);
+  assert.deepEqual(posted[0],
+    [{ type: "init", token: "tok", locale: "de", debug: false, flow: null }, ORIGIN]);
   send({ type: "resize", height: 9000 });
   assert.equal(frame.style.height, "500px");
   send({ type: "pre_event", id: "7", event: "pre_cancel", response: {} });
@@ -157,6 +159,36 @@ test("Servicebot settings auto-mount on their element", async () => {
   assert.equal(byId["servicebot-subscription-portal"].children.length, 1);
 });
 
+test("Billflow settings with billing_page_id mount on #billflow-embed", async () => {
+  const { requests, byId } = load({
+    globals: { billflowSettings: { billing_page_id: "bf_page", email: "b@x", hash: "h2" } },
+    ids: ["billflow-embed"],
+  });
+  await tick();
+  assert.equal(requests.length, 1);
+  assert.equal(requests[0].body.account, "bf_page");
+  assert.equal(requests[0].body.hash, "h2");
+  assert.equal(byId["billflow-embed"].children.length, 1);
+});
+
+test("servicebotSettings with billing_page_id and email_hash (Billflow's own snippet)", async () => {
+  const { requests, byId } = load({
+    globals: { servicebotSettings: { billing_page_id: "bf_2", email: "c@x", email_hash: "h3" } },
+    ids: ["billflow-embed"],
+  });
+  await tick();
+  assert.equal(requests[0].body.account, "bf_2");
+  assert.equal(requests[0].body.hash, "h3");
+  assert.equal(byId["billflow-embed"].children.length, 1);
+  assert.equal(byId["servicebot-subscription-portal"].children.length, 0);
+});
+
+test("no settings global: nothing mounts by itself", async () => {
+  const { requests } = load({ ids: ["billflow-embed"] });
+  await tick();
+  assert.equal(requests.length, 0);
+});
+
 test("unmount removes the frame and stops listening", async () => {
   const { window, byId } = load();
   const handle = window.WidgetServer.mount("#target", { account: "a", email: "e", hash: "h" });
@@ -164,4 +196,52 @@ test("unmount removes the frame and stops listening", async () => {
   handle.unmount();
   assert.equal(byId.target.children.length, 0);
   assert.equal(window.listeners.length, 0);
+});
+
+test("a deep link's flow goes to the frame; on completion the host goes to the checked URL",
+  async () => {
+    const flow = { type: "subscription_cancel", subscription: "sub_1", invoice: null,
+      after_completion: "redirect", return_url: "https://app.example.com/done" };
+    const assigned = [];
+    const { window, byId, requests } = load({
+      response: { status: 200, body: { token: "tok", expires_at: 1, locale: "de", flow } },
+      globals: { location: { assign: (url) => assigned.push(url) } },
+    });
+    const flowData = { type: "subscription_cancel", subscription_cancel: { subscription: "sub_1" } };
+    window.WidgetServer.mount("#target", { account: "acct_1", email: "a@x", hash: "h", flowData });
+    await tick();
+    assert.deepEqual(requests[0].body.flow_data, flowData);
+    const frame = byId.target.children[0];
+    const posted = [];
+    frame.contentWindow = {
+      postMessage: (msg, target) => posted.push(JSON.parse(JSON.stringify([msg, target]))),
+    };
+    const send = (data) =>
+      window.listeners.forEach((fn) => fn({ data, origin: ORIGIN, source: frame.contentWindow }));
+    send({ type: "ready" });
+    assert.deepEqual(posted[0][0].flow, flow);
+    // the event's own URL is ignored: only the one the server returned is followed
+    send({ type: "event", event: "flow_completed",
+      response: { return_url: "https://evil.example/" } });
+    await tick();
+    assert.deepEqual(assigned, ["https://app.example.com/done"]);
+  });
+
+test("the host may veto a deep link's redirect", async () => {
+  const flow = { type: "payment_method_update", after_completion: "redirect",
+    return_url: "https://app.example.com/done" };
+  const assigned = [];
+  const { window, byId } = load({
+    response: { status: 200, body: { token: "tok", expires_at: 1, locale: "de", flow } },
+    globals: { location: { assign: (url) => assigned.push(url) } },
+  });
+  window.WidgetServer.mount("#target", { account: "acct_1", email: "a@x", hash: "h",
+    flowData: { type: "payment_method_update" }, handleResponse: () => false });
+  await tick();
+  const frame = byId.target.children[0];
+  frame.contentWindow = { postMessage() {} };
+  window.listeners.forEach((fn) => fn({ data: { type: "event", event: "flow_completed" },
+    origin: ORIGIN, source: frame.contentWindow }));
+  await tick();
+  assert.deepEqual(assigned, []);
 });

@@ -144,6 +144,23 @@ def test_set_stripe_key_refuses_keys_stripe_would_refuse(cli_with_stripe, tmp_pa
     assert audits == []
 
 
+def test_set_stripe_key_names_the_permissions_a_restricted_key_lacks(cli_with_stripe, tmp_path,
+                                                                      sandbox):
+    import requests
+
+    key = "rk_test_cli_without_schedules"
+    requests.post(sandbox.url + "/_sandbox/restricted_keys", timeout=5, json={
+        "key": key, "permissions": {"customer": "write", "subscription": "write"}})
+    account, _secret = create(cli_with_stripe)
+    result = CliRunner().invoke(main, ["accounts", "set-stripe-key", account, "--stripe-key", key])
+    assert result.exit_code == 1
+    assert "lacks permissions the portal needs" in result.output
+    assert "rak_subscription_schedule_write" in result.output
+    assert "rak_customer_write" not in result.output
+    rows, _audits = _stored_rows(tmp_path)
+    assert SecretBox([ENCRYPTION_KEY]).decrypt(rows[0]["stripe_key_encrypted"]) == "sk_test_abc"
+
+
 # --------------------------------------------------------------------------- keys rotate
 
 SECRET_COLUMNS = ("stripe_key_encrypted", "hmac_secret_encrypted", "previous_hmac_secret_encrypted")

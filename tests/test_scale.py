@@ -1,24 +1,31 @@
 """DESIGN §10: two gunicorn instances on different ports share one PostgreSQL and one Redis.
 
 A portal token minted by instance A works on instance B, an account created through the CLI is
-seen by both, and the identity-check rate limit is counted across instances (Redis).
-Skipped, with the reason, when PostgreSQL or Redis is not running on this machine.
+seen by both, and the identity-check rate limit is counted across instances (Redis). Behind
+nginx, one instance killed mid-load loses no answered request and no write (docs/deploy.md).
+Skipped, with the reason, when PostgreSQL, Redis or nginx is not on this machine.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
+import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import stripe
 
 from widget_server.crypto import generate_key
 from widget_server.identity import compute_identity_hash
@@ -79,10 +86,12 @@ def cluster_env(database_url: str, sandbox) -> dict[str, str]:
     return env
 
 
-def _start(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def _start(env: dict[str, str], port: int, new_session: bool = False,
+           ) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [CLI, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=new_session)
 
 
 def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
@@ -135,3 +144,144 @@ def test_two_instances_share_accounts_tokens_and_rate_limits(cluster_env):
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+# --- nginx in front of two instances; one is killed mid-load --------------------------------
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _nginx_conf() -> Any:
+    """bench/nginx_conf.py: the one generated balancer config (deploy/nginx.conf's settings)."""
+    spec = importlib.util.spec_from_file_location("nginx_conf", ROOT / "bench" / "nginx_conf.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _canceled_customer(client: stripe.StripeClient, email: str) -> tuple[str, str]:
+    customer = client.v1.customers.create({"email": email})
+    pm = client.v1.payment_methods.create(
+        {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12,
+                                  "exp_year": 2031, "cvc": "123"}})
+    client.v1.payment_methods.attach(pm.id, {"customer": customer.id})
+    client.v1.customers.update(customer.id,
+                               {"invoice_settings": {"default_payment_method": pm.id}})
+    sub = client.v1.subscriptions.create(
+        {"customer": customer.id, "items": [{"price": "price_pro_monthly"}]})
+    client.v1.subscriptions.cancel(sub.id)
+    return customer.id, sub.id
+
+
+@pytest.mark.skipif(NGINX is None, reason="needs nginx (apt-get install nginx)")
+def test_nginx_in_front_of_two_instances_loses_nothing_when_one_is_killed(
+        cluster_env, sandbox, tmp_path):
+    """SIGKILL one of two instances behind nginx mid-load: every read is answered (nginx
+    retries it on the other instance), and every resubscribe — retried by the client after a
+    502 with the same Idempotency-Key, as the page does — ends with exactly one new
+    subscription in Stripe."""
+    redis = pytest.importorskip("redis")
+    own_db = REDIS_URL.rsplit("/", 1)[0] + "/10"  # not the other test's counters (xdist)
+    redis.Redis.from_url(own_db).flushdb()
+    cluster_env = {**cluster_env, "REDIS_URL": own_db,
+                   "WIDGET_SERVER_RATELIMIT_SESSION": "600 per minute"}
+    created = subprocess.run(
+        [CLI, "accounts", "create", "--name", "Scale", "--stripe-key", "sk_test_scale",
+         "--origin", "https://app.example.test"],
+        env=cluster_env, capture_output=True, text=True, check=True).stdout
+    account = re.search(r"account:\s+(acct_\w+)", created).group(1)
+    secret = re.search(r"hmac secret:\s+(\S+)", created).group(1)
+    client = stripe.StripeClient("sk_test_scale", base_addresses={"api": sandbox.url},
+                                 max_network_retries=0)
+    run = secrets.token_hex(3)
+    intents = [(f"kill-{run}-{i}@example.com", *_canceled_customer(
+        client, f"kill-{run}-{i}@example.com")) for i in range(8)]
+
+    ports = [_free_port(), _free_port(), _free_port()]
+    procs = [_start(cluster_env, port, new_session=True) for port in ports[:2]]
+    (tmp_path / "nginx").mkdir()
+    conf = tmp_path / "nginx" / "nginx.conf"
+    conf.write_text(_nginx_conf().render_config(
+        ports[2], [f"127.0.0.1:{p}" for p in ports[:2]], tmp_path / "nginx"))
+    balancer = subprocess.Popen([NGINX, "-c", str(conf), "-p", str(tmp_path / "nginx"),
+                                 "-e", str(tmp_path / "nginx" / "error.log")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{ports[2]}"
+    try:
+        for port, proc in zip(ports[:2], procs, strict=True):
+            _wait_ready(f"http://127.0.0.1:{port}", proc)
+        _wait_ready(base, balancer)
+        tokens = {}
+        for email, customer, _sub in intents:
+            body = {"account": account, "email": email,
+                    "hash": compute_identity_hash(secret, email)}
+            session = requests.post(base + "/v1/embed/session", json=body, timeout=10)
+            assert session.status_code == 200, session.text
+            tokens[customer] = {"Authorization": f"Bearer {session.json()['token']}"}
+        requests.post(sandbox.url + "/_sandbox/faults", json={"latency_ms": 80},
+                      timeout=5).raise_for_status()
+
+        stop = threading.Event()
+        reads: list[int | str] = []
+        outcomes: dict[str, list[int | str]] = {}
+
+        def reader(headers: dict[str, str]) -> None:
+            with requests.Session() as http:
+                while not stop.is_set():
+                    try:
+                        reads.append(http.get(base + "/v1/portal", headers=headers,
+                                              timeout=30).status_code)
+                    except requests.RequestException as exc:
+                        reads.append(type(exc).__name__)
+
+        def writer(customer: str, sub: str, delay: float) -> None:
+            time.sleep(delay)
+            headers = {**tokens[customer], "Idempotency-Key": f"intent-{customer}"}
+            attempts = outcomes.setdefault(customer, [])
+            for _ in range(10):  # the page's retry: same body, same key
+                try:
+                    status: int | str = requests.post(
+                        f"{base}/v1/portal/subscriptions/{sub}/resubscribe", json={},
+                        headers=headers, timeout=30).status_code
+                except requests.RequestException as exc:
+                    status = type(exc).__name__
+                attempts.append(status)
+                if status in (200, 409):
+                    return
+                time.sleep(0.2)
+
+        threads = [threading.Thread(target=reader, args=(tokens[c],)) for _e, c, _s in
+                   intents[:4]]
+        threads += [threading.Thread(target=writer, args=(c, s, 0.15 * i))
+                    for i, (_e, c, s) in enumerate(intents)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.6)
+        os.killpg(procs[0].pid, signal.SIGKILL)  # master and workers, mid-request
+        time.sleep(2.5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert procs[0].wait(timeout=10) == -signal.SIGKILL
+        assert len(reads) > 20
+        assert set(reads) == {200}, f"reads not answered: {[r for r in reads if r != 200]}"
+        for _email, customer, sub in intents:
+            attempts = outcomes[customer]
+            assert attempts[-1] in (200, 409), (customer, attempts)
+            assert set(attempts[:-1]) <= {502, 503, 504, "ConnectionError"}, attempts
+            subs = client.v1.subscriptions.list({"customer": customer, "status": "all"}).data
+            live = [s for s in subs if s.status != "canceled"]
+            assert len(live) == 1, (customer, attempts, [(s.id, s.status) for s in subs])
+            assert live[0].metadata["resubscribed_from"] == sub
+        assert procs[1].poll() is None  # the survivor still serves
+    finally:
+        requests.delete(sandbox.url + "/_sandbox/faults", timeout=5)
+        balancer.terminate()
+        balancer.wait(timeout=10)
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=20)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -13,15 +12,15 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from widget_server import features
+from widget_server import api_keys, features
 from widget_server.crypto import SecretBox
-from widget_server.models import Account, ApiKey, utcnow
+from widget_server.models import Account, utcnow
 
 EXTENSION_BOX = "widget_server.secret_box"
 _STRIPE_KEY = re.compile(r"\A(sk|rk)_(test|live)_[A-Za-z0-9_]{1,255}\Z")
 _WEBHOOK_SECRET = re.compile(r"\Awhsec_[A-Za-z0-9+/=_\-]{16,200}\Z")
-_ORIGIN = re.compile(r"\Ahttps?://[A-Za-z0-9.\-]+(:\d{1,5})?\Z")
-API_KEY_PREFIX = "wsk_"
+_ORIGIN = re.compile(r"\Ahttps?://[a-z0-9.\-]+(:\d{1,5})?\Z")
+API_KEY_PREFIX = api_keys.API_KEY_PREFIX
 
 
 class AccountError(ValueError):
@@ -54,12 +53,14 @@ def parse_webhook_secret(secret: str) -> str:
 
 
 def normalize_origin(origin: str) -> str:
-    cleaned = origin.strip().rstrip("/")
+    # Scheme and host are case-insensitive (RFC 3986): HTTPS://App.Example.com is accepted and
+    # stored as https://app.example.com, the form browsers send in the Origin header.
+    cleaned = origin.strip().rstrip("/").lower() if isinstance(origin, str) else ""
     if not _ORIGIN.match(cleaned):
         raise AccountError(
             f"allowed origin {origin!r} must be a scheme and host, like https://app.example.com"
         )
-    return cleaned.lower()
+    return cleaned
 
 
 def new_account_id() -> str:
@@ -207,21 +208,11 @@ class AccountService:
 
     def create_api_key(self, account: Account, label: str = "") -> str:
         """Return a new API key; only its hash is stored, so it is shown once."""
-        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        self.session.add(
-            ApiKey(account=account, prefix=key[:12], key_hash=_sha256(key), label=label)
-        )
-        self.session.flush()
-        return key
+        return api_keys.create_key(self.session, account, label)[1]
 
     def account_for_api_key(self, key: str) -> Account | None:
-        if not isinstance(key, str) or not key.startswith(API_KEY_PREFIX):
-            return None
-        row = self.session.scalar(select(ApiKey).where(ApiKey.key_hash == _sha256(key)))
-        if row is None or row.revoked_at is not None:
-            return None
-        row.last_used_at = utcnow()
-        return row.account
+        found = api_keys.authenticate(self.session, key)
+        return found.account if found is not None else None
 
     @staticmethod
     def _validated(
@@ -232,6 +223,3 @@ class AccountService:
         except features.FeatureError as exc:
             raise AccountError(str(exc)) from None
 
-
-def _sha256(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()

@@ -19,6 +19,7 @@ from widget_server.config import ConfigError
 from widget_server.crypto import SecretBoxError, generate_key
 from widget_server.identity import compute_identity_hash
 from widget_server.models import Account, AuditEvent
+from widget_server.serving import tuning_options
 
 
 def _app(*, migrate: bool = True) -> Flask:
@@ -62,31 +63,24 @@ def demo(port: int, sandbox_port: int) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-@click.option("--workers", type=int, default=None,
-              help="gunicorn worker processes [default: 2 with REDIS_URL, else 1].")
-@click.option("--threads", default=8, show_default=True, help="Threads per worker.")
-def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+@tuning_options
+def serve(host: str, port: int, workers: int | None, **tuning: Any) -> None:
     """Serve the app with gunicorn (configuration from WIDGET_SERVER_* variables).
 
     Rate limits must be shared by every worker: without REDIS_URL they live in the process, so
-    the service runs one worker with threads, and refuses --workers above 1.
+    the service runs one worker with threads, and refuses --workers above 1. Defaults and the
+    figures behind them: docs/deploy.md.
     """
     from widget_server.server import check_shared_store, serve_gunicorn
+    from widget_server.serving import Tuning, default_workers
 
     app = _app()
     shared = bool(app.config.get("REDIS_URL"))
-    if workers is None:
-        workers = 2 if shared else 1
-    if workers < 1 or threads < 1:
-        raise click.ClickException("--workers and --threads must be at least 1")
-    if workers > 1 and not shared:
-        raise click.ClickException(
-            f"--workers {workers} needs REDIS_URL: without a shared store each worker would "
-            "keep its own rate limits; use one worker with more --threads, or set REDIS_URL")
-    problem = check_shared_store(app)
+    chosen = Tuning(workers=default_workers(shared) if workers is None else workers, **tuning)
+    problem = next(iter(chosen.problems(shared)), None) or check_shared_store(app)
     if problem:
         raise click.ClickException(problem)
-    serve_gunicorn(app, host=host, port=port, workers=workers, threads=threads)
+    serve_gunicorn(app, host=host, port=port, tuning=chosen)
 
 
 @main.group()
@@ -229,9 +223,11 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     with _account(account_id) as (app, service, account):
-        check = check_stripe_key(registry(app).uncached_client(stripe_key.strip()))
+        check = check_stripe_key(registry(app).uncached_client(stripe_key.strip()),
+                                 restricted=stripe_key.strip().startswith("rk_"))
         if not check.ok:
-            raise click.ClickException(KEY_REFUSED[check.verdict.value] + "; nothing was changed")
+            missing = "".join(f" {p.code}" for p in check.missing)  # rak_…_write
+            raise click.ClickException(f"{KEY_REFUSED[check.verdict.value]}{missing}; unchanged")
         try:
             service.set_stripe_key(account, stripe_key)
         except AccountError as exc:
@@ -248,7 +244,7 @@ def accounts_set_stripe_key(account_id: str, stripe_key: str) -> None:
 
 KEY_REFUSED = {
     "invalid": "Stripe refused the key (unknown, rolled or deleted)",
-    "no_permission": "the restricted key cannot read customers, which the portal needs",
+    "no_permission": "the restricted key lacks permissions the portal needs:",
     "unreachable": "Stripe could not be reached to check the key",
 }
 

@@ -87,6 +87,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBHOOK_SECRET_OVERLAP", "WIDGET_SERVER_WEBHOOK_SECRET_OVERLAP", 86400,
             "Seconds the previous Stripe webhook signing secret is still accepted after a new "
             "one is set (Stripe signs with both while it rolls a secret).", parse=_to_int),
+    Setting("CATALOG_CACHE_MAX_ACCOUNTS", "WIDGET_SERVER_CATALOG_CACHE_MAX_ACCOUNTS", 1000,
+            "Most accounts whose catalog is cached (in each process, or in Redis when "
+            "`REDIS_URL` is set); the least recently used is dropped first. About 64 KiB "
+            "each.", parse=_to_int),
     Setting("PORTAL_TOKEN_TTL", "WIDGET_SERVER_PORTAL_TOKEN_TTL", 3600,
             "Lifetime in seconds of a portal token issued to the embedded portal.", parse=_to_int),
     Setting("HOSTED_SESSION_TTL", "WIDGET_SERVER_HOSTED_SESSION_TTL", 300,
@@ -112,6 +116,9 @@ SETTINGS: tuple[Setting, ...] = (
             "60 per minute",
             "Verified identity checks per (account, identifier): bounds the Stripe calls one "
             "identity's hash can cause."),
+    Setting("RATELIMIT_API", "WIDGET_SERVER_RATELIMIT_API", "120 per minute",
+            "Requests per account API key and endpoint to the account API (`/v1/account/…`, "
+            "`POST /v1/portal_sessions`)."),
     Setting("RATELIMIT_WEBHOOKS", "WIDGET_SERVER_RATELIMIT_WEBHOOKS", "600 per minute",
             "Stripe webhook deliveries accepted per account (`POST /v1/stripe/webhooks/…`); "
             "refused deliveries also count against the sender's RATELIMIT_DEFAULT."),
@@ -140,6 +147,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LOCALE", "WIDGET_SERVER_DEFAULT_LOCALE", "en",
             "Locale used when neither the page nor the browser asks for a supported one."),
     Setting("LOG_LEVEL", "WIDGET_SERVER_LOG_LEVEL", "INFO", "Python logging level."),
+    Setting("STRIPE_LOG_LEVEL", "WIDGET_SERVER_STRIPE_LOG_LEVEL", "WARNING",
+            "Level of stripe-python's own logger. At INFO it writes two lines per Stripe "
+            "call, with request parameters; leave it at WARNING in production."),
     Setting("LOG_FORMAT", "WIDGET_SERVER_LOG_FORMAT", "json",
             "`json` (one object per line, with the request id) or `text`. Secrets, one-time "
             "codes, client secrets and card numbers are redacted and emails masked in both."),
@@ -184,7 +194,10 @@ _FLASK_PASSTHROUGH = {
 _PUBLIC_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?\Z")
 _LIMIT_KEYS = ("RATELIMIT_DEFAULT", "RATELIMIT_SESSION", "RATELIMIT_IDENTITY_FAILURES_IP",
                "RATELIMIT_IDENTITY_FAILURES", "RATELIMIT_IDENTITY_VERIFIED",
-               "RATELIMIT_LOGIN_FAILURES")
+               "RATELIMIT_LOGIN_FAILURES", "RATELIMIT_API")
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def check_settings(config: Mapping[str, Any]) -> None:
@@ -210,6 +223,11 @@ def check_settings(config: Mapping[str, Any]) -> None:
         raise ConfigError("WIDGET_SERVER_LOG_FORMAT must be json or text")
     if int(config.get("HSTS_SECONDS") or 0) < 0:
         raise ConfigError("WIDGET_SERVER_HSTS_SECONDS must be 0 or more")
+    if int(config.get("CATALOG_CACHE_MAX_ACCOUNTS", 1)) < 1:
+        raise ConfigError("WIDGET_SERVER_CATALOG_CACHE_MAX_ACCOUNTS must be 1 or more")
+    if str(config.get("STRIPE_LOG_LEVEL", "WARNING")).upper() not in _LOG_LEVELS:
+        raise ConfigError("WIDGET_SERVER_STRIPE_LOG_LEVEL must be one of "
+                          + ", ".join(_LOG_LEVELS))
 
 
 def check_production_ready(config: Mapping[str, Any]) -> None:

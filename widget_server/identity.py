@@ -5,6 +5,7 @@ Pure functions and small classes, no Flask: the web layer calls these.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -138,6 +139,7 @@ class PortalToken:
     issued_at_ms: int = 0  # 0: a token from before issue times were recorded
 
 
+@functools.lru_cache(maxsize=8)  # per SECRET_KEY; itsdangerous derives the key on creation
 def _serializer(secret_key: str) -> URLSafeSerializer:
     # HMAC-SHA256 rather than itsdangerous' SHA-1 default.
     return URLSafeSerializer(

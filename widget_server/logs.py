@@ -111,8 +111,12 @@ def make_handler(fmt: str = "json", stream: Any = None) -> logging.Handler:
     return handler
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """One redacting handler on the root logger (replacing ours from an earlier app)."""
+def configure_logging(level: str, fmt: str, stripe_level: str = "WARNING") -> None:
+    """One redacting handler on the root logger (replacing ours from an earlier app).
+
+    stripe-python logs every call at INFO and urllib3 (its transport here) at DEBUG, with the
+    method, path and query (an email lookup's address among them): below WARNING only when
+    asked (``STRIPE_LOG_LEVEL``)."""
     root = logging.getLogger()
     for existing in list(root.handlers):
         if existing.get_name() == _HANDLER_NAME:
@@ -120,6 +124,8 @@ def configure_logging(level: str, fmt: str) -> None:
     root.addHandler(make_handler(fmt))
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # migration chatter, every start
+    for name in ("stripe", "urllib3"):
+        logging.getLogger(name).setLevel(stripe_level.upper())
 
 
 def _assign_request_id() -> None:
@@ -135,6 +141,7 @@ def _echo_request_id(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"],
+                      app.config["STRIPE_LOG_LEVEL"])
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)

@@ -104,6 +104,8 @@ class HostedSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The checked flow_data (contract.flows.FlowOut) the page opens into; None: the home page.
+    flow: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class AuditEvent(Base):
@@ -137,6 +139,44 @@ class StripeEvent(Base):
     event_id: Mapped[str] = mapped_column(String(255))
     event_type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FirstRun(Base):
+    """The claim of the first-run page: one row at most (its primary key is fixed), inserted in
+    the transaction that creates the first owner, so two concurrent first runs make one owner."""
+
+    __tablename__ = "first_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    owner_id: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OwnerInvite(Base):
+    """A one-time link inviting a new owner; only the SHA-256 of its code is stored."""
+
+    __tablename__ = "owner_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    invited_by: Mapped[int] = mapped_column(ForeignKey("owners.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class AccountAlias(Base):
+    """An id imported from Servicebot or Billflow that names an account in embed sessions."""
+
+    __tablename__ = "account_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # servicebot | billflow
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ViewToken(Base):

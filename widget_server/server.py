@@ -9,6 +9,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from widget_server.logs import redact
+from widget_server.serving import Tuning
 
 
 class RedactingAccessLogger(Logger):  # type: ignore[misc]
@@ -57,15 +58,12 @@ def check_shared_store(app: Flask) -> str | None:
     return None
 
 
-def serve_gunicorn(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:
+def serve_gunicorn(app: Flask, *, host: str, port: int, tuning: Tuning) -> None:
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
+        **tuning.gunicorn_options(),
         "accesslog": "-",
         "logger_class": RedactingAccessLogger,
         "access_log_format": '{"access": "%(r)s", "status": %(s)s, "bytes": "%(b)s", '
                              '"ms": %(M)s, "request_id": "%({x-request-id}o)s"}',
-        "timeout": 60,
     }).run()

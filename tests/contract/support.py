@@ -10,7 +10,8 @@ from typing import Any
 Doc = dict[str, Any]
 SAMPLES = {"email": "ana@example.com", "phone": "+49 30 1234567", "type": "eu_vat",
            "country": "DE", "value": "DE123456789", "return_url": "http://localhost:5000/",
-           "reason": "too_expensive", "locale": "de", "account": "acct_unknown"}
+           "reason": "too_expensive", "locale": "de", "account": "acct_unknown",
+           "accent_color": "#4f46e5"}
 
 
 def operations(doc: Doc, prefix: str = "/v1/") -> Iterator[tuple[str, str, Doc]]:
@@ -50,6 +51,10 @@ def sample(doc: Doc, name: str, schema: Doc) -> Any:
     """A value of the member's documented type, inside its limits."""
     value = non_null(doc, schema)
     kind = value.get("type")
+    if value.get("enum"):
+        return value["enum"][0]
+    if kind == "object" and value.get("examples"):
+        return value["examples"][0]
     if kind == "string":
         return SAMPLES.get(name, "x")
     if kind == "integer":

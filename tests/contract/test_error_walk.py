@@ -120,7 +120,8 @@ def test_wrong_method(contract: Contract) -> None:
 @pytest.fixture
 def limited_app(tmp_path: Path, sandbox: SandboxServer) -> Any:
     application = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True,
-                                RATELIMIT_DEFAULT="2 per minute", RATELIMIT_SESSION="2 per minute")
+                                RATELIMIT_DEFAULT="2 per minute", RATELIMIT_SESSION="2 per minute",
+                                RATELIMIT_API="2 per minute")
     yield application
     db.get_database(application).engine.dispose()
 

@@ -113,11 +113,18 @@ def test_embed_snippet_uses_public_url_when_configured(
 def test_backend_snippets_are_prefilled_with_the_account(
     signed_in: FlaskClient, ana: OwnerWithAccount
 ) -> None:
-    page = signed_in.get(f"/dashboard/accounts/{ana.public_id}/backend-snippets")
+    old = signed_in.get(f"/dashboard/accounts/{ana.public_id}/backend-snippets")
+    assert old.status_code == 302
+    assert old.headers["Location"].endswith(f"/accounts/{ana.public_id}/install#backend")
+    page = signed_in.get(f"/dashboard/accounts/{ana.public_id}/install")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f"account: &#34;{ana.public_id}&#34;" in text
     assert "PORTAL_IDENTITY_SECRET" in text
+    # Every code block of the guide is a code block with a copy button, not raw Markdown.
+    assert "```" not in text
+    assert text.count('data-copy="backend-code-') >= 9
+    assert '<pre id="backend-code-' in text
 
 
 def test_saving_settings_stores_typed_values_and_audits(

@@ -95,9 +95,13 @@ def test_a_restricted_key_that_cannot_read_customers_is_refused(
                   json={"key": key, "permissions": {"price": "read"}}, timeout=5)
     status, page = _replace(signed_in, ana.public_id, key)
     assert status == 400
-    assert "cannot read customers" in page
+    assert "lacks permissions the portal needs" in page
+    assert "Customers: Write" in page and "Subscriptions: Write" in page
+    assert "Prices: Read" not in page.split("lacks permissions")[1].split("</p>")[0]
     assert _saved(app, ana.public_id) == (ORIGINAL_KEY, False)
     assert _audits(app)[-1][1]["reason"] == "no_permission"
+    assert "rak_customer_write" in _audits(app)[-1][1]["missing"]
+    assert "rak_price_read" not in _audits(app)[-1][1]["missing"]
 
 
 def test_a_publishable_key_is_refused_before_asking_stripe(

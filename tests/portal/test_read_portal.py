@@ -25,18 +25,28 @@ def portal(client: FlaskClient, headers: dict[str, str], query: str = "") -> dic
     return body
 
 
+def strings(client: FlaskClient, body: dict[str, Any]) -> dict[str, str]:
+    """The UI strings the view points to (public: fetched without the token)."""
+    response = client.get(body["strings_url"])
+    assert response.status_code == 200, response.get_json()
+    found: dict[str, str] = response.get_json()["strings"]
+    return found
+
+
 def subscription(body: dict[str, Any], sub_id: str) -> dict[str, Any]:
     return next(s for s in body["subscriptions"] if s["id"] == sub_id)
 
 
 def test_contract_shape(app: Flask, client: FlaskClient, account: CreatedAccount) -> None:
     body = portal(client, auth(app, account, "cus_demo_ana"))
-    assert list(body) == ["account", "locale", "direction", "strings", "settings", "stripe",
-                          "customer", "payment_method", "subscriptions", "catalog"]
+    assert list(body) == ["account", "locale", "direction", "strings_url", "settings", "stripe",
+                          "customer", "payment_method", "subscriptions", "canceled_next",
+                          "catalog"]
     assert body["account"] == {"id": account.account.public_id, "name": "Test Co",
                                "test_mode": True}
     assert (body["locale"], body["direction"]) == ("en", "ltr")
-    assert body["strings"]["Subscriptions"] == "Subscriptions"
+    assert strings(client, body)["Subscriptions"] == "Subscriptions"
+    assert body["canceled_next"] is None
     assert body["settings"]["cancellation"] is True and "custom_strings" not in body["settings"]
     assert body["stripe"]["publishable_key"] == "pk_test_sandbox"  # the sandbox stand-in key
     assert body["stripe"]["js_url"].endswith("/js/v3/")
@@ -154,9 +164,10 @@ def test_custom_strings_override_per_locale(app: Flask, client: FlaskClient,
                                                    "Active": "Läuft"}})
     headers = auth(app, account, "cus_demo_ana")
     german = portal(client, headers, "?locale=de")
-    assert german["strings"]["Subscriptions"] == "Ihre Abos"
+    assert strings(client, german)["Subscriptions"] == "Ihre Abos"
     assert german["subscriptions"][0]["status_display"] == "Läuft"
-    assert portal(client, headers, "?locale=en")["strings"]["Subscriptions"] == "Subscriptions"
+    assert strings(client, portal(client, headers, "?locale=en"))["Subscriptions"] == (
+        "Subscriptions")
 
 
 def test_right_to_left_locales(app: Flask, client: FlaskClient, account: CreatedAccount) -> None:

@@ -54,6 +54,9 @@ def test_the_dashboard_can_have_its_own_origin(tmp_path: Path, sandbox: SandboxS
     assert moved.headers["Location"] == "https://admin.example.com/dashboard/login"
     assert portal.post("/dashboard/login", base_url="https://portal.example.com").status_code == 404
     admin = app.test_client()
+    first_run = admin.get("/dashboard/login", base_url="https://admin.example.com")
+    assert first_run.headers["Location"] == "/dashboard/first-run"  # no owner yet: same origin
+    create_owner(app, "ops@admin.test")
     assert admin.get("/dashboard/login", base_url="https://admin.example.com").status_code == 200
     for path in ("/portal/frame?account=acct_x", "/v1/openapi.json", "/embed/v1/portal.js",
                  "/portal/session/abc"):

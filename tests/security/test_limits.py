@@ -85,7 +85,8 @@ def test_serve_refuses_several_workers_without_a_shared_store(
     assert started == []
     default = CliRunner().invoke(cli.main, ["serve"])
     assert default.exit_code == 0, default.output
-    assert started[0]["workers"] == 1 and int(started[0]["threads"]) > 1  # type: ignore[call-overload]
+    tuning = started[0]["tuning"]
+    assert tuning.workers == 1 and tuning.threads > 1  # type: ignore[attr-defined]
 
 
 def test_sign_in_failures_are_limited_per_owner_across_ips(limited: Flask) -> None:

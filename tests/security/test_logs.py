@@ -28,6 +28,9 @@ def test_a_full_run_logs_no_secrets(app: Flask, sandbox: SandboxServer) -> None:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     stripe_log, stripe.log = stripe.log, "debug"  # type: ignore[attr-defined]
+    # quiet by default (STRIPE_LOG_LEVEL): this run checks their lines are redacted too
+    for name in ("stripe", "urllib3"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
     seen: list[str] = []
     try:
         owner_id = create_owner(app, "owner.logs@example.com")
@@ -65,6 +68,8 @@ def test_a_full_run_logs_no_secrets(app: Flask, sandbox: SandboxServer) -> None:
         root.removeHandler(handler)
         root.setLevel(old_level)
         stripe.log = stripe_log  # type: ignore[attr-defined]
+        for name in ("stripe", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     output = buffer.getvalue()
     lines = output.splitlines()
     assert len(lines) > 20, output  # the run really was logged (Stripe calls, requests)

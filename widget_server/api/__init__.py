@@ -6,6 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
+import widget_server.api.account  # noqa: E402  (the account API: settings, events)
 import widget_server.api.embed  # noqa: E402  (identity and embedding routes)
 import widget_server.api.hosted  # noqa: E402
 import widget_server.api.locale  # noqa: E402  (the language of early errors)

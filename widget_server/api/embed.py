@@ -15,11 +15,13 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from widget_server import audit
+from widget_server import audit, legacy
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.api.flows import checked_flow
 from widget_server.assets.loader import LoaderFile
 from widget_server.assets.serve import IMMUTABLE, encoded_response, loader_versions
+from widget_server.contract.flows import FlowData
 from widget_server.contract.requests import EmbedSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
@@ -74,6 +76,7 @@ class SessionRequest:
     hash: object
     locale: str | None
     browser_locales: list[str] = field(default_factory=list)
+    flow_data: FlowData | None = None
 
 
 def _session_request() -> SessionRequest:
@@ -89,6 +92,7 @@ def _session_request() -> SessionRequest:
         hash=body.hash,
         locale=body.locale,
         browser_locales=list(body.browser_locales or ()),
+        flow_data=body.flow_data,
     )
 
 
@@ -169,7 +173,8 @@ def create_embed_session() -> Response:
     g.locale = _public_locale(req)
 
     service = AccountService(get_session(), secret_box())
-    account = service.get(req.account)
+    # An id imported from Servicebot or Billflow names its account too (docs/install.md).
+    account = service.get(req.account) or legacy.account_for_alias(get_session(), req.account)
     if account is None:
         check_identity([], req.identifier, req.hash)  # same work as a known account
         raise _reject(None, req, "unknown_account",
@@ -236,6 +241,7 @@ def create_embed_session() -> Response:
         auto_detect=settings["auto_detect_locale"],
     )
     customer_ids = [c.id for c in customers]
+    flow = checked_flow(account, settings, gateway, customer_ids, req.flow_data)
     token, expires_at = issue_portal_token(
         current_app.config["SECRET_KEY"],
         account_id=account.public_id,
@@ -246,8 +252,9 @@ def create_embed_session() -> Response:
     )
     audit.record(account, "customer", req.identifier, "portal.session", account.public_id, "ok",
                  {"identifier_type": req.kind, "customers": customer_ids,
-                  "origin": origin or "", "mode": "embed"})
-    return jsonify(token=token, expires_at=expires_at, locale=locale)
+                  "origin": origin or "", "mode": "embed", "flow": flow.type if flow else None})
+    extra = {"flow": flow.model_dump()} if flow else {}
+    return jsonify(token=token, expires_at=expires_at, locale=locale, **extra)
 
 
 # --- the loader ----------------------------------------------------------------------------

@@ -19,16 +19,20 @@ from sqlalchemy import select, update
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
+from widget_server.api.flows import checked_flow
+from widget_server.api.keyauth import per_api_key
 from widget_server.bearer import bearer_token
-from widget_server.contract.requests import MAX_RETURN_URL, PortalSessionRequest
+from widget_server.contract.flows import MAX_RETURN_URL
+from widget_server.contract.requests import PortalSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
-from widget_server.errors import BadRequest, NotFound, Unauthorized
+from widget_server.errors import ApiError, BadRequest, NotFound, Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
     identifier_fits_field,
     issue_portal_token,
 )
+from widget_server.limits import limit
 from widget_server.models import Account, HostedSession, utcnow
 from widget_server.portal.pages import render_error_page
 
@@ -90,6 +94,7 @@ def _validated_return_url(account: Account, raw: object) -> str:
 
 
 @bp.post("/v1/portal_sessions")
+@limit("RATELIMIT_API", key_func=per_api_key)
 def create_portal_session() -> Response:
     """Create a one-time hosted portal URL for one customer (by id or email)."""
     service = AccountService(get_session(), secret_box())
@@ -121,6 +126,14 @@ def create_portal_session() -> Response:
         raise NotFound(_("No customer matches this %(kind)s.", kind=kind),
                        code="customer_not_found", param=kind)
 
+    settings = service.settings(account)
+    try:
+        flow = checked_flow(account, settings, gateway, [c.id for c in customers],
+                            body.flow_data)
+    except ApiError as error:
+        audit.record(account, "api", identifier, "portal.hosted_session", account.public_id,
+                     "refused", {"reason": error.code, "param": error.param})
+        raise
     code = secrets.token_urlsafe(32)
     ttl = int(current_app.config["HOSTED_SESSION_TTL"])
     expires = utcnow() + timedelta(seconds=ttl)
@@ -129,10 +142,12 @@ def create_portal_session() -> Response:
     session.add(HostedSession(
         account_id=account.id, code_hash=_code_hash(code), customer_id=customer_ids,
         return_url=return_url, locale=locale[:16] if locale else None, expires_at=expires,
+        flow=flow.model_dump() if flow else None,
     ))
     session.commit()
     audit.record(account, "api", identifier, "portal.hosted_session", account.public_id, "ok",
-                 {"identifier_type": kind, "customers": customer_ids.split(",")})
+                 {"identifier_type": kind, "customers": customer_ids.split(","),
+                  "flow": flow.type if flow else None})
     base = str(current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
     return jsonify(url=f"{base}/portal/session/{code}", expires_at=int(expires.timestamp()))
 
@@ -203,6 +218,6 @@ def hosted_portal_page(code: str) -> Response:
     html = render_template(
         "portal/hosted.html", token=token, locale=locale, return_url=row.return_url,
         account=account, logo_url=settings.get("logo_url") or "",
-        api_base=request.url_root.rstrip("/"), expires_at=expires_at,
+        api_base=request.url_root.rstrip("/"), expires_at=expires_at, flow=row.flow,
     )
     return _private(Response(html, mimetype="text/html"))

@@ -20,7 +20,7 @@ import rjsmin
 # defines window.WidgetServerPortal). Each page's entry script comes after it.
 PORTAL_SCRIPTS: tuple[str, ...] = (
     "dom.js", "api.js", "viewport.js", "dialogs.js", "render.js", "plans.js", "actions.js",
-    "account-actions.js", "cards.js", "app.js",
+    "account-actions.js", "cards.js", "flow.js", "app.js",
 )
 _PORTAL = tuple(f"portal/{name}" for name in PORTAL_SCRIPTS)
 

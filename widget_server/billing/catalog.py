@@ -7,7 +7,8 @@ reads cannot expand ``data.items.data.price.product`` (five levels; Stripe allow
 every product name shown in the portal comes from here.
 
 The cache lives in-process (thread-safe, TTL) or in Redis when ``REDIS_URL`` is set, storing
-the domain values as JSON so several instances share one copy.
+the domain values as JSON so several instances share one copy. Either way it holds at most
+``max_entries`` accounts (``CATALOG_CACHE_MAX_ACCOUNTS``), dropping the least recently used.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,6 +36,7 @@ from widget_server.billing.errors import stripe_errors
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
+MAX_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,19 @@ class _Locks:
 
 
 class MemoryCatalogStore(_Locks):
-    """A thread-safe in-process TTL cache; the default."""
+    """A thread-safe in-process TTL cache of at most `max_entries` accounts (LRU); the default."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 max_entries: int = MAX_ENTRIES) -> None:
         super().__init__()
         self._clock = clock
-        self._entries: dict[str, tuple[float, CatalogEntry]] = {}
+        self._max = max(1, max_entries)
+        self._entries: OrderedDict[str, tuple[float, CatalogEntry]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
 
     def get(self, key: str) -> CatalogEntry | None:
         with self._lock:
@@ -100,6 +109,7 @@ class MemoryCatalogStore(_Locks):
             if found[0] <= self._clock():
                 del self._entries[key]
                 return None
+            self._entries.move_to_end(key)
             return found[1]
 
     def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None:
@@ -107,22 +117,43 @@ class MemoryCatalogStore(_Locks):
             return
         with self._lock:
             self._entries[key] = (self._clock() + ttl_seconds, entry)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                dropped, _value = self._entries.popitem(last=False)
+                self._forget_lock(dropped)
+
+    def _forget_lock(self, key: str) -> None:
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is not None and not lock.locked():
+                del self._locks[key]
 
 
 class RedisCatalogStore(_Locks):
-    """Shared by every instance; a Redis outage degrades to fetching from Stripe."""
+    """Shared by every instance; a Redis outage degrades to fetching from Stripe.
 
-    def __init__(self, url: str, prefix: str = "widget-server:catalog:") -> None:
+    A sorted set (member: cache key, score: last use) keeps the LRU order; a put beyond
+    `max_entries` deletes the least recently used entries. Each get is one round trip (GET
+    and the score update in one pipeline)."""
+
+    def __init__(self, url: str, prefix: str = "widget-server:catalog:",
+                 max_entries: int = MAX_ENTRIES, client: Any = None) -> None:
         super().__init__()
         import redis
 
-        self._redis = redis.Redis.from_url(url, socket_timeout=2)
+        self._redis = client if client is not None else redis.Redis.from_url(
+            url, socket_timeout=2)
         self._prefix = prefix
+        self._recency = prefix + "lru"
+        self._max = max(1, max_entries)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
 
     def get(self, key: str) -> CatalogEntry | None:
         try:
-            raw: Any = self._redis.get(self._prefix + key)
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.get(self._prefix + key)
+            pipe.zadd(self._recency, {key: time.time()}, xx=True)
+            raw: Any = pipe.execute()[0]
             return CatalogEntry.from_json(raw) if raw else None
         except self._errors:
             log.warning("catalog cache: Redis unavailable, reading from Stripe", exc_info=True)
@@ -135,14 +166,25 @@ class RedisCatalogStore(_Locks):
         if ttl_seconds < 1:
             return
         try:
-            self._redis.set(self._prefix + key, entry.to_json(), ex=int(ttl_seconds))
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.set(self._prefix + key, entry.to_json(), ex=int(ttl_seconds))
+            pipe.zadd(self._recency, {key: time.time()})
+            pipe.zcard(self._recency)
+            count = int(pipe.execute()[-1])
+            if count > self._max:
+                dropped: Any = self._redis.zpopmin(self._recency, count - self._max)
+                names = [self._prefix + (m.decode() if isinstance(m, bytes) else str(m))
+                         for m, _score in dropped]
+                if names:
+                    self._redis.delete(*names)
         except self._errors:
             log.warning("catalog cache: Redis unavailable, not cached", exc_info=True)
 
 
-
-def make_store(redis_url: str | None) -> CatalogStore:
-    return RedisCatalogStore(redis_url) if redis_url else MemoryCatalogStore()
+def make_store(redis_url: str | None, max_entries: int = MAX_ENTRIES) -> CatalogStore:
+    if redis_url:
+        return RedisCatalogStore(redis_url, max_entries=max_entries)
+    return MemoryCatalogStore(max_entries=max_entries)
 
 
 def cache_key_for(stripe_key: str) -> str:

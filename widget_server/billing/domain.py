@@ -172,6 +172,7 @@ class PortalSnapshot:
     subscriptions: tuple[Subscription, ...]
     payment_method: PaymentMethod | None
     catalog: tuple[Price, ...] = ()
+    canceled_next: str | None = None  # cursor of the canceled subscriptions not included
 
     @property
     def customer(self) -> Customer | None:

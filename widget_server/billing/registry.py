@@ -1,4 +1,5 @@
-"""One ``stripe.StripeClient`` per account (multi-tenant, thread-safe; no global api_key)."""
+"""One ``stripe.StripeClient`` per account (multi-tenant, thread-safe; no global api_key), all
+of them sending through one pooled HTTP client per process (``billing.http``)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from dataclasses import dataclass, field
 
 import stripe
 
+from widget_server.billing.http import PooledHTTPClient
 
-def requests_client(timeout: float) -> stripe.HTTPClient:
-    """The SDK's requests-based HTTP client (a pooled session per client)."""
-    return stripe.RequestsClient(timeout=timeout)
+
+def pooled_client(timeout: float) -> stripe.HTTPClient:
+    """Keep-alive connections shared by every client and thread of the process."""
+    return PooledHTTPClient(timeout)
 
 
 @dataclass
@@ -19,14 +22,17 @@ class ClientRegistry:
     """Builds and caches StripeClients keyed by the Stripe key they use.
 
     `timeout` and `max_retries` apply to clients built from then on (tests shorten them).
+    Every client built with the same timeout shares one HTTP client (its connection pool).
     """
 
     api_base: str | None
     timeout: float
     max_retries: int
-    http_client: Callable[[float], stripe.HTTPClient] = requests_client
+    http_client: Callable[[float], stripe.HTTPClient] = pooled_client
     _clients: dict[str, stripe.StripeClient] = field(default_factory=dict)
+    _http: dict[float, stripe.HTTPClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _http_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def client_for(self, stripe_key: str) -> stripe.StripeClient:
         with self._lock:
@@ -43,8 +49,15 @@ class ClientRegistry:
             stripe_key,
             base_addresses={"api": self.api_base} if self.api_base else None,
             max_network_retries=self.max_retries,
-            http_client=self.http_client(self.timeout),
+            http_client=self.shared_http(),
         )
+
+    def shared_http(self) -> stripe.HTTPClient:
+        with self._http_lock:
+            found = self._http.get(self.timeout)
+            if found is None:
+                found = self._http[self.timeout] = self.http_client(self.timeout)
+            return found
 
     def forget(self, stripe_key: str) -> None:
         """Drop the client of a key that is no longer used (after a replacement)."""

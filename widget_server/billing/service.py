@@ -16,6 +16,8 @@ from typing import Protocol, get_args, get_type_hints
 import stripe
 from stripe.params import CustomerTaxIdCreateParams
 
+from widget_server.billing import history
+from widget_server.billing.catalog import MAX_ENTRIES as CATALOG_MAX_ENTRIES
 from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, make_store
 from widget_server.billing.changes import ChangePreview, ItemChangePlan
 from widget_server.billing.domain import (
@@ -35,7 +37,7 @@ from widget_server.billing.payments import (
     PaymentStatus,
     SetupIntentSecret,
 )
-from widget_server.billing.registry import ClientRegistry, requests_client
+from widget_server.billing.registry import ClientRegistry, pooled_client
 from widget_server.billing.view_cache import TokenStore, ViewSnapshots, make_view_store
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 
@@ -55,6 +57,10 @@ class BillingService(Protocol):
     def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot: ...
     def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
                  ) -> list[Invoice]: ...
+    def invoice_page(self, positions: Mapping[str, str], *, subscriptions_only: bool,
+                     ) -> tuple[list[Invoice], str | None]: ...
+    def canceled_page(self, positions: Mapping[str, str],
+                      ) -> tuple[list[Subscription], list[Subscription], str | None]: ...
     def catalog_prices(self) -> tuple[Price, ...]: ...
     def products(self, product_ids: Collection[str]) -> dict[str, Product]: ...
     def tax_id_types(self) -> frozenset[str]: ...
@@ -132,6 +138,15 @@ class StripeBilling(StripeWriter):
                  ) -> list[Invoice]:
         return self.gateway.invoices(customer_ids, subscriptions_only=subscriptions_only)
 
+    def invoice_page(self, positions: Mapping[str, str], *, subscriptions_only: bool,
+                     ) -> tuple[list[Invoice], str | None]:
+        return history.invoice_page(self.gateway, positions,
+                                    subscriptions_only=subscriptions_only)
+
+    def canceled_page(self, positions: Mapping[str, str],
+                      ) -> tuple[list[Subscription], list[Subscription], str | None]:
+        return history.canceled_page(self.gateway, positions)
+
     def catalog_prices(self) -> tuple[Price, ...]:
         return self.catalog.prices()
 
@@ -150,10 +165,11 @@ class BillingConfig:
     timeout: float = 20.0
     max_retries: int = 2
     catalog_ttl_seconds: float = 300.0
+    catalog_max_accounts: int = CATALOG_MAX_ENTRIES
     redis_url: str | None = None  # the catalog cache is shared through Redis when set
     invoice_limit: int = INVOICE_LIMIT
     executor_workers: int = EXECUTOR_WORKERS
-    http_client: Callable[[float], stripe.HTTPClient] = field(default=requests_client)
+    http_client: Callable[[float], stripe.HTTPClient] = field(default=pooled_client)
     view_cache_size: int = 2000  # view snapshots kept in memory (without Redis)
     view_cache_seconds: float = 900.0  # a snapshot's lifetime if no webhook ever comes
     # Without Redis: the generation tokens every process shares (the web layer gives one on
@@ -170,7 +186,8 @@ class StripeBillingFactory:
         self.clients = ClientRegistry(api_base=config.api_base, timeout=config.timeout,
                                       max_retries=config.max_retries,
                                       http_client=config.http_client)
-        self.catalog_store: CatalogStore = make_store(config.redis_url)
+        self.catalog_store: CatalogStore = make_store(config.redis_url,
+                                                     config.catalog_max_accounts)
         self.views = ViewSnapshots(make_view_store(config.redis_url, config.view_cache_size,
                                                    config.view_tokens),
                                    config.view_cache_seconds)

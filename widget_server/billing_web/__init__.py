@@ -27,6 +27,7 @@ def config_from(app: Flask) -> BillingConfig:
         timeout=float(settings["STRIPE_TIMEOUT"]),
         max_retries=int(settings["STRIPE_MAX_RETRIES"]),
         catalog_ttl_seconds=float(settings["CATALOG_CACHE_SECONDS"]),
+        catalog_max_accounts=int(settings["CATALOG_CACHE_MAX_ACCOUNTS"]),
         redis_url=redis_url,
         view_cache_size=int(settings["VIEW_CACHE_SIZE"]),
         view_cache_seconds=float(settings["VIEW_CACHE_SECONDS"]),

@@ -69,7 +69,10 @@ def openapi_path(rule: str) -> str:
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
     """A query parameter is absent or a string: its schema is the string member."""
     options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
-    return {key: value for key, value in options[0].items() if key != "title"}
+    found = {key: value for key, value in options[0].items() if key != "title"}
+    if "description" in schema:
+        found.setdefault("description", schema["description"])
+    return found
 
 
 def _operation(operation: Operation, path: str) -> dict[str, Any]:
@@ -142,7 +145,8 @@ def build_openapi(app: Flask, server_url: str) -> dict[str, Any]:
             "license": {"name": "MIT", "identifier": "MIT"},
         },
         "servers": [{"url": server_url}],
-        "tags": [{"name": "embed"}, {"name": "portal"}, {"name": "hosted"}, {"name": "meta"}],
+        "tags": [{"name": "embed"}, {"name": "portal"}, {"name": "hosted"}, {"name": "account"},
+                 {"name": "meta"}],
         "paths": build_paths(app),
         "components": {"schemas": component_schemas(),
                        "securitySchemes": _SECURITY_SCHEMES},

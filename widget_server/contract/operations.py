@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from widget_server.contract import account as ca
 from widget_server.contract import requests as rq
 from widget_server.contract import responses as rs
 
@@ -42,16 +43,37 @@ def _action(summary: str, body: type[BaseModel] = rq.EmptyBody, *,
 OPERATIONS: dict[str, Operation] = {
     "api.create_embed_session": Operation(
         "Exchange an identity hash for a portal token", "embed", rs.EmbedSession,
-        rq.EmbedSessionRequest, security=None, errors=("400", "401", "429", "502")),
+        rq.EmbedSessionRequest, security=None,
+        errors=("400", "401", "403", "404", "429", "502")),
     "api.create_portal_session": Operation(
         "Create a one-time hosted portal URL", "hosted", rs.PortalSession,
-        rq.PortalSessionRequest, security="apiKey", errors=("400", "401", "404", "429", "502")),
+        rq.PortalSessionRequest, security="apiKey",
+        errors=("400", "401", "403", "404", "429", "502")),
+    "api.get_account_settings": Operation(
+        "The account's settings", "account", ca.AccountSettings, security="apiKey",
+        errors=("401", "429")),
+    "api.update_account_settings": Operation(
+        "Change some of the account's settings (the dashboard's rules)", "account",
+        ca.AccountSettings, ca.AccountSettingsUpdate, security="apiKey",
+        errors=("400", "401", "429")),
+    "api.list_account_events": Operation(
+        "The account's audit trail, newest first (a Stripe-like list)", "account",
+        ca.EventList, security="apiKey", query=ca.EventsQuery, errors=("400", "401", "404", "429")),
     "api.openapi_document": Operation("This document (OpenAPI 3.1)", "meta", None,
                                       security=None, errors=()),
     "portal.portal_view": Operation("The customer's portal view", "portal", rs.Portal,
                                     errors=("401", "403", "404", "429", "502")),
-    "portal.invoices_view": Operation("The customer's invoices, newest first", "portal",
-                                 rs.InvoiceList, errors=("401", "403", "404", "429", "502")),
+    "portal.invoices_view": Operation("The customer's invoices, newest first, a page at a time",
+                                      "portal", rs.InvoiceList, query=rq.InvoicesQuery,
+                                      errors=(*PORTAL_ERRORS, "409")),
+    "portal.canceled_subscriptions_view": Operation(
+        "More canceled subscriptions, newest first, a page at a time", "portal",
+        rs.CanceledSubscriptions, query=rq.CanceledSubscriptionsQuery,
+        errors=(*PORTAL_ERRORS, "409")),
+    "portal.strings_view": Operation(
+        "The portal's UI strings in one locale (public; cached for a year when versioned)",
+        "portal", rs.Strings, query=rq.StringsQuery, security=None,
+        errors=("400", "404", "429")),
     "portal.cancel": _action("Cancel a subscription", rq.CancelRequest),
     "portal.resume": _action("Undo a cancel at period end"),
     "portal.retention_offer": Operation(

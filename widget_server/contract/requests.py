@@ -18,12 +18,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from pydantic.config import JsonDict, JsonValue
 from pydantic_core import PydanticCustomError
 
+from widget_server.contract.account import AccountSettingsUpdate, EventsQuery
+from widget_server.contract.flows import MAX_RETURN_URL, FlowData
 from widget_server.i18n import N_
 from widget_server.identity import MAX_IDENTIFIER_LENGTH
 
 MAX_QUANTITY = 1_000_000
 MAX_COMMENT = 500
-MAX_RETURN_URL = 2000
 MAX_BROWSER_LOCALES = 10
 MAX_LOCALE = 35
 MAX_AMOUNT = 10**12
@@ -117,6 +118,7 @@ class EmbedSessionRequest(BaseModel):
                                description="A language code or 'auto'.")
     browser_locales: list[Annotated[str, Field(max_length=MAX_LOCALE)]] | None = Field(
         None, max_length=MAX_BROWSER_LOCALES, description="navigator.languages, in order.")
+    flow_data: FlowData | None = Field(None, description="Open straight into one flow.")
 
 
 class PortalSessionRequest(BaseModel):
@@ -132,6 +134,8 @@ class PortalSessionRequest(BaseModel):
     return_url: str = Field(max_length=MAX_RETURN_URL,
                             description="Must be on one of the account's allowed origins.")
     locale: str | None = Field(None, max_length=MAX_LOCALE, description="A language code, e.g. de.")
+    flow_data: FlowData | None = Field(None, description="Open straight into one flow (a deep "
+                                                         "link), like Stripe's portal flows.")
 
 
 class CancelRequest(BaseModel):
@@ -288,10 +292,45 @@ class RetentionOfferQuery(BaseModel):
     subscription: str = Field(max_length=255, description="The subscription being canceled.")
 
 
-QUERY_MODELS: tuple[type[BaseModel], ...] = (PaymentMethodsQuery, RetentionOfferQuery)
+class InvoicesQuery(BaseModel):
+    """``GET /v1/portal/invoices``: which page (the first without a cursor)."""
+
+    model_config = _config({"starting_after": "eyJjdXNfMTIzIjoiaW5fMTIzIn0"})
+
+    starting_after: str | None = Field(
+        None, max_length=2000, pattern=r"^[A-Za-z0-9_=-]+$",
+        description="The `next` cursor of the previous page; omit it for the newest invoices.")
+
+
+class CanceledSubscriptionsQuery(BaseModel):
+    """``GET /v1/portal/subscriptions/canceled``: the page after a cursor."""
+
+    model_config = _config({"starting_after": "eyJjdXNfMTIzIjoic3ViXzEyMyJ9"})
+
+    starting_after: str = Field(
+        max_length=2000, pattern=r"^[A-Za-z0-9_=-]+$",
+        description="The `canceled_next` cursor of `GET /v1/portal` or the `next` cursor of "
+                    "the previous page.")
+
+
+class StringsQuery(BaseModel):
+    """``GET /v1/portal/strings``: an account's UI strings in one locale (public, cacheable)."""
+
+    model_config = _config({"account": "acct_123", "locale": "de", "v": "3f2a9c01d4e5b6a7"})
+
+    account: str = Field(max_length=40, description="The account's public id.")
+    locale: str = Field(max_length=35, description="A locale the service supports; others "
+                        "fall back like the portal's own negotiation.")
+    v: str | None = Field(None, max_length=64, description="The version `GET /v1/portal` "
+                          "named in `strings_url`; the current one is cached for a year.")
+
+
+QUERY_MODELS: tuple[type[BaseModel], ...] = (PaymentMethodsQuery, RetentionOfferQuery,
+                                             InvoicesQuery, CanceledSubscriptionsQuery,
+                                             StringsQuery, EventsQuery)
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     EmptyBody, EmbedSessionRequest, PortalSessionRequest, CancelRequest, DiscountRequest,
     PauseRequest, PlanRequest, PlanConfirmRequest, QuantityRequest, QuantityConfirmRequest,
     ResubscribeRequest, CustomerRequest, PaymentMethodRequest, CustomerUpdateRequest,
-    TaxIdRequest,
+    TaxIdRequest, AccountSettingsUpdate,
 )

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from widget_server.contract.flows import FlowOut
+
 Str = str | None
 Int = int | None
 
@@ -46,6 +48,7 @@ class EmbedSession(Body):
     token: str = Field(description="Portal token: send it as a Bearer token.")
     expires_at: int = Field(description="Unix time the token expires.")
     locale: str
+    flow: FlowOut | None = Field(None, description="The flow to open (when flow_data was sent).")
 
 
 class PortalSession(Body):
@@ -190,13 +193,33 @@ class Portal(Body):
     account: AccountInfo
     locale: str
     direction: Literal["ltr", "rtl"] | None = None
-    strings: dict[str, str] | None = None
+    strings_url: str = Field(description="Where the UI strings of this locale (with the "
+                             "account's custom strings) are: `GET /v1/portal/strings`, "
+                             "versioned, cached by the browser for a year.")
     settings: dict[str, Any] | None = None
     stripe: StripeInfo | None = None
     customer: Customer | None = Field(description="null when Stripe no longer has the customer.")
     payment_method: PaymentMethod | None = None
-    subscriptions: list[Subscription]
+    subscriptions: list[Subscription] = Field(
+        description="Every live subscription, then the newest canceled ones (a page).")
+    canceled_next: Str = Field(None, description="Cursor for more canceled subscriptions "
+                               "(`GET /v1/portal/subscriptions/canceled`); null when none.")
     catalog: list[Price] | None = None
+
+
+class CanceledSubscriptions(Body):
+    """A page of canceled subscriptions, newest first."""
+
+    subscriptions: list[Subscription]
+    next: Str = Field(None, description="Cursor of the page after this one; null at the end.")
+
+
+class Strings(Body):
+    """The UI strings of one locale: the service's translations with the account's own."""
+
+    locale: str
+    direction: Literal["ltr", "rtl"]
+    strings: dict[str, str]
 
 
 class Invoice(Body):
@@ -225,7 +248,12 @@ class Invoice(Body):
 
 
 class InvoiceList(Body):
+    """One page of invoices, newest first."""
+
     invoices: list[Invoice]
+    has_more: bool = False
+    next: Str = Field(None, description="Cursor for the next page (`?starting_after=`); null "
+                      "at the end.")
 
 
 class RequiresAction(Body):

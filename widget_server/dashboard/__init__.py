@@ -11,7 +11,8 @@ from flask import Blueprint, Response, current_app, g, request
 
 from widget_server.i18n import negotiate_locale
 
-__all__ = ["analytics_views", "auth", "bp", "csrf", "customers", "isolation", "views", "webhooks"]
+__all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "install",
+           "isolation", "new_account", "owner_pages", "views", "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -36,4 +37,16 @@ def _no_store(response: Response) -> Response:
 
 
 # Route modules register themselves on `bp` when imported.
-from widget_server.dashboard import analytics_views, auth, csrf, customers, isolation, views, webhooks  # noqa: E402
+from widget_server.dashboard import (  # noqa: E402
+    analytics_views,
+    api_keys,
+    auth,
+    csrf,
+    customers,
+    install,
+    isolation,
+    new_account,
+    owner_pages,
+    views,
+    webhooks,
+)

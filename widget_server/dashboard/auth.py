@@ -137,12 +137,17 @@ def login() -> ResponseReturnValue:
             email=email,
             next=form.next.data or "",
         ), 401
-    # A fresh session at login: nothing from before (token, flashes) survives.
+    start_session(owner)
+    return redirect(_safe_next(form.next.data))
+
+
+def start_session(owner: Owner) -> None:
+    """Sign `owner` in with a fresh session: nothing from before (token, flashes) survives."""
     session.clear()
     session[SESSION_OWNER] = owner.id
     session[SESSION_FINGERPRINT] = _fingerprint(owner)
     session[SESSION_EPOCH] = owner.session_epoch
-    return redirect(_safe_next(form.next.data))
+    g.pop("owner", None)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 from widget_server import features
 from widget_server.dashboard.forms import MAX_FIELD, DashboardForm, strip
 from widget_server.features import FEATURES, Feature
-from widget_server.i18n import _
+from widget_server.i18n import N_, _
 
 _INVALID_JSON = object()  # what a JSON field holds when its text does not parse
 
@@ -91,11 +91,81 @@ def _field_for(feature: Feature) -> Field:
     raise LookupError(f"no form field for setting kind {feature.kind!r} ({feature.name})")
 
 
+# The page's groups, in order, and each setting's label in plain words (the help is the
+# settings table's). A setting added to features.py and not placed here shows under "Other".
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (N_("Identity"), ("identify_by", "require_hash", "debug")),
+    (N_("Plans"), ("change_plan", "downgrade_at_period_end", "quantity", "catalog_prices",
+                   "catalog_addons", "resubscribe", "change_plan_when_canceled",
+                   "only_active_subscriptions", "actions_dropdown")),
+    (N_("Cancellation"), ("cancellation", "cancellation_reason", "cancel_immediately",
+                          "undo_cancel", "retention_offer", "retention_coupon", "pause")),
+    (N_("Payments"), ("update_card", "stripe_publishable_key", "pay_failed_invoices",
+                      "coupons", "coupon_ids", "coupon_on_resubscribe", "billing_details")),
+    (N_("Invoices"), ("show_all_invoices",)),
+    (N_("Appearance"), ("accent_color", "logo_url", "font_family")),
+    (N_("Languages"), ("locale", "auto_detect_locale", "custom_strings")),
+)
+OTHER = N_("Other")
+LABELS = {
+    "identify_by": N_("Identify users by"),
+    "require_hash": N_("Require the identity hash"),
+    "debug": N_("Debug mode"),
+    "change_plan": N_("Change plan"),
+    "downgrade_at_period_end": N_("Downgrade at the end of the period"),
+    "quantity": N_("Change quantity"),
+    "catalog_prices": N_("Plans users can switch between"),
+    "catalog_addons": N_("Add-on products"),
+    "resubscribe": N_("Restart a canceled subscription"),
+    "change_plan_when_canceled": N_("Choose another plan when restarting"),
+    "only_active_subscriptions": N_("Hide canceled subscriptions"),
+    "actions_dropdown": N_("Actions in a menu"),
+    "cancellation": N_("Cancel a subscription"),
+    "cancellation_reason": N_("Ask for a cancellation reason"),
+    "cancel_immediately": N_("Cancel immediately"),
+    "undo_cancel": N_("Undo a cancellation"),
+    "retention_offer": N_("Retention offer"),
+    "retention_coupon": N_("Retention coupon"),
+    "pause": N_("Pause payments"),
+    "update_card": N_("Update card"),
+    "stripe_publishable_key": N_("Stripe publishable key"),
+    "pay_failed_invoices": N_("Pay a failed invoice"),
+    "coupons": N_("Promotion codes"),
+    "coupon_ids": N_("Accept coupon ids"),
+    "coupon_on_resubscribe": N_("Promotion code when restarting"),
+    "billing_details": N_("Edit billing details"),
+    "show_all_invoices": N_("Show every invoice"),
+    "accent_color": N_("Accent colour"),
+    "logo_url": N_("Logo address"),
+    "font_family": N_("Font"),
+    "locale": N_("Default language"),
+    "auto_detect_locale": N_("Use the browser's language"),
+    "custom_strings": N_("Custom texts"),
+}
+
+
+def label_of(feature: Feature) -> str:
+    return _(LABELS[feature.name]) if feature.name in LABELS else feature.name
+
+
 class SettingsForm(DashboardForm):
     """Every feature setting; fields are added below from the settings table."""
 
     def feature_fields(self) -> list[tuple[Feature, Field]]:
         return [(feature, self[feature.name]) for feature in FEATURES]
+
+    def groups(self) -> list[tuple[str, list[tuple[Feature, Field, str]]]]:
+        """(translated group title, its settings as (feature, field, translated label)) in
+        page order; empty groups left out."""
+        by_name = {feature.name: feature for feature in FEATURES}
+        placed = {name for _title, names in GROUPS for name in names}
+        found = [(_(title), [(by_name[n], self[n], label_of(by_name[n]))
+                             for n in names if n in by_name])
+                 for title, names in GROUPS]
+        rest = [(f, self[f.name], label_of(f)) for f in FEATURES if f.name not in placed]
+        if rest:
+            found.append((_(OTHER), rest))
+        return [(title, fields) for title, fields in found if fields]
 
     def values(self) -> dict[str, Any]:
         return {feature.name: self[feature.name].data for feature in FEATURES}

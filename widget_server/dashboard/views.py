@@ -1,6 +1,6 @@
-"""Account list and the account page: settings, allowed origins, embed snippet, identity hash
-checker, secret rotation, Stripe key and the audit log. Owners see only their own accounts
-(else 404)."""
+"""Account list and the account page: settings, allowed origins, embed snippet, Stripe key and
+the audit log (the identity secret is on the install page, install.py). Owners see only their
+own accounts (else 404)."""
 
 from __future__ import annotations
 
@@ -20,27 +20,24 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from widget_server.accounts import AccountError, AccountService, secret_box
-from widget_server.billing.key_check import KeyVerdict, check_stripe_key
 from widget_server.billing_web import registry
 from widget_server.billing_web.snapshots import forget_account_views
 from widget_server.dashboard import bp, snippets
 from widget_server.dashboard.auth import current_owner, login_required
 from widget_server.dashboard.forms import (
-    HashCheckForm,
     OriginsForm,
-    RotateSecretForm,
     StripeKeyForm,
 )
-from widget_server.dashboard.hash_check import check_hash as check_identity_hash
 from widget_server.dashboard.settings_form import (
     SettingsForm,
     help_of,
     saved_settings_form,
     widget_of,
 )
+from widget_server.dashboard.stripe_keys import key_refusal, verify_key
 from widget_server.db import get_session
 from widget_server.i18n import _, text_direction
-from widget_server.models import Account, AuditEvent, Owner, utcnow
+from widget_server.models import Account, AuditEvent, Owner
 
 AUDIT_ROWS = 50
 
@@ -105,7 +102,6 @@ def _page(account: Account, status: int = 200, **context: Any) -> ResponseReturn
     context.setdefault("settings_form", saved_settings_form(values))
     context.setdefault("origins_form", OriginsForm(
         formdata=None, origins="\n".join(account.allowed_origins or [])))
-    context.setdefault("hash_form", HashCheckForm(formdata=None))
     context.setdefault("stripe_key_form", StripeKeyForm(formdata=None))
     events = get_session().scalars(
         select(AuditEvent)
@@ -166,8 +162,8 @@ def save_settings(public_id: str) -> ResponseReturnValue:
         )
     _audit(account, "dashboard.settings.update", "ok", {"settings": sorted(form.values())})
     get_session().commit()
-    flash(_("Settings saved."))
-    return redirect(url_for("dashboard.account_page", public_id=public_id) + "#settings")
+    flash(_("Settings saved."), "settings")  # shown beside the form, which takes the focus
+    return redirect(url_for("dashboard.account_page", public_id=public_id) + "#settings-saved")
 
 
 @bp.route("/accounts/<public_id>/origins", methods=["POST"])
@@ -186,47 +182,8 @@ def save_origins(public_id: str) -> ResponseReturnValue:
         return _page(account, 400, origins_form=form)
     _audit(account, "dashboard.origins.update", "ok", {"origins": form.normalized})
     get_session().commit()
-    flash(_("Allowed origins saved."))
+    flash(_("Allowed origins saved."), "origins")
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#origins")
-
-
-@bp.route("/accounts/<public_id>/check-hash", methods=["POST"])
-@login_required
-def check_hash(public_id: str) -> ResponseReturnValue:
-    account = _owned_account(public_id)
-    form = HashCheckForm.submitted()
-    result = check_identity_hash(
-        _service().identity_secrets(account), form.identifier.data or "", form.hash.data or "")
-    return _page(account, hash_check=result, hash_form=form)
-
-
-@bp.route("/accounts/<public_id>/rotate-secret", methods=["POST"])
-@login_required
-def rotate_secret(public_id: str) -> ResponseReturnValue:
-    account = _owned_account(public_id)
-    form = RotateSecretForm.submitted()
-    if not form.validate():
-        return _page(account, 400, rotate_form=form)
-    overlap = int(current_app.config["SECRET_ROTATION_OVERLAP"])
-    revoke = bool(current_app.config["REVOKE_TOKENS_ON_ROTATION"])
-    secret = _service().rotate_secret(account, overlap_seconds=overlap, now=utcnow(),
-                                      revoke_tokens=revoke)
-    _audit(account, "dashboard.secret.rotate", "ok",
-           {"overlap_seconds": overlap, "tokens_revoked": revoke})
-    get_session().commit()
-    # Rendered directly, never redirected: the secret must not pass through the session cookie.
-    return _page(account, new_secret=secret)
-
-
-def _key_refusal(verdict: KeyVerdict) -> str:
-    if verdict is KeyVerdict.NO_PERMISSION:
-        return _("This restricted key cannot read customers, which the portal needs. Give it "
-                 "the permissions listed in the docs, or use a secret key.")
-    if verdict is KeyVerdict.UNREACHABLE:
-        return _("Stripe could not be reached to check the key. Nothing was changed; try again "
-                 "in a minute.")
-    return _("Stripe refused this key: it is not a valid key, or it was rolled or deleted. "
-             "Nothing was changed.")
 
 
 @bp.route("/accounts/<public_id>/stripe-key", methods=["POST"])
@@ -238,10 +195,13 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
     refusal: dict[str, Any] = {"reason": "format"}
     if form.validate():
         key = str(form.stripe_key.data)
-        check = check_stripe_key(registry().uncached_client(key))
-        refusal = {"reason": check.verdict.value, "stripe_code": check.stripe_code}
+        check = verify_key(key)
+        refusal = {"reason": check.verdict.value, "stripe_code": check.stripe_code,
+                   "missing": [p.code for p in check.missing]}
+        if not check.missing:
+            del refusal["missing"]
         if not check.ok:
-            form.stripe_key.errors = [_key_refusal(check.verdict)]
+            form.stripe_key.errors = [key_refusal(check)]
         else:
             try:
                 old_key = _service().stripe_key(account)
@@ -258,13 +218,5 @@ def replace_stripe_key(public_id: str) -> ResponseReturnValue:
            {"mode": "live" if form.live_mode else "test"})
     get_session().commit()
     forget_account_views(account)  # the key may reach another Stripe account
-    flash(_("Stripe key replaced."))
+    flash(_("Stripe key replaced."), "stripe-key")
     return redirect(url_for("dashboard.account_page", public_id=public_id) + "#stripe-key")
-
-
-@bp.route("/accounts/<public_id>/backend-snippets")
-@login_required
-def backend_snippets(public_id: str) -> ResponseReturnValue:
-    account = _owned_account(public_id)
-    text = snippets.backend_snippets_text(account_id=account.public_id, service_url=service_url())
-    return render_template("dashboard/snippets.html", account=account, text=text)

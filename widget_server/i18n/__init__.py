@@ -233,6 +233,9 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale in RTL_LOCALES else "ltr"
 
 
+# Babel parses its patterns on every call (a third of a view's formatting); the same amounts
+# and dates recur across views (catalog prices, period ends), so results are kept, bounded.
+@functools.lru_cache(maxsize=8192)
 def format_money(amount: int, currency: str, locale: str) -> str:
     """Format an amount in the currency's smallest unit (Stripe's convention)."""
     code = currency.upper()
@@ -240,17 +243,20 @@ def format_money(amount: int, currency: str, locale: str) -> str:
     return format_currency(amount / (10**digits), code, locale=_babel_locale(locale))
 
 
+@functools.lru_cache(maxsize=8192)
 def format_date(timestamp: int, locale: str) -> str:
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
     return babel_format_date(moment.date(), format="medium", locale=_babel_locale(locale))
 
 
+@functools.lru_cache(maxsize=1024)
 def format_percent(percent: float, locale: str) -> str:
     """Format a percentage given in percent (20.0 -> "20%", "20 %" in German)."""
     value = Decimal(str(round(percent, 2))) / 100
     return babel_format_percent(value, locale=_babel_locale(locale), decimal_quantization=False)
 
 
+@functools.lru_cache(maxsize=64)
 def _babel_locale(locale: str) -> Locale:
     try:
         return Locale.parse(locale)

@@ -72,6 +72,7 @@ UI_STRINGS: tuple[str, ...] = (
     N_("Test mode"),
     N_("No real payments are made."),
     N_("Loading…"),
+    N_("Show more"),
     N_("We couldn't load your billing information."),
     # plans.js: Plan picker and previews
     N_("Daily"),

@@ -27,6 +27,7 @@ from flask import Response, current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from widget_server import legacy
 from widget_server.bearer import bearer_token
 from widget_server.db import get_session
 from widget_server.identity import InvalidPortalToken, read_portal_token
@@ -160,9 +161,7 @@ def apply_frame_ancestors(response: Response) -> Response:
     if request.path != FRAME_PATH:
         return response
     account_id = request.args.get("account", "")
-    account = None
-    if account_id and len(account_id) <= 40:
-        account = get_session().scalar(select(Account).where(Account.public_id == account_id))
+    account = legacy.find_account(get_session(), account_id)
     response.headers["Content-Security-Policy"] = with_frame_ancestors(
         response.headers.get("Content-Security-Policy"), frame_ancestors_header(account)
     )

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, g, render_template, request
 from sqlalchemy import select
 
+from widget_server import legacy
 from widget_server.accounts import AccountService, secret_box
 from widget_server.assets.build import PORTAL_SCRIPTS as PORTAL_SCRIPTS  # its old home
 from widget_server.assets.serve import assets, send_asset
@@ -50,8 +51,8 @@ def _portal_template_helpers() -> dict[str, Any]:
 
 
 def _find_account(public_id: str) -> Account | None:
-    if not _ACCOUNT_ID.match(public_id):
-        return None
+    if not _ACCOUNT_ID.match(public_id):  # else maybe an id imported from Servicebot/Billflow
+        return legacy.account_for_alias(get_session(), public_id)
     return get_session().scalar(select(Account).where(Account.public_id == public_id))
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from widget_server.billing.domain import Price, Product, Subscription, SubscriptionItem
@@ -71,7 +71,8 @@ class Actions:
     cancel_change: bool = False
 
     def as_dict(self) -> dict[str, bool]:
-        return asdict(self)
+        # flat booleans: no need for asdict's recursive deep copy (twice per subscription shown)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def any(self) -> bool:
         return any(self.as_dict().values())

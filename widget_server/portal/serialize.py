@@ -6,6 +6,8 @@ ships no catalogs and no formatting code. The action endpoints reuse ``subscript
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -75,6 +77,25 @@ def _date(timestamp: int | None, locale: str) -> str | None:
 def strings_for(locale: str, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """Every UI string in `locale`, with the account's overrides for that locale."""
     return {message: translate(message, locale, overrides) for message in UI_STRINGS}
+
+
+_CATALOG_VERSIONS: dict[str, str] = {}  # per locale: the catalogs do not change while running
+
+
+def strings_version(locale: str, overrides: Mapping[str, Any] | None = None) -> str:
+    """A short hash of what ``strings_for`` gives: the locale's catalog (hashed once per
+    process) and the account's overrides. A new version is a new URL for browsers."""
+    base = _CATALOG_VERSIONS.get(locale)
+    if base is None:
+        text = json.dumps(strings_for(locale), sort_keys=True, ensure_ascii=False)
+        base = _CATALOG_VERSIONS[locale] = _digest(text)
+    if not overrides:
+        return base
+    return _digest(base + json.dumps(overrides, sort_keys=True, ensure_ascii=False))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def product_json(product: Product, settings: Mapping[str, Any] | None = None) -> JSON:
@@ -312,16 +333,16 @@ def portal_payload(
     *,
     locale: str,
     js_url: str,
+    strings_url: str,
 ) -> JSON:
-    """The body of ``GET /v1/portal``."""
+    """The body of ``GET /v1/portal`` (the UI strings are at `strings_url`, cached)."""
     catalog = catalog_for_settings(snapshot.catalog, settings)
-    overrides = (settings.get("custom_strings") or {}).get(locale) or {}
     return {
         "account": {"id": account.public_id, "name": account.name,
                     "test_mode": not account.live_mode},
         "locale": locale,
         "direction": text_direction(locale),
-        "strings": strings_for(locale, overrides),
+        "strings_url": strings_url,
         "settings": {name: settings.get(name) for name in UI_SETTINGS},
         "stripe": {"publishable_key": stripe_publishable_key(settings),
                    "js_url": js_url},
@@ -332,6 +353,8 @@ def portal_payload(
                               catalog=catalog)
             for s in visible_subscriptions(snapshot.subscriptions, settings)
         ],
+        "canceled_next": None if settings.get("only_active_subscriptions")
+        else snapshot.canceled_next,
         "catalog": [price_json(p, locale, with_product=True, settings=settings)
                     for p in catalog],
     }

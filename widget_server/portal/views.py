@@ -1,20 +1,37 @@
-"""The portal's read endpoints: ``GET /v1/portal`` and ``GET /v1/portal/invoices``."""
+"""The portal's read endpoints: the view, invoices and canceled subscriptions a page at a
+time, and the UI strings (public, cached)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, g, jsonify, url_for
 
+from widget_server.accounts import AccountService, secret_box
 from widget_server.billing.domain import Invoice, PortalSnapshot
+from widget_server.billing.paging import InvalidCursor, decode_cursor, first_positions
 from widget_server.billing.service import BillingService
 from widget_server.billing_web import billing_for
 from widget_server.billing_web.snapshots import cached_view
-from widget_server.i18n import current_locale
+from widget_server.contract import requests as rq
+from widget_server.contract.validation import validated_query
+from widget_server.db import get_session
+from widget_server.errors import Conflict, NotFound
+from widget_server.i18n import _, current_locale, negotiate_locale, text_direction
 from widget_server.portal import bp
-from widget_server.portal.auth import portal_context
-from widget_server.portal.serialize import invoice_json, portal_payload
+from widget_server.portal.auth import PortalContext, portal_context
+from widget_server.portal.embed_headers import account_origins
+from widget_server.portal.serialize import (
+    catalog_for_settings,
+    invoice_json,
+    portal_payload,
+    strings_for,
+    strings_version,
+    subscription_json,
+)
+
+STRINGS_MAX_AGE = 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -23,6 +40,7 @@ class InvoicesRead:
 
     invoices: tuple[Invoice, ...]
     pending: dict[str, int]  # open invoices of a change waiting for payment: void time
+    next: str | None = None  # the cursor of the page after this one
 
 
 def _private(response: Response) -> Response:
@@ -30,41 +48,105 @@ def _private(response: Response) -> Response:
     return response
 
 
+def _strings_url(context: PortalContext, locale: str) -> str:
+    version = strings_version(locale, context.settings["custom_strings"].get(locale))
+    return url_for("portal.strings_view", account=context.account.public_id, locale=locale,
+                   v=version)
+
+
 @bp.get("/v1/portal")
 def portal_view() -> Response:
-    """Customer, subscriptions (with allowed actions), payment method, catalog, UI strings."""
+    """Customer, live subscriptions and the newest canceled ones (with allowed actions),
+    payment method, catalog, and where the UI strings are."""
     context = portal_context()
     snapshot = cached_view(context.account, context.customer_ids, "portal", PortalSnapshot,
                            lambda: billing_for(context.stripe_key).snapshot(context.customer_ids))
+    locale = current_locale()
     payload = portal_payload(
         context.account,
         context.settings,
         snapshot,
-        locale=current_locale(),
+        locale=locale,
         js_url=current_app.config["STRIPE_JS_URL"],
+        strings_url=_strings_url(context, locale),
     )
     return _private(jsonify(payload))
 
 
+def _positions(context: PortalContext, cursor: str | None) -> dict[str, str]:
+    if cursor is None:
+        return first_positions(context.customer_ids)
+    try:
+        return decode_cursor(cursor, context.customer_ids)
+    except InvalidCursor:  # not ours, or another token's: as for a list that moved on
+        raise Conflict(_("This list has changed. Reload the page to see it again."),
+                       code="invalid_cursor", param="starting_after") from None
+
+
 @bp.get("/v1/portal/invoices")
 def invoices_view() -> Response:
-    """Newest first; subscription invoices only unless the account shows all invoices."""
+    """Newest first, a page at a time; subscription invoices only unless the account shows
+    all invoices."""
     context = portal_context()
+    query = validated_query(rq.InvoicesQuery)
     billing = billing_for(context.stripe_key)
     subscriptions_only = not context.settings["show_all_invoices"]
+    positions = _positions(context, query.starting_after)
 
     def read() -> InvoicesRead:
-        found = billing.invoices(context.customer_ids, subscriptions_only=subscriptions_only)
-        return InvoicesRead(tuple(found), pending_change_invoices(billing, found))
+        found, cursor = billing.invoice_page(positions, subscriptions_only=subscriptions_only)
+        return InvoicesRead(tuple(found), pending_change_invoices(billing, found), cursor)
 
-    read_now = cached_view(context.account, context.customer_ids,
-                           f"invoices:{int(subscriptions_only)}", InvoicesRead, read)
-    invoices, pending = read_now.invoices, read_now.pending
+    if query.starting_after is None:  # the first page is what every view shows: snapshotted
+        page = cached_view(context.account, context.customer_ids,
+                           f"invoices-page:{int(subscriptions_only)}", InvoicesRead, read)
+    else:
+        page = read()
+    invoices, pending = page.invoices, page.pending
     locale = current_locale()
     # product names come from the cached catalog (no Stripe call when it is warm)
     products = billing.products({p for i in invoices for p in i.product_ids})
-    return _private(jsonify({"invoices": [invoice_json(i, locale, products, pending.get(i.id))
-                                          for i in invoices]}))
+    return _private(jsonify({
+        "invoices": [invoice_json(i, locale, products, pending.get(i.id)) for i in invoices],
+        "has_more": page.next is not None, "next": page.next}))
+
+
+@bp.get("/v1/portal/subscriptions/canceled")
+def canceled_subscriptions_view() -> Response:
+    """The next page of canceled subscriptions (the view shows the newest few)."""
+    context = portal_context()
+    query = validated_query(rq.CanceledSubscriptionsQuery)
+    billing = billing_for(context.stripe_key)
+    canceled, live, cursor = billing.canceled_page(_positions(context, query.starting_after))
+    catalog = catalog_for_settings(billing.catalog_prices(), context.settings)
+    locale = current_locale()
+    return _private(jsonify({
+        "subscriptions": [subscription_json(s, context.settings, locale=locale,
+                                            others=[*live, *canceled], catalog=catalog)
+                          for s in canceled],
+        "next": cursor}))
+
+
+@bp.get("/v1/portal/strings")
+def strings_view() -> Response:
+    """An account's UI strings in one locale. Public (they are shown to every visitor of the
+    portal) and, at the version ``GET /v1/portal`` names, cached for a year."""
+    query = validated_query(rq.StringsQuery)
+    account = AccountService(get_session(), secret_box()).get(query.account)
+    if account is None:
+        raise NotFound(_("This portal is not available."), code="account_not_found")
+    settings = AccountService(get_session(), secret_box()).settings(account)
+    locale = negotiate_locale(explicit=query.locale, account_default=settings["locale"],
+                              auto_detect=False)
+    overrides = settings["custom_strings"].get(locale) or {}
+    g.cors_origins = account_origins(account)
+    response = jsonify({"locale": locale, "direction": text_direction(locale),
+                        "strings": strings_for(locale, overrides)})
+    if query.v is not None and query.v == strings_version(locale, overrides):
+        response.headers["Cache-Control"] = f"public, max-age={STRINGS_MAX_AGE}, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def pending_change_invoices(billing: BillingService,

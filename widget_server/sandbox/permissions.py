@@ -14,6 +14,7 @@ RESOURCES = {
     "customers": "customer",  # Customers
     "payment_methods": "payment_method",  # PaymentMethods
     "setup_intents": "setup_intent",  # SetupIntents
+    "payment_intents": "payment_intent",  # PaymentIntents
     "products": "product",  # Products
     "prices": "price",  # Prices
     "coupons": "coupon",  # Coupons

@@ -14,3 +14,11 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+// A message answering what the owner just did takes the focus, so it is seen and read out.
+// Again after load: following the URL's #fragment moves the focus away in Chromium.
+function focusNotice() {
+  var target = document.querySelector("[data-focus]");
+  if (target && document.activeElement !== target) target.focus();
+}
+document.addEventListener("DOMContentLoaded", focusNotice);
+window.addEventListener("load", function () { setTimeout(focusNotice, 0); });

@@ -53,7 +53,17 @@
       });
     }
 
+    /** A public, versioned resource (the UI strings): no token, and the browser may cache it. */
+    function cached(path) {
+      return fetch(base + path, { credentials: "omit", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new ApiError(response.status, "http_" + response.status, "");
+          return response.json();
+        });
+    }
+
     return {
+      cached: cached,
       get: function (path, opts) { return request("GET", path, undefined, opts); },
       post: function (path, body, opts) { return request("POST", path, body || {}, opts); },
       patch: function (path, body, opts) { return request("PATCH", path, body || {}, opts); },

@@ -1,11 +1,12 @@
 /* widget-server portal: the public entry point.
  *
- *   var portal = WidgetServerPortal.mount(container, {apiBase, token, locale, debug, emit});
+ *   var portal = WidgetServerPortal.mount(container, {apiBase, token, locale, debug, emit,
+ *                                                     flow});  // flow: flow.js
  *   portal.reload(); portal.unmount();
  *
  * emit(event, response) returns a Promise<boolean> (or a boolean); for `pre_*` events false
  * vetoes the action. Load order: dom.js, api.js, dialogs.js, render.js, actions.js,
- * account-actions.js, cards.js, app.js (the server also serves them concatenated as one file).
+ * account-actions.js, cards.js, flow.js, app.js (the server also serves them concatenated as one file).
  */
 (function (parts) {
   "use strict";
@@ -35,7 +36,8 @@
       locale: explicitLocale || (navigator.language || "en"),
       t: dom.translator(options.strings),
       debug: !!options.debug,
-      state: { portal: null, invoices: null, invoicesError: null },
+      state: { portal: null, invoices: null, invoicesError: null, invoicesNext: null,
+        more: null },
       api: parts.api.createApi({ apiBase: options.apiBase || "", token: options.token,
         locale: explicitLocale }),
       openDialog: null
@@ -57,6 +59,7 @@
     /** Tell the host; resolves to false only when the host vetoes a pre_* event. */
     function emit(event, response) {
       log("event", event, response);
+      if (flow) flow.observe(event);
       if (!hostEmit || destroyed) return Promise.resolve(true);
       try {
         return Promise.resolve(hostEmit(event, response)).then(function (result) {
@@ -84,6 +87,55 @@
       emit("error", { event: event, status: error && error.status, code: error && error.code,
         message: errorMessage(error) });
     }
+
+    var stringsByUrl = {};
+
+    /** The UI strings the view names (strings_url: versioned, so cached by the browser and
+     * here); when they cannot be had, the page's boot strings and the English msgids. */
+    function loadStrings(portal) {
+      var url = portal.strings_url;
+      if (portal.strings || !url) return Promise.resolve(portal);
+      if (stringsByUrl[url]) { portal.strings = stringsByUrl[url]; return Promise.resolve(portal); }
+      return ctx.api.cached(url).then(function (data) {
+        stringsByUrl[url] = portal.strings = data.strings || {};
+        return portal;
+      }, function (error) {
+        log("strings not loaded", error);
+        portal.strings = options.strings || {};
+        return portal;
+      });
+    }
+
+    /** "Show more": the next page of a list (invoices, canceled subscriptions). */
+    function loadMore(kind) {
+      var state = ctx.state;
+      var cursor = kind === "invoices" ? state.invoicesNext : state.portal.canceled_next;
+      if (!cursor || state.more) return null;
+      var path = kind === "invoices" ? "/v1/portal/invoices" : "/v1/portal/subscriptions/canceled";
+      state.more = kind;
+      render();
+      return ctx.api.get(path + "?starting_after=" + encodeURIComponent(cursor)).then(function (data) {
+        state.more = null;
+        if (kind === "invoices") {
+          state.invoices = (state.invoices || []).concat(data.invoices || []);
+          state.invoicesNext = data.next || null;
+        } else {
+          var portal = state.portal;
+          var known = {};
+          (portal.subscriptions || []).forEach(function (sub) { known[sub.id] = true; });
+          portal.subscriptions = (portal.subscriptions || []).concat(
+            (data.subscriptions || []).filter(function (sub) { return !known[sub.id]; }));
+          portal.canceled_next = data.next || null;
+        }
+        render();
+      }, function (error) {
+        state.more = null;
+        render();
+        notices.show(errorMessage(error), "error");
+        reportError("load_more", error);
+      });
+    }
+    ctx.loadMore = loadMore;
 
     function applyPortal(portal) {
       ctx.state.portal = portal;
@@ -122,6 +174,7 @@
       return ctx.api.get("/v1/portal/invoices").then(function (data) {
         if (generation !== loadGeneration) return;
         ctx.state.invoices = data.invoices || [];
+        ctx.state.invoicesNext = data.next || null;
         ctx.state.invoicesError = null;
         render();
       }, function (error) {
@@ -139,11 +192,12 @@
         if (!allowed || destroyed || generation !== loadGeneration) return null;
         if (!quiet || !ctx.state.portal) dom.replaceChildren(view, parts.render.loadingView(ctx));
         var invoicesRequest = null;
-        return ctx.api.get("/v1/portal").then(function (portal) {
+        return ctx.api.get("/v1/portal").then(loadStrings).then(function (portal) {
           if (destroyed || generation !== loadGeneration) return null;
           applyPortal(portal);
           if (!quiet) ctx.state.invoices = null;
           render();
+          if (flow) flow.start();
           invoicesRequest = loadInvoices(generation);
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
@@ -276,6 +330,7 @@
       return loadInvoices(loadGeneration);
     };
     ctx.actions = parts.actions.create(ctx);
+    var flow = options.flow && parts.flow ? parts.flow.create(ctx, options.flow) : null;
 
     load(false);
 

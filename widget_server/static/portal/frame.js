@@ -1,7 +1,7 @@
 /* widget-server portal: the iframe side of the postMessage protocol with the loader.
  *
  *  frame -> parent  {type: "ready"}                        targetOrigin "*" (carries nothing)
- *  parent -> frame  {type: "init", token, locale, debug}   accepted once, from window.parent;
+ *  parent -> frame  {type: "init", token, locale, debug, flow}  accepted once, from window.parent;
  *                                                          its origin becomes the host origin
  *  frame -> host    {type: "event", event, response}
  *  frame -> host    {type: "pre_event", id, event, response}
@@ -93,6 +93,7 @@
         locale: typeof data.locale === "string" ? data.locale : null,
         debug: data.debug === true,
         strings: boot.strings,
+        flow: data.flow && typeof data.flow === "object" ? data.flow : null,
         emit: emit
       });
       return;

@@ -5,6 +5,11 @@
   var logo = document.getElementById("portal-logo");
 
   function emit(event, response) {
+    var flow = boot.flow;
+    if (event === "flow_completed" && flow && flow.after_completion === "redirect" &&
+      typeof flow.return_url === "string" && /^https?:\/\//i.test(flow.return_url)) {
+      window.location.assign(flow.return_url); // checked by the server, never from the event
+    }
     if (event === "post_load" && response && response.settings && logo && logo.hidden) {
       var url = response.settings.logo_url;
       if (typeof url === "string" && /^https?:\/\//i.test(url)) {
@@ -21,6 +26,7 @@
     locale: boot.locale,
     debug: false,
     strings: boot.strings,
+    flow: boot.flow || null,
     emit: emit
   });
 })();

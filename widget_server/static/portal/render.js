@@ -211,7 +211,8 @@
       return subscriptionCard(ctx, sub);
     })) : h("div", { class: "wsp-card wsp-empty" },
       h("p", { text: t("You have no subscriptions.") }));
-    return section(ctx, "subscriptions", t("Subscriptions"), content);
+    return section(ctx, "subscriptions", t("Subscriptions"),
+      [content, showMore(ctx, "subscriptions", ctx.state.portal.canceled_next)]);
   }
 
   // Short marks that fit the badge; the full brand name is in the accessible text next to it.
@@ -338,7 +339,18 @@
             h("td", { class: "wsp-links" }, links));
         }))));
     }
-    return section(ctx, "invoices", t("Invoices"), content);
+    return section(ctx, "invoices", t("Invoices"), [content,
+      state.invoices && !state.invoicesError ? showMore(ctx, "invoices", state.invoicesNext) : null]);
+  }
+
+  /** The "Show more" button under a paged list (null when the list is complete). */
+  function showMore(ctx, kind, cursor) {
+    if (!cursor) return null;
+    var busy = ctx.state.more === kind;
+    return h("div", { class: "wsp-actions wsp-show-more" }, dom.button(
+      busy ? ctx.t("Loading…") : ctx.t("Show more"),
+      function () { ctx.loadMore(kind); }, "secondary",
+      { "data-action": "show_more_" + kind, "aria-busy": busy ? "true" : null, disabled: busy || null }));
   }
 
   /** Build the whole portal view from ctx.state. */

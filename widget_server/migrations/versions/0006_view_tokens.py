@@ -1,14 +1,14 @@
 """View-snapshot generation tokens in the database, shared by every worker and instance
 
-Revision ID: 0004_view_tokens
-Revises: 0003_webhooks
+Revision ID: 0006_view_tokens
+Revises: 0005_portal_flows
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004_view_tokens'
-down_revision = '0003_webhooks'
+revision = '0006_view_tokens'
+down_revision = '0005_portal_flows'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,186 @@
+"""The sections of bench/load.py; each returns the lines it prints."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import loadgen
+import measure
+import procs
+import seeding
+from measure import Row, fmt, ratio
+
+ANA = ("ana@example.com", "cus_demo_ana")
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    cluster: procs.Cluster
+    service: procs.Service
+    sandbox: measure.Sandbox
+    serve_args: list[str] = field(default_factory=list)
+    minimal: procs.Service | None = None
+
+    def token_headers(self, email: str, base: str | None = None) -> dict[str, str]:
+        token = measure.portal_token(base or self.service.url, self.cluster.account,
+                                     self.cluster.hmac_secret, email)
+        return {"Authorization": f"Bearer {token}", "Accept-Language": "en"}
+
+
+def _ints(spec: str) -> list[int]:
+    return [int(part) for part in spec.split(",") if part.strip()]
+
+
+def sweep(ctx: Context) -> list[str]:
+    args = ctx.args
+    if not args.service_only:
+        ctx.minimal = ctx.minimal or ctx.cluster.start_minimal(args.minimal_workers)
+    view = loadgen.get("/v1/portal", ctx.token_headers(ANA[0]))
+    naive = loadgen.get(f"/view?customer={ANA[1]}")
+    ceiling = loadgen.get(f"/v1/customers/{ANA[1]}", measure.AUTH)
+    rows: list[Row] = []
+    ratios: list[str] = ["| L ms | users | views/s vs minimal | CPU/view vs minimal | "
+                         "views/s vs sandbox ceiling | p50 vs one round trip (L) |",
+                         "|---|---|---|---|---|---|"]
+    for latency in _ints(args.latencies):
+        ctx.sandbox.latency(latency)
+        for users in _ints(args.users):
+            common = {"users": users, "seconds": args.duration, "latency_ms": latency,
+                      "sandbox": ctx.sandbox}
+            ours = measure.run("widget-server", ctx.service.url, view,
+                               services=[ctx.service], **common)  # type: ignore[arg-type]
+            rows.append(ours)
+            if ctx.minimal is None:
+                continue
+            mini = measure.run("minimal", ctx.minimal.url, naive, services=[ctx.minimal],
+                               **common)  # type: ignore[arg-type]
+            top = measure.run("sandbox ceiling (calls/s)", ctx.sandbox.url, ceiling,
+                              **common)  # type: ignore[arg-type]
+            rows += [mini, top]
+            top_views = top.result.per_second / ours.calls_per_view \
+                if ours.calls_per_view == ours.calls_per_view and ours.calls_per_view else 0.0
+            ratios.append(
+                f"| {latency} | {users} | {ratio(ours.result.per_second, mini.result.per_second)}"
+                f" | {ratio(ours.cpu_ms_per_view, mini.cpu_ms_per_view)} | "
+                f"{ratio(ours.result.per_second, top_views)} | "
+                f"{ratio(ours.result.p50, float(latency)) if latency else '-'} |")
+    ctx.sandbox.latency(0)
+    return [*measure.table(rows), "",
+            "Ratios (widget-server ÷ minimal endpoint; ceiling in views/s = the sandbox's "
+            "calls/s ÷ widget-server's Stripe calls per view):", "", *ratios]
+
+
+def identity(ctx: Context) -> list[str]:
+    args = ctx.args
+    factory = measure.session_factory(ctx.cluster.account, ctx.cluster.hmac_secret, ANA[0])
+    rows = [measure.run("POST /v1/embed/session", ctx.service.url, factory, users=users,
+                        seconds=args.duration, latency_ms=0, sandbox=ctx.sandbox,
+                        services=[ctx.service]) for users in (1, 8)]
+    return ["Identity verifications (HMAC checked, customer looked up in Stripe, token "
+            "issued); 'views/s' = verifications/s:", "", *measure.table(rows)]
+
+
+def scale(ctx: Context) -> list[str]:
+    args = ctx.args
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        return ["skipped: nginx is not installed (apt-get install nginx)"]
+    if "REDIS_URL" not in ctx.cluster.env:
+        return ["skipped: two instances share rate limits through Redis; none answers"]
+    second = ctx.cluster.start_service("service-b", workers=args.workers,
+                                       threads=args.threads, extra=ctx.serve_args)
+    upstream = [ctx.service.url.removeprefix("http://"), second.url.removeprefix("http://")]
+    one = ctx.cluster.start_nginx("nginx-one", upstream[:1])
+    two = ctx.cluster.start_nginx("nginx-two", upstream)
+    headers = ctx.token_headers(ANA[0], one.url)
+    view = loadgen.get("/v1/portal", headers)
+    ctx.sandbox.latency(args.scale_latency)
+    try:
+        common = {"users": args.scale_users, "seconds": args.duration,
+                  "latency_ms": args.scale_latency, "sandbox": ctx.sandbox}
+        single = measure.run("nginx → 1 instance", one.url, view, services=[ctx.service],
+                             **common)  # type: ignore[arg-type]
+        double = measure.run("nginx → 2 instances", two.url, view,
+                             services=[ctx.service, second], **common)  # type: ignore[arg-type]
+    finally:
+        ctx.sandbox.latency(0)
+        for service in (two, one, second):
+            service.stop()
+    return [*measure.table([single, double]), "",
+            f"two instances ÷ one: {ratio(double.result.per_second, single.result.per_second)}"
+            f" views/s ({args.scale_users} users, L = {args.scale_latency} ms)"]
+
+
+def memory(ctx: Context) -> list[str]:
+    args = ctx.args
+    seconds = max(5.0, args.memory_minutes * 60)
+    step = max(5.0, seconds / 12)
+    view = loadgen.get("/v1/portal", ctx.token_headers(ANA[0]))
+    loadgen.run(ctx.service.url, 8, 2.0, view)  # warm
+    samples: list[tuple[float, list[int]]] = []
+    answered = errors = 0
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        samples.append((time.monotonic() - began,
+                        [procs.rss_kib([pid]) for pid in ctx.service.workers()]))
+        chunk = loadgen.run(ctx.service.url, 8, min(step, seconds - (time.monotonic() - began)),
+                            view)
+        answered, errors = answered + chunk.answered, errors + chunk.error_count
+    samples.append((time.monotonic() - began,
+                    [procs.rss_kib([pid]) for pid in ctx.service.workers()]))
+    lines = [f"8 users on GET /v1/portal for {seconds / 60:.1f} min, L = 0: {answered} views, "
+             f"{errors} errors; RSS of each worker (MiB):", "",
+             "| t s | " + " | ".join(f"worker {i + 1}" for i in range(len(samples[0][1]))) + " |",
+             "|---|" + "---|" * len(samples[0][1])]
+    for at, values in samples:
+        lines.append(f"| {at:.0f} | " + " | ".join(f"{v / 1024:.1f}" for v in values) + " |")
+    first, last = samples[0][1], samples[-1][1]
+    if len(first) == len(last):
+        growth = [(b - a) / 1024 for a, b in zip(first, last, strict=True)]
+        lines += ["", "growth first → last sample: "
+                  + ", ".join(f"{g:+.1f} MiB" for g in growth)
+                  + " (a changed worker count means gunicorn restarted one: max-requests)"]
+    else:
+        lines += ["", "the worker count changed during the run (max-requests restarts)"]
+    return lines
+
+
+def growth(ctx: Context) -> list[str]:
+    args = ctx.args
+    client = seeding.client(ctx.cluster.sandbox.url, procs.STRIPE_KEY)  # type: ignore[union-attr]
+    ctx.sandbox.latency(0)
+    invoices_customer = seeding.with_invoices(client, ctx.sandbox.url, "history@bench.test", 111)
+    counts = (1, 10) if args.quick else (1, 10, 50)
+    cases: list[tuple[str, str, str]] = []
+    for count in counts:
+        email = f"subs{count}@bench.test"
+        seeding.subscribed(client, email, count)
+        cases.append((f"{count} subscription(s): GET /v1/portal", email, "/v1/portal"))
+    invoice_total = seeding.invoice_count(client, invoices_customer)
+    cases += [(f"{invoice_total} invoices: GET /v1/portal", "history@bench.test", "/v1/portal"),
+              (f"{invoice_total} invoices: GET /v1/portal/invoices", "history@bench.test",
+               "/v1/portal/invoices")]
+    latency = 50
+    ctx.sandbox.latency(latency)
+    rows: list[Row] = []
+    try:
+        for label, email, path in cases:
+            view = loadgen.get(path, ctx.token_headers(email))
+            rows.append(measure.run(label, ctx.service.url, view, users=1,
+                                    seconds=max(2.0, args.duration / 2), latency_ms=latency,
+                                    sandbox=ctx.sandbox, services=[ctx.service]))
+    finally:
+        ctx.sandbox.latency(0)
+    base = rows[0]
+    lines = [*measure.table(rows), "", "| case | CPU/view vs 1 subscription | "
+             "p50 vs 1 subscription |", "|---|---|---|"]
+    for row in rows[1:]:
+        lines.append(f"| {row.label} | {ratio(row.cpu_ms_per_view, base.cpu_ms_per_view)} | "
+                     f"{ratio(row.result.p50, base.result.p50)} |")
+    lines.append(f"\n(one user each, L = {latency} ms; CPU {fmt(base.cpu_ms_per_view)} ms "
+                 "per view is the baseline)")
+    return lines

@@ -1,0 +1,88 @@
+"""`widget-server serve`: the gunicorn settings it passes, its defaults and refusals
+(the figures behind the defaults: docs/deploy.md, bench/load.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from widget_server import cli, serving
+from widget_server.serving import Tuning
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[dict[str, object]]:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr("widget_server.server.serve_gunicorn",
+                        lambda app, **kw: calls.append(kw))
+    monkeypatch.setenv("WIDGET_SERVER_ENV", "development")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 's.db'}")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    return calls
+
+
+def test_defaults_without_redis_are_one_worker_with_threads_and_a_short_keep_alive(
+        started: list[dict[str, object]]) -> None:
+    result = CliRunner().invoke(cli.main, ["serve", "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    [call] = started
+    assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
+    options = call["tuning"].gunicorn_options()  # type: ignore[attr-defined]
+    assert options == {
+        "workers": 1, "threads": serving.THREADS, "worker_class": "gthread",
+        "keepalive": serving.KEEP_ALIVE, "graceful_timeout": serving.GRACEFUL_TIMEOUT,
+        "timeout": serving.WORKER_TIMEOUT, "max_requests": 0, "max_requests_jitter": 0,
+        "reuse_port": True,
+    }
+
+
+def test_every_tuning_option_reaches_gunicorn(started: list[dict[str, object]]) -> None:
+    result = CliRunner().invoke(cli.main, [
+        "serve", "--threads", "4", "--keep-alive", "0", "--graceful-timeout", "5",
+        "--max-requests", "1000", "--max-requests-jitter", "100", "--no-reuse-port"])
+    assert result.exit_code == 0, result.output
+    options = started[0]["tuning"].gunicorn_options()  # type: ignore[attr-defined]
+    assert {k: options[k] for k in ("threads", "keepalive", "graceful_timeout", "max_requests",
+                                    "max_requests_jitter", "reuse_port")} == {
+        "threads": 4, "keepalive": 0, "graceful_timeout": 5, "max_requests": 1000,
+        "max_requests_jitter": 100, "reuse_port": False}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--threads", "0"], "--workers and --threads must be at least 1"),
+    (["--workers", "0"], "--workers and --threads must be at least 1"),
+    (["--keep-alive", "-1"], "must be 0 or more"),
+    (["--max-requests-jitter", "-5"], "must be 0 or more"),
+    (["--workers", "2"], "needs REDIS_URL"),
+])
+def test_bad_tuning_is_refused_in_one_line_before_gunicorn_starts(
+        started: list[dict[str, object]], args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli.main, ["serve", *args])
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert started == []
+
+
+def test_workers_default_to_one_per_usable_cpu_with_a_shared_store(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(serving.os, "sched_getaffinity", lambda _pid: {0, 1, 2})
+    assert serving.cores() == 3
+    assert serving.default_workers(shared_store=True) == 3
+    assert serving.default_workers(shared_store=False) == 1
+
+
+def test_the_cpu_count_falls_back_where_affinity_is_unknown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def unsupported(_pid: int) -> set[int]:
+        raise OSError("no affinity here")
+
+    monkeypatch.setattr(serving.os, "sched_getaffinity", unsupported)
+    monkeypatch.setattr(serving.os, "cpu_count", lambda: None)
+    assert serving.cores() == 1
+
+
+def test_several_workers_are_fine_with_a_shared_store() -> None:
+    assert Tuning(workers=4).problems(shared_store=True) == []
+    assert Tuning(workers=4).problems(shared_store=False)
