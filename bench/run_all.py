@@ -25,6 +25,7 @@ SCRIPTS: tuple[tuple[str, list[str], int], ...] = (
     ("portal_view.py", ["--iterations", "10"], 180),
     ("portal_cpu.py", ["--views", "50"], 300),
     ("analytics.py", [], 180),
+    ("view_snapshots.py", ["--iterations", "10", "--token-iterations", "500"], 180),
     ("account_api.py", [], 180),
     ("load.py", ["--quick"], 1200),
 )

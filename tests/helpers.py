@@ -24,6 +24,20 @@ TEST_PUBLISHABLE_KEY = "pk_test_sandbox"
 
 
 def make_test_app(tmp_path: Path, sandbox_url: str, **overrides: Any) -> Flask:
+    app = create_app(app_config(tmp_path, sandbox_url, **overrides))
+    db.upgrade(app)
+    if TEST_DATABASE_URL:
+        _truncate_all(app)
+    return app
+
+
+def another_instance(tmp_path: Path, sandbox_url: str, **overrides: Any) -> Flask:
+    """Another process of the deployment `make_test_app` built with these arguments: the same
+    settings and database, its own memory (gunicorn's next worker, or a second instance)."""
+    return create_app(app_config(tmp_path, sandbox_url, **overrides))
+
+
+def app_config(tmp_path: Path, sandbox_url: str, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "ENV": "development",
         "TESTING": True,
@@ -37,11 +51,7 @@ def make_test_app(tmp_path: Path, sandbox_url: str, **overrides: Any) -> Flask:
         "RATELIMIT_ENABLED": False,
     }
     config.update(overrides)
-    app = create_app(config)
-    db.upgrade(app)
-    if TEST_DATABASE_URL:
-        _truncate_all(app)
-    return app
+    return config
 
 
 def _truncate_all(app: Flask) -> None:

@@ -148,3 +148,25 @@ def test_check_by_account_needs_the_public_url(empty_sandbox: SandboxServer, mon
     monkeypatch.delenv("WIDGET_SERVER_PUBLIC_URL", raising=False)
     result = _check(empty_sandbox, "--account", "acct_1")
     assert result.exit_code == 1 and "WIDGET_SERVER_PUBLIC_URL" in result.output
+
+
+def _view_tokens(tmp_path) -> dict[str, str]:
+    engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with engine.connect() as connection:
+        found = {r[0]: r[1] for r in connection.execute(text(
+            "SELECT name, token FROM view_tokens"))}
+    engine.dispose()
+    return found
+
+
+def test_the_cli_forgets_the_accounts_views_for_every_server_process(cli, tmp_path):
+    """The command is a process of its own: the servers' snapshots are forgotten through the
+    generation token it writes in the shared database (no Redis here)."""
+    account = _account(cli)
+    assert _view_tokens(tmp_path) == {}
+    assert cli("accounts", "set-webhook-secret", account, "--secret", SECRET).exit_code == 0
+    first = _view_tokens(tmp_path)
+    assert set(first) == {account}
+    assert cli("accounts", "set-webhook-secret", account, "--remove").exit_code == 0
+    assert set(_view_tokens(tmp_path)) == {account}
+    assert _view_tokens(tmp_path)[account] != first[account]

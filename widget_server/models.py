@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -197,3 +197,17 @@ class AccountAlias(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     source: Mapped[str] = mapped_column(String(20))  # servicebot | billflow
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ViewToken(Base):
+    """The generation token of a view-snapshot name (an account's public id, or
+    ``account:customer``), shared by every process when there is no Redis (``billing.view_cache``;
+    ``billing_web.view_tokens``). A bump replaces the token; rows past ``expires_at`` (unix
+    seconds, outliving every snapshot made under them) are deleted now and then."""
+
+    __tablename__ = "view_tokens"
+    __table_args__ = (Index("ix_view_tokens_expires_at", "expires_at"),)
+
+    name: Mapped[str] = mapped_column(String(320), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[int] = mapped_column(BigInteger)

@@ -2,11 +2,13 @@
 stale (see ``billing.webhooks`` and ``billing.view_cache``).
 
 A delivery is verified with the account's signing secret before anything is read from it, and
-applied once: its event id is recorded in the same transaction that applies it, so Stripe's
-retries and duplicates answer 200 without doing anything again. An account that does not exist
-and one without a signing secret get the same 404; a bad signature or payload is a 400. When
-the snapshots cannot be invalidated (Redis down) the answer is 503 and nothing is recorded, so
-Stripe delivers the event again later.
+applied before its event id is recorded, so Stripe's retries and duplicates answer 200 without
+doing anything again (a duplicate racing its twin may invalidate twice: harmless). An account
+that does not exist and one without a signing secret get the same 404; a bad signature or
+payload is a 400. When the snapshots cannot be invalidated (Redis or the database down) the
+answer is 503 and nothing is recorded, so Stripe delivers the event again later. Applying comes
+first because, without Redis, it writes the shared tokens in its own transaction: on SQLite
+that write would wait forever behind the request's uncommitted event row.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 from datetime import timedelta
 
 from flask import Response, jsonify, request
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from widget_server.accounts import AccountService, secret_box
@@ -69,19 +71,17 @@ def stripe_webhook(account_id: str) -> tuple[Response, int]:
 def _record(account: Account, event: WebhookEvent) -> bool:
     """Apply the event unless it already was; False for a duplicate."""
     session = get_session()
-    session.add(StripeEvent(account_id=account.id, event_id=event.id,
-                            event_type=event.type[:100]))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
+    seen = session.scalar(select(StripeEvent.id).where(StripeEvent.account_id == account.id,
+                                                       StripeEvent.event_id == event.id))
+    if seen is not None:
         return False
     try:
         _apply(account, event)
     except ViewStoreUnavailable:
-        session.rollback()
         raise ServiceUnavailable(_("This event could not be applied now; it will be accepted "
                                    "when Stripe sends it again.")) from None
+    session.add(StripeEvent(account_id=account.id, event_id=event.id,
+                            event_type=event.type[:100]))
     session.execute(delete(StripeEvent).where(StripeEvent.account_id == account.id,
                                               StripeEvent.received_at < utcnow() - KEEP_EVENTS))
     try:

@@ -38,7 +38,7 @@ from widget_server.billing.payments import (
     SetupIntentSecret,
 )
 from widget_server.billing.registry import ClientRegistry, pooled_client
-from widget_server.billing.view_cache import ViewSnapshots, make_view_store
+from widget_server.billing.view_cache import TokenStore, ViewSnapshots, make_view_store
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 
 EXECUTOR_WORKERS = 16
@@ -172,6 +172,9 @@ class BillingConfig:
     http_client: Callable[[float], stripe.HTTPClient] = field(default=pooled_client)
     view_cache_size: int = 2000  # view snapshots kept in memory (without Redis)
     view_cache_seconds: float = 900.0  # a snapshot's lifetime if no webhook ever comes
+    # Without Redis: the generation tokens every process shares (the web layer gives one on
+    # the SQL database); None keeps them in this process only (one process, tests).
+    view_tokens: TokenStore | None = None
 
 
 class StripeBillingFactory:
@@ -185,7 +188,8 @@ class StripeBillingFactory:
                                       http_client=config.http_client)
         self.catalog_store: CatalogStore = make_store(config.redis_url,
                                                      config.catalog_max_accounts)
-        self.views = ViewSnapshots(make_view_store(config.redis_url, config.view_cache_size),
+        self.views = ViewSnapshots(make_view_store(config.redis_url, config.view_cache_size,
+                                                   config.view_tokens),
                                    config.view_cache_seconds)
         self.executor: Executor = ThreadPoolExecutor(max_workers=config.executor_workers,
                                                      thread_name_prefix="stripe")

@@ -3,15 +3,21 @@
 A snapshot is stored under a key made of the account, the token's customers and one
 *generation token* per name (the account, and each ``account:customer``). Invalidating a
 customer replaces its token with a new random one, so every snapshot that included that
-customer becomes unreachable at once — on every instance when the tokens live in Redis — and a
+customer becomes unreachable at once — in every process sharing the tokens — and a
 read that started before the invalidation stores its (now stale) answer under the old key,
 where nobody looks. Tokens outlive snapshots (``TOKEN_TTL_FACTOR``), so a token that expires
 back to the initial value can only point at snapshots that expired before it.
 
-Two stores: ``MemoryViewStore`` (in-process, LRU-bounded, the default) and ``RedisViewStore``
-(shared by every instance; values as JSON through pydantic's ``TypeAdapter``). The TTL is a
-safety net for a webhook that never arrives. Nothing here knows of Flask; whether an account
-uses snapshots at all (only once its webhook secret is set) is the caller's decision.
+The tokens must be shared by every process that serves views or writes (gunicorn workers,
+instances, the CLI): a token bumped in one process only would leave the others serving the old
+snapshot. Hence three stores: ``RedisViewStore`` (tokens and snapshots shared, values as JSON
+through pydantic's ``TypeAdapter``); ``SharedTokenViewStore`` (tokens in a shared ``TokenStore``
+given by the caller — the web layer passes one on the SQL database — and snapshots in this
+process's memory: a bumped token makes every process's copy unreachable); and
+``MemoryViewStore`` alone (in-process tokens and snapshots: one process only, for tests and
+benchmarks). The TTL is a safety net for a webhook that never arrives. Nothing here knows of
+Flask or SQL; whether an account uses snapshots at all (only once its webhook secret is set)
+is the caller's decision.
 """
 
 from __future__ import annotations
@@ -44,14 +50,19 @@ def adapter_for(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
-class ViewStore(Protocol):
-    """Where snapshots and generation tokens live."""
+class TokenStore(Protocol):
+    """Where generation tokens live (a token must outlive the `ttl_seconds` it is bumped with:
+    after that it may read as ``INITIAL_TOKEN`` again)."""
 
     def tokens(self, names: Sequence[str]) -> list[str] | None:
         """The current token of each name (``INITIAL_TOKEN`` when none); None: unavailable."""
 
     def bump(self, names: Sequence[str], ttl_seconds: float) -> None:
         """Give each name a new token; raises ``ViewStoreUnavailable`` when it could not."""
+
+
+class ViewStore(TokenStore, Protocol):
+    """Where snapshots and generation tokens live."""
 
     def get(self, key: str, kind: Any) -> Any | None: ...
 
@@ -168,8 +179,37 @@ class RedisViewStore:
             log.warning("view snapshots: Redis unavailable, not stored", exc_info=True)
 
 
-def make_view_store(redis_url: str | None, max_entries: int) -> ViewStore:
-    return RedisViewStore(redis_url) if redis_url else MemoryViewStore(max_entries)
+class SharedTokenViewStore:
+    """Tokens in a store every process shares; snapshots in this process's memory (LRU)."""
+
+    def __init__(self, tokens: TokenStore, snapshots: MemoryViewStore) -> None:
+        self.token_store = tokens
+        self.snapshots = snapshots
+
+    def __len__(self) -> int:
+        return len(self.snapshots)
+
+    def tokens(self, names: Sequence[str]) -> list[str] | None:
+        return self.token_store.tokens(names)
+
+    def bump(self, names: Sequence[str], ttl_seconds: float) -> None:
+        self.token_store.bump(names, ttl_seconds)
+
+    def get(self, key: str, kind: Any) -> Any | None:
+        return self.snapshots.get(key, kind)
+
+    def put(self, key: str, value: Any, kind: Any, ttl_seconds: float) -> None:
+        self.snapshots.put(key, value, kind, ttl_seconds)
+
+
+def make_view_store(redis_url: str | None, max_entries: int,
+                    shared_tokens: TokenStore | None = None) -> ViewStore:
+    """Redis when configured; else snapshots in memory under `shared_tokens` (when given)."""
+    if redis_url:
+        return RedisViewStore(redis_url)
+    if shared_tokens is not None:
+        return SharedTokenViewStore(shared_tokens, MemoryViewStore(max_entries))
+    return MemoryViewStore(max_entries)
 
 
 def _names(account: str, customer_ids: Sequence[str]) -> list[str]:

@@ -2,7 +2,9 @@
 
 An account uses snapshots only once its Stripe webhook signing secret is set: without
 webhooks a change made in Stripe would not show until the snapshot expired. Our own writes
-forget the snapshots of the customers they touched before they answer.
+forget the snapshots of the customers they touched before they answer. Forgetting bumps tokens
+shared by every worker and instance (in Redis, else in the database): on SQLite, call it with
+no uncommitted write in the request's session.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def forget_customer_views(account: Account, customer_ids: Sequence[str]) -> None
     try:
         view_snapshots().forget_customers(account.public_id, customer_ids)
     except ViewStoreUnavailable:
-        log.error("view snapshots: could not forget the views of a write (Redis unavailable); "
-                  "they expire after VIEW_CACHE_SECONDS")
+        log.error("view snapshots: could not forget the views of a write (Redis or the "
+                  "database unavailable); they expire after VIEW_CACHE_SECONDS")
 
 
 def forget_account_views(account: Account, app: Flask | None = None) -> None:
@@ -51,4 +53,5 @@ def forget_account_views(account: Account, app: Flask | None = None) -> None:
     try:
         view_snapshots(app).forget_account(account.public_id)
     except ViewStoreUnavailable:
-        log.error("view snapshots: could not forget an account's views (Redis unavailable)")
+        log.error("view snapshots: could not forget an account's views (Redis or the database "
+                  "unavailable); they expire after VIEW_CACHE_SECONDS")
