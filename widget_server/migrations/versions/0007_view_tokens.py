@@ -1,14 +1,14 @@
 """View-snapshot generation tokens in the database, shared by every worker and instance
 
-Revision ID: 0006_view_tokens
-Revises: 0005_portal_flows
+Revision ID: 0007_view_tokens
+Revises: 0006_preview_drafts
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_view_tokens'
-down_revision = '0005_portal_flows'
+revision = '0007_view_tokens'
+down_revision = '0006_preview_drafts'
 branch_labels = None
 depends_on = None
 
