@@ -196,6 +196,9 @@ class Portal(Body):
     strings_url: str = Field(description="Where the UI strings of this locale (with the "
                              "account's custom strings) are: `GET /v1/portal/strings`, "
                              "versioned, cached by the browser for a year.")
+    strings: dict[str, str] | None = Field(
+        None, description="Only in the dashboard's live preview: the UI strings with the "
+                          "draft's custom strings (the saved ones are at `strings_url`).")
     settings: dict[str, Any] | None = None
     stripe: StripeInfo | None = None
     customer: Customer | None = Field(description="null when Stripe no longer has the customer.")
