@@ -78,7 +78,7 @@ def test_a_toggled_setting_shows_in_the_preview_before_and_after_saving(
     assert load_account(live_portal.app, preview_account).settings.get("cancellation", True)
 
     page.click('form.settings button[type="submit"]:not([formaction])')
-    page.wait_for_url("**#settings")
+    page.wait_for_url("**#settings-saved")
     _preview_loaded(page)  # the preview comes back with the saved settings
     assert _cancel_button(page).count() == 0
     assert load_account(live_portal.app, preview_account).settings["cancellation"] is False
