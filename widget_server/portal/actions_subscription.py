@@ -16,7 +16,6 @@ from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict
 from widget_server.i18n import _, ngettext
 from widget_server.portal import bp
-from widget_server.portal.preview_guard import PREVIEW_MODE
 from widget_server.portal.actions import (
     audit_items,
     audited,
@@ -31,6 +30,7 @@ from widget_server.portal.actions import (
     subscription_response,
     writer,
 )
+from widget_server.portal.preview_guard import PREVIEW_MODE
 
 MAX_PAUSE_SECONDS = 2 * 366 * 86400
 
