@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_app_context
+from sqlalchemy import select
 
 from widget_server.db import get_database
 from widget_server.models import Account, AuditEvent
@@ -78,5 +80,24 @@ def record(
     except Exception:  # the action already happened (or was refused); keep serving
         session.rollback()
         log.exception("could not write the audit row for %s on %s", action, target)
+    finally:
+        session.close()
+
+
+def recorded_today(account_id: int, action: str, target: str, **detail: Any) -> bool:
+    """Whether an ``ok`` row of this action on this target, whose detail holds these values,
+    was written since midnight UTC (so a repeated sight is recorded once a day). A database
+    error answers False: the row is then written again rather than lost."""
+    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    session = get_database(current_app).sessions()
+    try:
+        rows = session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.account_id == account_id, AuditEvent.action == action[:64],
+            AuditEvent.target == target[:255], AuditEvent.result == "ok",
+            AuditEvent.created_at >= midnight))
+        return any(all(row.get(k) == v for k, v in detail.items()) for row in rows)
+    except Exception:
+        log.exception("could not read the audit rows of %s on %s", action, target)
+        return False
     finally:
         session.close()

@@ -74,3 +74,34 @@ def test_redis_store_keeps_at_most_max_entries_dropping_the_least_recently_used(
         keys = list(store._redis.scan_iter(prefix + "*"))
         if keys:
             store._redis.delete(*keys)
+
+
+def test_memory_store_forgets_one_entry() -> None:
+    store = MemoryCatalogStore(max_entries=3)
+    store.put("a", ENTRY, ttl_seconds=60)
+    store.put("b", ENTRY, ttl_seconds=60)
+    store.forget("a")
+    store.forget("unknown")  # nothing to forget: no error
+    assert store.get("a") is None and store.get("b") == ENTRY and len(store) == 1
+
+
+@pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
+def test_redis_store_forgets_one_entry_and_its_recency() -> None:
+    prefix = f"widget-server-test:{secrets.token_hex(4)}:"
+    store = RedisCatalogStore("redis://127.0.0.1:6379/10", prefix=prefix, max_entries=3)
+    try:
+        store.put("a", ENTRY, ttl_seconds=60)
+        store.put("b", ENTRY, ttl_seconds=60)
+        store.forget("a")
+        assert store.get("a") is None and store.get("b") == ENTRY
+        assert store._redis.zcard(prefix + "lru") == 1
+    finally:
+        keys = list(store._redis.scan_iter(prefix + "*"))
+        if keys:
+            store._redis.delete(*keys)
+
+
+def test_redis_store_forget_survives_an_outage(caplog: pytest.LogCaptureFixture) -> None:
+    store = RedisCatalogStore("redis://127.0.0.1:1/0")  # nothing listens there
+    store.forget("a")
+    assert "expires with its TTL" in caplog.text

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from tests.dashboard.helpers import PASSWORD, create_owner, csrf_from, give_account, login
 from tests.dashboard.owner_fixtures import BASE, Owned, page
+from tests.helpers import set_webhook_secret
 from tests.portal.helpers import Portal
 from widget_server import db
 from widget_server.billing.owner import OwnerBilling, customer_search_query
@@ -334,3 +335,73 @@ def test_another_owners_account_is_404(app: Flask, client: FlaskClient, owned: O
 def test_signed_out_visitors_go_to_the_login(client: FlaskClient, owned: Owned) -> None:
     response = client.get(f"{BASE}/{owned.public_id}/customers")
     assert response.status_code == 302 and "/dashboard/login" in response.headers["Location"]
+
+
+# --- the customer's portal view snapshots -----------------------------------------------------
+
+def _portal_sub(portal: Portal, customer: str, sub_id: str) -> tuple[dict[str, object], int]:
+    """The customer's portal view of one subscription and the Stripe requests it made."""
+    portal.clear_log()
+    response = portal.call("GET", "/v1/portal", customer)
+    assert response.status_code == 200, response.get_json()
+    [sub] = [s for s in response.get_json()["subscriptions"] if s["id"] == sub_id]
+    return sub, len(portal.requests())
+
+
+def test_an_owner_action_makes_the_customers_next_portal_view_current(
+        app: Flask, dash: FlaskClient, owned: Owned, portal: Portal) -> None:
+    set_webhook_secret(app, owned.public_id, "whsec_" + "o" * 32)  # snapshots on
+    _portal_sub(portal, "cus_demo_ana", "sub_demo_ana")
+    cached, calls = _portal_sub(portal, "cus_demo_ana", "sub_demo_ana")
+    assert calls == 0 and cached["cancel_at_period_end"] is False
+    confirm(dash, action_path(owned, "cus_demo_ana", "sub_demo_ana", "cancel_at_period_end"))
+    sub, calls = _portal_sub(portal, "cus_demo_ana", "sub_demo_ana")
+    assert calls > 0 and sub["cancel_at_period_end"] is True
+    confirm(dash, action_path(owned, "cus_demo_ana", "sub_demo_ana", "cancel_now"))
+    body = portal.call("GET", "/v1/portal", "cus_demo_ana").get_json()
+    assert all(s["status"] == "canceled" for s in body["subscriptions"])
+
+
+def test_a_failed_owner_action_also_forgets_the_portal_view(
+        app: Flask, dash: FlaskClient, owned: Owned, portal: Portal) -> None:
+    set_webhook_secret(app, owned.public_id, "whsec_" + "o" * 32)
+    _portal_sub(portal, "cus_demo_ana", "sub_demo_ana")
+    path = action_path(owned, "cus_demo_ana", "sub_demo_ana", "cancel_at_period_end")
+    html = page(dash, path)
+    portal.fault(error_status=500, next=1, path="/v1/subscriptions/sub_demo_ana",
+                 method="POST")
+    response = dash.post(path, data={
+        "csrf_token": csrf_from(html), "intent": _INTENT.search(html).group(1),  # type: ignore[union-attr]
+        "confirm": "yes"})
+    assert response.status_code == 502
+    _sub, calls = _portal_sub(portal, "cus_demo_ana", "sub_demo_ana")
+    assert calls > 0
+
+
+def test_a_failed_cancel_says_the_pending_plan_change_was_released(
+        app: Flask, dash: FlaskClient, owned: Owned, portal: Portal) -> None:
+    """Stripe refuses to cancel a subscription a schedule manages, so the schedule is released
+    first; when the cancel then fails, the audit row and the page say so."""
+    schedule = portal.subscription("sub_demo_sam")["schedule"]
+    assert schedule
+    path = action_path(owned, "cus_demo_sam", "sub_demo_sam", "cancel_at_period_end")
+    html = page(dash, path)
+    portal.fault(error_status=500, next=1, path="/v1/subscriptions/sub_demo_sam",
+                 method="POST")
+    response = dash.post(path, data={
+        "csrf_token": csrf_from(html), "intent": _INTENT.search(html).group(1),  # type: ignore[union-attr]
+        "confirm": "yes"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "The pending plan change was removed before the cancellation failed." in text
+    row = owner_audit(app)[-1]
+    assert row.result == "error" and row.detail["released_schedule"] == schedule
+    assert portal.subscription("sub_demo_sam")["cancel_at_period_end"] is False
+
+
+def test_a_successful_cancel_records_the_released_schedule(
+        app: Flask, dash: FlaskClient, owned: Owned, portal: Portal) -> None:
+    schedule = portal.subscription("sub_demo_sam")["schedule"]
+    confirm(dash, action_path(owned, "cus_demo_sam", "sub_demo_sam", "cancel_now"))
+    row = owner_audit(app)[-1]
+    assert row.result == "ok" and row.detail["released_schedule"] == schedule

@@ -328,3 +328,20 @@ def test_live_mode_offers_no_test_customers(
         "csrf_token": token, "preview_test_customer": "1", "preview_customer": ""})
     assert answer.status_code == 400
     assert "Enter a customer's email" in answer.get_json()["errors"][0]
+
+
+def test_the_retention_offer_in_preview_is_not_counted_as_shown(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    fields = _settings_fields(retention_offer="on", retention_coupon="retention-50")
+    token = _frame_token(signed_in, _draft(signed_in, ana.public_id, **fields)
+                         .get_json()["frame_url"])
+    for _ in range(2):
+        answer = signed_in.get("/v1/portal/retention_offer?subscription=sub_demo_ana",
+                               headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["offer"]["coupon_id"] == "retention-50"
+    with db.session_scope(app) as session:
+        shown = session.query(AuditEvent).filter(
+            AuditEvent.action == "subscription.retention_offer").count()
+    assert shown == 0

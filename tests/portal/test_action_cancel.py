@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
 
 from tests.portal.helpers import Portal, error_of
+from widget_server import db
+from widget_server.models import AuditEvent
 
 ANA = "/v1/portal/subscriptions/sub_demo_ana"
 EVE = "/v1/portal/subscriptions/sub_demo_eve"
@@ -171,3 +176,33 @@ def test_pause_refusals(portal: Portal) -> None:
     assert (not_paused.status_code, error_of(not_paused)["code"]) == (403, "action_not_allowed")
     assert portal.writes() == []
     assert portal.subscription("sub_demo_ana")["pause_collection"] is None
+
+
+def test_a_reopened_retention_offer_is_counted_once_a_day(portal: Portal) -> None:
+    path = "/v1/portal/retention_offer?subscription=sub_demo_ana"
+    portal.configure(retention_offer=True, retention_coupon="retention-50")
+    for _ in range(3):
+        assert portal.call("GET", path).get_json()["offer"]["coupon_id"] == "retention-50"
+    [row] = portal.audit("subscription.retention_offer")
+    assert (row.target, row.detail) == ("sub_demo_ana", {"coupon": "retention-50"})
+    # another subscription, or another coupon, is another offer
+    eve = "/v1/portal/retention_offer?subscription=sub_demo_eve"
+    assert portal.call("GET", eve, customer="cus_demo_eve").get_json()["offer"] is not None
+    portal.configure(retention_offer=True, retention_coupon="vip-50")
+    assert portal.call("GET", path).get_json()["offer"]["coupon_id"] == "vip-50"
+    rows = portal.audit("subscription.retention_offer")
+    assert sorted((r.target, r.detail["coupon"]) for r in rows) == [
+        ("sub_demo_ana", "retention-50"), ("sub_demo_ana", "vip-50"),
+        ("sub_demo_eve", "retention-50")]
+
+
+def test_a_retention_offer_seen_again_the_next_day_is_counted_again(portal: Portal) -> None:
+    path = "/v1/portal/retention_offer?subscription=sub_demo_ana"
+    portal.configure(retention_offer=True, retention_coupon="retention-50")
+    portal.call("GET", path)
+    with db.session_scope(portal.app) as session:
+        for row in session.scalars(select(AuditEvent).where(
+                AuditEvent.action == "subscription.retention_offer")):
+            row.created_at = datetime.now(UTC) - timedelta(days=1)
+    portal.call("GET", path)
+    assert len(portal.audit("subscription.retention_offer")) == 2

@@ -177,3 +177,33 @@ def test_a_write_still_answers_when_the_snapshots_cannot_be_forgotten(portal: Po
     response = portal.post("/v1/portal/subscriptions/sub_demo_ana/cancel", json={})
     assert response.status_code == 200, response.get_json()
     assert "could not forget the views of a write" in caplog.text
+
+
+def test_an_archived_price_is_no_longer_offered_after_its_event(portal: Portal,
+                                                               live: LiveService):
+    """A price event forgets the cached catalog too, not only the view snapshots."""
+    endpoint_id = registered(portal, live)
+    before, _calls = stripe_calls(portal, "/v1/portal")
+    assert "price_starter_yearly" in {p["id"] for p in before["catalog"]}
+    portal.stripe.v1.prices.update("price_starter_yearly", {"active": False})
+    assert delivered(portal, endpoint_id, "price.updated")["status"] == 200
+    view, calls = stripe_calls(portal, "/v1/portal")
+    assert calls > 0
+    assert "price_starter_yearly" not in {p["id"] for p in view["catalog"]}
+    assert all("price_starter_yearly" not in (item.get("plan_options") or [])
+               for s in view["subscriptions"] for item in s["items"])
+
+
+def test_a_new_price_is_offered_after_its_event(portal: Portal, live: LiveService):
+    endpoint_id = registered(portal, live)
+    stripe_calls(portal, "/v1/portal")
+    price = portal.stripe.v1.prices.create({
+        "currency": "usd", "unit_amount": 4900, "product": "prod_pro",
+        "recurring": {"interval": "month"}})
+    assert delivered(portal, endpoint_id, "price.created")["status"] == 200
+    view, _calls = stripe_calls(portal, "/v1/portal")
+    assert price.id in {p["id"] for p in view["catalog"]}
+
+
+def test_price_and_product_creation_are_subscribed_events():
+    assert {"price.created", "product.created"} <= set(WEBHOOK_EVENTS)

@@ -24,6 +24,7 @@ from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.billing.view_cache import ViewStoreUnavailable
 from widget_server.billing.webhooks import WebhookEvent, WebhookRejected, verify_delivery
+from widget_server.billing_web import billing_factory
 from widget_server.billing_web.snapshots import view_snapshots
 from widget_server.db import get_session
 from widget_server.errors import BadRequest, NotFound, ServiceUnavailable
@@ -94,7 +95,9 @@ def _record(account: Account, event: WebhookEvent) -> bool:
 
 def _apply(account: Account, event: WebhookEvent) -> None:
     views = view_snapshots()
-    if event.account_wide:
+    if event.account_wide:  # a product, price, coupon or promotion code: the catalog too
+        billing_factory().forget_catalog(AccountService(get_session(), secret_box())
+                                         .stripe_key(account))
         views.forget_account(account.public_id)
     elif event.customer_ids:
         views.forget_customers(account.public_id, event.customer_ids)

@@ -9,6 +9,10 @@ every product name shown in the portal comes from here.
 The cache lives in-process (thread-safe, TTL) or in Redis when ``REDIS_URL`` is set, storing
 the domain values as JSON so several instances share one copy. Either way it holds at most
 ``max_entries`` accounts (``CATALOG_CACHE_MAX_ACCOUNTS``), dropping the least recently used.
+A product, price, coupon or promotion code webhook forgets the account's entry (``forget``);
+without Redis that reaches only the process that received the event, so with several
+processes another one may offer the old catalog until its entry's TTL
+(``CATALOG_CACHE_SECONDS``) ends.
 """
 
 from __future__ import annotations
@@ -71,6 +75,9 @@ class CatalogStore(Protocol):
 
     def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None: ...
 
+    def forget(self, key: str) -> None:
+        """Drop the entry (a price or product changed in Stripe): the next read fetches it."""
+
     def lock_for(self, key: str) -> threading.Lock: ...
 
 
@@ -121,6 +128,10 @@ class MemoryCatalogStore(_Locks):
             while len(self._entries) > self._max:
                 dropped, _value = self._entries.popitem(last=False)
                 self._forget_lock(dropped)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
 
     def _forget_lock(self, key: str) -> None:
         with self._guard:
@@ -179,6 +190,17 @@ class RedisCatalogStore(_Locks):
                     self._redis.delete(*names)
         except self._errors:
             log.warning("catalog cache: Redis unavailable, not cached", exc_info=True)
+
+
+    def forget(self, key: str) -> None:
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.delete(self._prefix + key)
+            pipe.zrem(self._recency, key)
+            pipe.execute()
+        except self._errors:
+            log.warning("catalog cache: Redis unavailable, the entry expires with its TTL",
+                        exc_info=True)
 
 
 def make_store(redis_url: str | None, max_entries: int = MAX_ENTRIES) -> CatalogStore:

@@ -199,6 +199,10 @@ class StripeBillingFactory:
                        cache_key=cache_key_for(stripe_key),
                        ttl_seconds=self.config.catalog_ttl_seconds)
 
+    def forget_catalog(self, stripe_key: str) -> None:
+        """The next read of this Stripe account's catalog fetches it again."""
+        self.catalog_store.forget(cache_key_for(stripe_key))
+
     def gateway(self, stripe_key: str) -> StripeGateway:
         return StripeGateway(self.clients.client_for(stripe_key), self.catalog(stripe_key),
                              executor=self.executor, invoice_limit=self.config.invoice_limit)

@@ -39,7 +39,8 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "subscription_schedule.created", "subscription_schedule.updated",
     "subscription_schedule.released", "subscription_schedule.canceled",
     "subscription_schedule.completed", "subscription_schedule.aborted",
-    "product.updated", "product.deleted", "price.updated", "price.deleted",
+    "product.created", "product.updated", "product.deleted",
+    "price.created", "price.updated", "price.deleted",
 )
 # Objects that are not a customer's: a change to one can show in every view of the account.
 ACCOUNT_WIDE_PREFIXES = ("product.", "price.", "plan.", "coupon.", "promotion_code.")

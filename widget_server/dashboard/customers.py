@@ -28,6 +28,7 @@ from widget_server.billing.idempotency import intent_key, is_valid_nonce
 from widget_server.billing.owner import MAX_QUERY_LENGTH, OwnerBilling, is_customer_id
 from widget_server.billing_web import billing_factory, registry
 from widget_server.billing_web.errors import api_error
+from widget_server.billing_web.snapshots import forget_customer_views
 from widget_server.dashboard import bp
 from widget_server.dashboard.auth import login_required
 from widget_server.dashboard.views import _owned_account, _owner
@@ -224,6 +225,27 @@ def _audit(account: Account, action: OwnerAction, sub: Subscription, result: str
                                             for i in sub.items], **detail})
 
 
+def _write(account: Account, billing: OwnerBilling, action: OwnerAction, sub: Subscription,
+           key: str, done: dict[str, Any]) -> None:
+    """The action's Stripe writes. Stripe refuses a cancellation of a subscription that a
+    schedule manages, so a pending plan change is released first; ``done`` then says so, also
+    when the cancel that follows fails. Whatever the outcome (a failed write may still have
+    happened in Stripe), the customer's portal view snapshots are forgotten; the request's
+    session holds no uncommitted write here (audit rows commit in their own session)."""
+    try:
+        if action.name != "resume" and sub.schedule_id:  # a pending plan change no longer matters
+            billing.release_schedule(sub.schedule_id)
+            done["released_schedule"] = sub.schedule_id
+        if action.name == "cancel_at_period_end":
+            billing.owner_cancel_at_period_end(sub.id, idempotency_key=key)
+        elif action.name == "cancel_now":
+            billing.owner_cancel_now(sub.id)
+        else:
+            billing.owner_resume(sub.id, idempotency_key=key)
+    finally:
+        forget_customer_views(account, [sub.customer_id])
+
+
 @bp.route("/accounts/<public_id>/customers/<customer_id>/subscriptions/<sub_id>/<name>",
           methods=["GET", "POST"])
 @login_required
@@ -260,19 +282,17 @@ def subscription_action(public_id: str, customer_id: str, sub_id: str,
         return _confirm_page(account, customer, sub, action, 409, not_allowed_message(),
                              blocked=True)
     key = intent_key(account.public_id, customer_id, f"owner.{action.name}", sub.id, str(nonce))
+    done: dict[str, Any] = {}
     try:
-        if action.name != "resume" and sub.schedule_id:  # a pending plan change no longer matters
-            billing.release_schedule(sub.schedule_id)
-        if action.name == "cancel_at_period_end":
-            billing.owner_cancel_at_period_end(sub.id, idempotency_key=key)
-        elif action.name == "cancel_now":
-            billing.owner_cancel_now(sub.id)
-        else:
-            billing.owner_resume(sub.id, idempotency_key=key)
+        _write(account, billing, action, sub, key, done)
     except BillingError as exc:
         shown = api_error(exc)
-        _audit(account, action, sub, "error", code=shown.code, status=shown.status)
-        return _confirm_page(account, customer, sub, action, shown.status, shown.message)
-    _audit(account, action, sub, "ok")
+        _audit(account, action, sub, "error", code=shown.code, status=shown.status, **done)
+        message = shown.message
+        if done:
+            message = " ".join((message, _("The pending plan change was removed before the "
+                                           "cancellation failed.")))
+        return _confirm_page(account, customer, sub, action, shown.status, message)
+    _audit(account, action, sub, "ok", **done)
     flash(_(action.done))
     return redirect(back)

@@ -30,6 +30,7 @@ from widget_server.portal.actions import (
     subscription_response,
     writer,
 )
+from widget_server.portal.preview_guard import PREVIEW_MODE
 
 MAX_PAUSE_SECONDS = 2 * 366 * 86400
 
@@ -108,6 +109,9 @@ def retention_used(sub: Subscription, coupon_id: str) -> bool:
             or bool(sub.metadata.get("retention_coupon_used")))
 
 
+OFFER_SHOWN = "subscription.retention_offer"  # counted by analytics as an offer shown
+
+
 @bp.get("/v1/portal/retention_offer")
 def retention_offer() -> dict[str, Any]:
     """The coupon to offer before a cancel is confirmed, or null."""
@@ -123,9 +127,12 @@ def retention_offer() -> dict[str, Any]:
     coupon = stripe.coupon(coupon_id)
     if coupon is None or not coupon.valid:
         return {"offer": None}
-    # The analytics count offers shown against offers accepted.
-    audit.record(ctx.account.id, "customer", ",".join(ctx.customer_ids),
-                 "subscription.retention_offer", sub.id, "ok", {"coupon": coupon.id})
+    # The analytics count offers shown against offers accepted: once a day per subscription
+    # and coupon (a reopened offer is not a new one), never from the owner's live preview.
+    if ctx.token.mode != PREVIEW_MODE and not audit.recorded_today(
+            ctx.account.id, OFFER_SHOWN, sub.id, coupon=coupon.id):
+        audit.record(ctx.account.id, "customer", ",".join(ctx.customer_ids), OFFER_SHOWN,
+                     sub.id, "ok", {"coupon": coupon.id})
     return {"offer": {"coupon_id": coupon.id, "display": coupon_display(coupon)}}
 
 
