@@ -138,3 +138,27 @@ def test_the_account_page_links_to_the_keys(signed_in: FlaskClient,
                                             ana: OwnerWithAccount) -> None:
     html = signed_in.get(f"/dashboard/accounts/{ana.public_id}").get_data(as_text=True)
     assert f'href="{_keys_url(ana.public_id)}"' in html
+
+
+def test_a_reload_of_the_created_key_page_does_not_create_a_second_key(
+        app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount) -> None:
+    page = signed_in.get(_keys_url(ana.public_id)).get_data(as_text=True)
+    once = re.search(r'name="once" value="([^"]+)"', page)
+    assert once
+    form = {"csrf_token": csrf_from(page), "name": "Nightly sync", "once": once.group(1)}
+    first = signed_in.post(_keys_url(ana.public_id), data=form)
+    assert first.status_code == 200 and len(set(_KEY.findall(first.get_data(as_text=True)))) == 1
+    again = signed_in.post(_keys_url(ana.public_id), data=form)  # the browser's reload
+    assert again.status_code == 302
+    shown = signed_in.get(again.headers["Location"]).get_data(as_text=True)
+    assert "already sent" in shown and not _KEY.findall(shown)
+    with db.session_scope(app) as session:
+        assert len(session.scalars(select(ApiKey)).all()) == 1
+    fresh = signed_in.get(_keys_url(ana.public_id)).get_data(as_text=True)
+    other = re.search(r'name="once" value="([^"]+)"', fresh)
+    assert other and other.group(1) != once.group(1)
+    status = signed_in.post(_keys_url(ana.public_id), data={
+        "csrf_token": csrf_from(fresh), "name": "Second", "once": other.group(1)}).status_code
+    assert status == 200
+    with db.session_scope(app) as session:
+        assert len(session.scalars(select(ApiKey)).all()) == 2

@@ -201,6 +201,24 @@ def test_a_new_account_shows_its_secret_once(
     assert [r for r, _d in _audits(app, "dashboard.account.create")] == ["ok"]
 
 
+def test_a_reload_of_the_new_account_page_does_not_create_a_second_account(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    form_page = signed_in.get("/dashboard/accounts/new").get_data(as_text=True)
+    once = re.search(r'name="once" value="([^"]+)"', form_page)
+    assert once
+    data = {"name": "Reloaded (test)", "stripe_key": "sk_test_widgetserver",
+            "origins": "https://app.example.com", "csrf_token": csrf_from(form_page),
+            "once": once.group(1)}
+    before = len(_accounts(app))
+    assert signed_in.post("/dashboard/accounts/new", data=data).status_code == 201
+    again = signed_in.post("/dashboard/accounts/new", data=data)  # the browser's reload
+    assert again.status_code == 302
+    assert "already sent" in signed_in.get(again.headers["Location"]).get_data(as_text=True)
+    assert [name for name, _live, _o in _accounts(app)].count("Reloaded (test)") == 1
+    assert len(_accounts(app)) == before + 1
+
+
 def test_bad_new_accounts_are_refused_and_named(
     app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount, sandbox: SandboxServer
 ) -> None:

@@ -12,7 +12,8 @@ from flask import Blueprint, Response, current_app, g, request
 from widget_server.i18n import negotiate_locale
 
 __all__ = ["analytics_views", "api_keys", "auth", "bp", "csrf", "customers", "editors",
-           "install", "isolation", "new_account", "owner_pages", "preview", "views", "webhooks"]
+           "install", "isolation", "new_account", "once", "owner_pages", "preview", "views",
+           "webhooks"]
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

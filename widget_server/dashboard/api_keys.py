@@ -11,7 +11,7 @@ from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 from widget_server import api_keys
-from widget_server.dashboard import bp
+from widget_server.dashboard import bp, once
 from widget_server.dashboard.auth import login_required
 from widget_server.dashboard.forms import DashboardForm, strip, truncate
 from widget_server.dashboard.views import _audit, _owned_account, _refused, service_url
@@ -33,6 +33,7 @@ class ApiKeyForm(DashboardForm):
 
 def _page(account: Account, status: int = 200, **context: object) -> ResponseReturnValue:
     context.setdefault("form", ApiKeyForm(formdata=None))
+    context.setdefault("once", once.issue())
     return render_template("dashboard/api_keys.html", account=account,
                            keys=api_keys.keys_of(get_session(), account),
                            service_url=service_url(), **context), status
@@ -49,6 +50,10 @@ def api_keys_page(public_id: str) -> ResponseReturnValue:
 def create_api_key(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
     form = ApiKeyForm.submitted()
+    if not once.spend():  # a reload of the page that showed the new key: do not make another
+        flash(_("This form was already sent: the key was created then and shown once. If it "
+                "was not copied, revoke it and create another."))
+        return redirect(url_for("dashboard.api_keys_page", public_id=public_id))
     if not form.validate():
         _refused(account, "dashboard.api_key.create", {"reason": "name"})
         return _page(account, 400, form=form)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from wtforms import Field, StringField
 from wtforms.validators import ValidationError
 
 from widget_server.accounts import AccountError
-from widget_server.dashboard import bp
+from widget_server.dashboard import bp, once
 from widget_server.dashboard.auth import login_required
 from widget_server.dashboard.forms import OriginsForm, StripeKeyForm, strip, truncate
 from widget_server.dashboard.install import install_page
@@ -36,6 +36,7 @@ class NewAccountForm(StripeKeyForm, OriginsForm):
 
 
 def _form_page(form: NewAccountForm, status: int = 200, **context: Any) -> ResponseReturnValue:
+    context.setdefault("once", once.issue())
     return render_template("dashboard/new_account.html", form=form,
                            permissions=required_permissions(), **context), status
 
@@ -46,6 +47,10 @@ def new_account() -> ResponseReturnValue:
     if request.method == "GET":
         return _form_page(NewAccountForm(formdata=None))
     form = NewAccountForm.submitted()
+    if not once.spend():  # a reload of the page that showed the new account's secret
+        flash(_("This form was already sent: the account was created then. Its identity "
+                "secret can be shown again on its install page."))
+        return redirect(url_for("dashboard.account_list"))
     if not form.validate():
         return _form_page(form, 400)
     key = str(form.stripe_key.data)
