@@ -69,6 +69,10 @@
       if (mine !== sent) return;  // a newer edit is on its way
       if (answer.frame_url) {
         panel.elements.preview_draft.value = answer.draft;
+        // every form's own "Preview without saving" continues this draft (and its customer)
+        document.querySelectorAll('input[name="preview_draft"]').forEach(function (input) {
+          input.value = answer.draft;
+        });
         if (answer.customer) panel.elements.preview_customer.value = answer.customer;
         frame.setAttribute("src", answer.frame_url);
         remember();
