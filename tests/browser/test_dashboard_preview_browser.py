@@ -84,6 +84,27 @@ def test_a_toggled_setting_shows_in_the_preview_before_and_after_saving(
     assert load_account(live_portal.app, preview_account).settings["cancellation"] is False
 
 
+def test_preview_without_saving_keeps_the_live_preview_customer(
+    live_portal: LivePortal, preview_account: str, browser_page: Any
+) -> None:
+    page = browser_page
+    _set_settings(live_portal)
+    _sign_in(page, live_portal)
+    page.goto(f"{live_portal.url}/dashboard/accounts/{preview_account}")
+    page.fill("#preview-customer", "ana@example.com")
+    page.click("#preview-form button[type=submit]")
+    _preview_loaded(page)
+    page.uncheck('form.settings input[name="cancellation"]')
+    _cancel_button(page).wait_for(state="detached")
+    # the form's own button (a full page load, as without JS) continues the same draft
+    page.click('form.settings button[formaction]')
+    page.wait_for_url("**#preview")
+    assert page.input_value("#preview-customer") == "ana@example.com"
+    _preview_loaded(page)
+    assert _cancel_button(page).count() == 0
+    assert load_account(live_portal.app, preview_account).settings.get("cancellation", True)
+
+
 def test_a_german_custom_string_shows_in_the_german_preview(
     live_portal: LivePortal, preview_account: str, browser_page: Any
 ) -> None:
