@@ -190,6 +190,20 @@ def test_an_invite_link_works_once_and_is_audited(
         assert stored not in link and path.split("/")[-1] not in stored
 
 
+def test_an_invite_link_is_built_from_the_configured_url_not_the_host(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    app.config["PUBLIC_URL"] = "https://billing.example.com/"
+    token = csrf_from(signed_in.get("/dashboard/owners").get_data(as_text=True))
+    spoofed = {"Host": "evil.example.net", "X-Forwarded-Host": "evil.example.net"}
+    response = signed_in.post("/dashboard/owners/invite", headers=spoofed,
+                              data={"email": "di@owner.test", "csrf_token": token})
+    assert response.status_code == 200
+    link = _link_in(response.get_data(as_text=True))
+    assert link.startswith("https://billing.example.com/dashboard/")
+    assert "evil" not in link
+
+
 def test_a_revoked_invite_no_longer_works(
     app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from wtforms import PasswordField, StringField
@@ -125,6 +125,14 @@ def owners() -> ResponseReturnValue:
     return _owners_page()
 
 
+def _dashboard_base() -> str:
+    """Where owners reach the dashboard: DASHBOARD_URL, else PUBLIC_URL (the request's Host
+    only when neither is set, as in development), so a spoofed Host never enters a link."""
+    config = current_app.config
+    base = config.get("DASHBOARD_URL") or config.get("PUBLIC_URL") or request.host_url
+    return str(base).rstrip("/")
+
+
 @bp.route("/owners/invite", methods=["POST"])
 @login_required
 def invite_owner() -> ResponseReturnValue:
@@ -142,7 +150,7 @@ def invite_owner() -> ResponseReturnValue:
     session.commit()
     audit.record(None, "owner", me.email, "dashboard.owner.invite", email, "ok",
                  {"invite": created.invite.id, "expires_at": created.invite.expires_at})
-    link = url_for("dashboard.accept_invite", code=created.code, _external=True)
+    link = _dashboard_base() + url_for("dashboard.accept_invite", code=created.code)
     # Rendered, never flashed: the link must not pass through the session cookie.
     return _owners_page(invite_link=link, invited=email)
 
