@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -195,10 +196,17 @@ def test_an_invite_link_is_built_from_the_configured_url_not_the_host(
 ) -> None:
     app.config["PUBLIC_URL"] = "https://billing.example.com/"
     token = csrf_from(signed_in.get("/dashboard/owners").get_data(as_text=True))
-    spoofed = {"Host": "evil.example.net", "X-Forwarded-Host": "evil.example.net"}
-    response = signed_in.post("/dashboard/owners/invite", headers=spoofed,
+    inner = app.wsgi_app
+
+    def spoofing(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["HTTP_HOST"] = environ["HTTP_X_FORWARDED_HOST"] = "evil.example.net"
+        return inner(environ, start_response)
+
+    app.wsgi_app = spoofing  # type: ignore[method-assign]
+    response = signed_in.post("/dashboard/owners/invite",
                               data={"email": "di@owner.test", "csrf_token": token})
-    assert response.status_code == 200
+    app.wsgi_app = inner  # type: ignore[method-assign]
+    assert response.status_code == 200, response.get_data(as_text=True)[-1500:]
     link = _link_in(response.get_data(as_text=True))
     assert link.startswith("https://billing.example.com/dashboard/")
     assert "evil" not in link
