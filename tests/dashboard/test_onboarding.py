@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -30,6 +31,8 @@ from widget_server.onboarding import (
     InviteState,
     create_first_owner,
     first_run_open,
+    setup_code,
+    setup_code_matches,
 )
 from widget_server.sandbox import SandboxServer
 
@@ -48,10 +51,14 @@ def _audits(app: Flask, action: str) -> list[tuple[str, str]]:
         return [(row.result, row.target) for row in rows]
 
 
+def code_of(app: Flask) -> str:
+    return setup_code(str(app.config["SECRET_KEY"]), app.config.get("SETUP_CODE"))
+
+
 def _first_run(client: FlaskClient, **fields: str) -> tuple[int, str]:
     token = csrf_from(client.get("/dashboard/first-run").get_data(as_text=True))
-    data = {"email": "first@owner.test", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-            "csrf_token": token} | fields
+    data = {"setup_code": code_of(client.application), "email": "first@owner.test",
+            "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token} | fields
     response = client.post("/dashboard/first-run", data=data)
     return response.status_code, response.get_data(as_text=True)
 
@@ -77,6 +84,36 @@ def test_the_first_run_creates_the_owner_signs_in_and_then_is_gone(
     with app.test_client() as other:
         assert other.get("/dashboard/first-run").status_code == 404
         assert other.get("/dashboard/login").status_code == 200  # the sign-in page again
+
+
+@pytest.mark.parametrize("given", ["", "WRONG-CODE-0000-0000", "x"])
+def test_the_first_run_needs_the_setup_code(app: Flask, client: FlaskClient,
+                                            given: str) -> None:
+    status, page = _first_run(client, setup_code=given)
+    assert status == 400
+    assert "The setup code is not right" in page
+    assert 'value="first@owner.test"' in page  # what was typed is kept
+    assert _owners(app) == [] and first_run_open_in(app)
+    assert _audits(app, "dashboard.owner.first_run") == []
+
+
+def test_the_setup_code_is_forgiving_in_form_only(app: Flask, client: FlaskClient) -> None:
+    code = code_of(app)
+    assert len(code) == 19 and code.count("-") == 3
+    assert setup_code_matches(f"  {code.lower().replace('-', ' ')} ", code)
+    assert not setup_code_matches(code[:-1], code) and not setup_code_matches("", code)
+    assert setup_code("another secret key of enough length!!") != code  # per secret key
+    assert setup_code("any", "  chosen-by-env ") == "chosen-by-env"
+    status, _page = _first_run(client, setup_code=code.lower().replace("-", ""))
+    assert status == 302 and _owners(app) == ["first@owner.test"]
+
+
+def test_a_configured_setup_code_replaces_the_derived_one(app: Flask,
+                                                         client: FlaskClient) -> None:
+    derived = code_of(app)
+    app.config["SETUP_CODE"] = "my-own-setup-code"
+    assert _first_run(client, setup_code=derived)[0] == 400
+    assert _first_run(client, setup_code="MY-OWN-SETUP-CODE")[0] == 302
 
 
 def test_the_first_run_page_is_gone_when_an_owner_exists(
