@@ -374,7 +374,7 @@ def keys_rotate() -> None:
                "every stored secret is now under the newest key")
 
 
-import widget_server.cli_owners  # noqa: E402,F401  (owners setup-code)
+import widget_server.cli_owners  # noqa: E402  (owners setup-code)
 import widget_server.cli_stripe  # noqa: E402,F401  (stripe check, accounts set-webhook-secret)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,7 +34,7 @@ def announce_setup_code(app: Flask) -> None:
 def owners_setup_code() -> None:
     """Print the setup code the dashboard's first-run page asks for (while no owner exists)."""
     app = _app()
-    if not (os.environ.get("WIDGET_SERVER_SETUP_CODE") or os.environ.get("WIDGET_SERVER_SECRET_KEY")):
+    if not (app.config.get("SETUP_CODE") or os.environ.get("WIDGET_SERVER_SECRET_KEY")):
         raise click.ClickException(
             "without WIDGET_SERVER_SECRET_KEY each process has its own random key: read the code "
             "`serve` printed at startup, or set WIDGET_SERVER_SETUP_CODE")

@@ -37,8 +37,9 @@ def customer_search_query(text: str) -> str | None:
     """The Stripe search query for what an owner typed, or None when there is nothing to find.
 
     A full address is matched exactly on ``email`` (case-insensitive, as Stripe does), a part
-    of one (``ana@``, ``@example.com``) as a substring of ``email``; anything else is a substring of the name or the email when it is long enough for Stripe's
-    ``~`` (3 characters), else an exact name. Quotes and backslashes are escaped, so a typed
+    of one (``ana@``, ``@example.com``) as a substring of ``email``; anything else is a
+    substring of the name or the email when it is long enough for Stripe's ``~`` (3
+    characters), else an exact name. Quotes and backslashes are escaped, so a typed
     ``'`` or ``OR`` stays part of the value and never changes the query.
     """
     value = " ".join(text.split())[:MAX_QUERY_LENGTH]
