@@ -89,6 +89,9 @@ def authenticate(session: Session, key: str | None, now: datetime | None = None,
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash(key)))
     if row is None or row.revoked_at is not None:
         return None
+    owner = row.account.owner
+    if owner is not None and owner.disabled_at is not None:  # as a preview token is refused
+        return None
     now = now or utcnow()
     last = _aware(row.last_used_at)
     if last is None or now - last >= LAST_USED_RESOLUTION:

@@ -80,6 +80,9 @@ def serve(host: str, port: int, workers: int | None, **tuning: Any) -> None:
     problem = next(iter(chosen.problems(shared)), None) or check_shared_store(app)
     if problem:
         raise click.ClickException(problem)
+    from widget_server.cli_owners import announce_setup_code
+
+    announce_setup_code(app)
     serve_gunicorn(app, host=host, port=port, tuning=chosen)
 
 
@@ -371,6 +374,7 @@ def keys_rotate() -> None:
                "every stored secret is now under the newest key")
 
 
+import widget_server.cli_owners  # noqa: E402  (owners setup-code)
 import widget_server.cli_stripe  # noqa: E402,F401  (stripe check, accounts set-webhook-secret)
 
 if __name__ == "__main__":  # pragma: no cover

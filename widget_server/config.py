@@ -133,6 +133,10 @@ SETTINGS: tuple[Setting, ...] = (
             "address.", parse=_to_int),
     Setting("RATELIMIT_ENABLED", "WIDGET_SERVER_RATELIMIT_ENABLED", True,
             "Turn rate limiting off (tests and local development only).", parse=_to_bool),
+    Setting("SETUP_CODE", "WIDGET_SERVER_SETUP_CODE", None,
+            "The one-time code the dashboard's first-run page asks for before creating the "
+            "first owner. Unset: derived from SECRET_KEY; `serve` logs it while no owner exists "
+            "and `widget-server owners setup-code` prints it."),
     Setting("PUBLIC_URL", "WIDGET_SERVER_PUBLIC_URL", None,
             "The service's public base URL (`https://portal.example.com`), used in hosted-portal "
             "links and snippets. Required in production, so no link is ever built from a "

@@ -8,7 +8,9 @@ random code of which only the SHA-256 is stored; it expires, works once and can 
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +46,27 @@ def _aware(moment: datetime) -> datetime:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
+
+
+def setup_code(secret_key: str, configured: str | None = None) -> str:
+    """The one-time code the first-run form asks for: ``configured`` (WIDGET_SERVER_SETUP_CODE)
+    when set, else derived from the secret key, so every worker and the CLI agree on it without
+    storing it. It opens nothing once an owner exists."""
+    if configured and configured.strip():
+        return configured.strip()
+    digest = hmac.new(secret_key.encode("utf-8"), b"widget-server first-run setup code",
+                      hashlib.sha256).digest()
+    raw = base64.b32encode(digest).decode("ascii")[:16]
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def _plain_code(code: str) -> bytes:
+    return "".join(code.split()).replace("-", "").upper().encode("utf-8")
+
+
+def setup_code_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison, ignoring case, spaces and dashes as typed."""
+    return bool(given) and hmac.compare_digest(_plain_code(given), _plain_code(expected))
 
 
 def first_run_open(session: Session) -> bool:

@@ -299,3 +299,51 @@ def test_the_api_is_rate_limited_per_key(tmp_path: Any, sandbox: Any) -> None:
     assert client.get("/v1/account/settings", headers=auth(second)).status_code == 200
     assert client.get("/v1/account/events", headers=auth(first)).status_code == 200  # its own
     db.get_database(limited).engine.dispose()
+
+
+def test_a_disabled_owners_keys_answer_as_an_unknown_key(app: Flask, client: FlaskClient,
+                                                         account: CreatedAccount,
+                                                         key: str) -> None:
+    from widget_server.owners import OwnerService
+
+    assert client.get("/v1/account/settings", headers=auth(key)).status_code == 200
+    with db.session_scope(app) as session:
+        service = OwnerService(session)
+        owner = service.create("disabled-owner@example.com", "a long enough passphrase 42")
+        row = session.get(Account, account.account.id)
+        assert row is not None
+        row.owner = owner
+        service.disable(owner)
+    refused = client.get("/v1/account/settings", headers=auth(key))
+    unknown = client.get("/v1/account/settings", headers=auth("wsk_" + "x" * 40))
+    assert refused.status_code == unknown.status_code == 401
+    assert refused.get_json() == unknown.get_json()
+    assert refused.get_json()["error"]["code"] == "invalid_api_key"
+    assert client.post("/v1/portal_sessions", headers=auth(key),
+                       json={"customer": "cus_x"}).status_code == 401
+    with db.session_scope(app) as session:
+        owner_row = OwnerService(session).find("disabled-owner@example.com")
+        assert owner_row is not None
+        OwnerService(session).enable(owner_row)
+    assert client.get("/v1/account/settings", headers=auth(key)).status_code == 200
+
+
+def test_made_up_keys_are_limited_per_address(tmp_path: Any, sandbox: Any) -> None:
+    from tests.helpers import make_test_app
+
+    limited = make_test_app(tmp_path, sandbox.url, RATELIMIT_ENABLED=True,
+                            RATELIMIT_DEFAULT="3 per minute", RATELIMIT_API="100 per minute")
+    created = create_account(limited)
+    good = new_key(limited, created)
+    client = limited.test_client()
+    assert [client.get("/v1/account/settings", headers=auth(good)).status_code
+            for _ in range(5)] == [200] * 5  # accepted keys do not count against the address
+    codes = [client.get("/v1/account/settings", headers=auth(f"wsk_guess{n:040d}")).status_code
+             for n in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert client.post("/v1/portal_sessions", headers=auth("wsk_another" + "0" * 30),
+                       json={}).status_code == 429
+    other = client.get("/v1/account/settings", headers=auth("wsk_other" + "1" * 30),
+                       environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 401
+    db.get_database(limited).engine.dispose()

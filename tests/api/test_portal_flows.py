@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.api.conftest import HOST_ORIGIN, post_session, update_account
+from tests.portal.helpers import Portal
 from widget_server import db
 from widget_server.accounts import AccountService, CreatedAccount, secret_box
 from widget_server.models import AuditEvent, HostedSession
@@ -95,6 +96,19 @@ def test_invoice_pay_flow_for_the_customers_open_invoice(app: Flask, client: Fla
         "invoice": invoice}})
     assert refused.status_code == 404
     assert refused.get_json()["error"]["param"] == "flow_data[invoice_pay][invoice]"
+
+
+def test_invoice_pay_refuses_an_open_invoice_the_portal_cannot_pay(
+        portal: Portal, client: FlaskClient, api_key: str) -> None:
+    invoice = carla_open_invoice(portal.app)
+    # canceling leaves the invoice open, but no live subscription offers to pay it
+    portal.stripe.v1.subscriptions.cancel("sub_demo_carla")
+    refused = _create(client, api_key, {"type": "invoice_pay", "invoice_pay": {
+        "invoice": invoice}}, "cus_demo_carla")
+    assert refused.status_code == 400, refused.get_json()
+    error = refused.get_json()["error"]
+    assert error["code"] == "invoice_not_payable"
+    assert error["param"] == "flow_data[invoice_pay][invoice]" and invoice in error["message"]
 
 
 def test_a_hosted_page_without_flow_data_opens_the_home(client: FlaskClient,

@@ -117,3 +117,23 @@ def test_other_flows_open_their_dialog(live_portal: LivePortal, host_site: HostS
     dialog = browser_page.locator("dialog.wsp-dialog[open]")
     dialog.wait_for()
     assert title in dialog.locator("h2, h3").first.inner_text()
+
+
+def test_a_deep_link_whose_subscription_ended_says_so_on_the_home(
+        live_portal: LivePortal, browser_page: Any, host_site: HostSite,
+        stripe_state: Sandbox) -> None:
+    configure(live_portal)
+    response = requests.post(live_portal.url + "/v1/portal_sessions", timeout=10, json={
+        "customer": "cus_demo_ana", "return_url": host_site.origin + "/", "locale": "de",
+        "flow_data": _cancel_flow(None)},
+        headers={"Authorization": f"Bearer {_api_key(live_portal)}"})
+    assert response.status_code == 200, response.text
+    # canceled between the link's making and its opening
+    requests.delete(live_portal.sandbox.url + "/v1/subscriptions/sub_demo_ana", timeout=10,
+                    headers={"Authorization": "Bearer sk_test_widgetserver"}).raise_for_status()
+    browser_page.goto(response.json()["url"])
+    notice = browser_page.locator(".wsp-notice")
+    notice.wait_for()
+    assert ("Dieses Abonnement kann hier nicht mehr geändert werden. Ihr Konto wird so "
+            "angezeigt, wie es jetzt ist.") in notice.inner_text()
+    assert browser_page.locator("dialog.wsp-dialog[open]").count() == 0

@@ -22,6 +22,7 @@ from tests.dashboard.helpers import create_owner, give_account
 from tests.helpers import make_test_app
 from widget_server import db
 from widget_server.identity import compute_identity_hash
+from widget_server.onboarding import setup_code
 from widget_server.sandbox import SandboxServer
 
 ANA = "ana@example.com"
@@ -76,15 +77,23 @@ def _servicebot_page(service: str, hash_: str) -> str:
 def test_a_new_owner_sets_up_an_account_and_migrates_from_servicebot(
     fresh_service: tuple[Flask, str], host_site: HostSite, browser_page: Any
 ) -> None:
-    _app, service = fresh_service
+    app, service = fresh_service
     page = browser_page
     page.set_viewport_size({"width": 1100, "height": 800})
 
-    # 1. First run: /dashboard/ leads to the page that creates the first owner.
+    # 1. First run: /dashboard/ leads to the page that creates the first owner, once given the
+    # setup code the server printed at startup.
     page.goto(service + "/dashboard/")
     assert page.url.endswith("/dashboard/first-run")
     shoot(page, "dashboard-first-run")
+    page.fill("input[name=setup_code]", "NOT-THE-CODE")
     page.fill("input[name=email]", OWNER)
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    page.click("main button[type=submit]")
+    assert "setup code is not right" in page.locator("#form-error").inner_text()
+    assert page.input_value("input[name=email]") == OWNER
+    page.fill("input[name=setup_code]", setup_code(str(app.config["SECRET_KEY"])))
     page.fill("input[name=password]", PASSWORD)
     page.fill("input[name=confirm]", PASSWORD + "?")
     page.click("main button[type=submit]")

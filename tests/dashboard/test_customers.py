@@ -4,6 +4,7 @@ owner's confirmed, audited, idempotent actions on a subscription (against the sa
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -52,6 +53,11 @@ def test_query_language_quotes_and_escapes_what_the_owner_typed() -> None:
     assert customer_search_query("ana@example.com") == "email:'ana@example.com'"
     assert customer_search_query("  Ana   Souza ") == "name~'Ana Souza' OR email~'Ana Souza'"
     assert customer_search_query("Al") == "name:'Al'"
+    # part of an address is a substring of the email (Stripe's `~`, 3 characters at least)
+    assert customer_search_query("ana@") == "email~'ana@'"
+    assert customer_search_query("@example.com") == "email~'@example.com'"
+    assert customer_search_query("ana@example") == "email~'ana@example'"
+    assert customer_search_query("a@") == "email:'a@'"
     assert customer_search_query("   ") is None
     assert customer_search_query("o'brien") == "name~'o\\'brien' OR email~'o\\'brien'"
     assert customer_search_query("a\\b") == "name~'a\\\\b' OR email~'a\\\\b'"
@@ -71,6 +77,13 @@ def test_search_by_email_finds_exactly_that_customer(dash: FlaskClient, owned: O
     assert "cus_demo_ben" not in html
     searches = [r for r in portal.requests() if r["path"].startswith("/v1/customers/search")]
     assert len(searches) == 1
+
+
+@pytest.mark.parametrize("query", ["ana@", "ANA@exam", "ana@example"])
+def test_search_by_part_of_an_email(dash: FlaskClient, owned: Owned, query: str) -> None:
+    html = page(dash, f"{BASE}/{owned.public_id}/customers?q={quote(query)}")
+    assert "cus_demo_ana" in html and "Ana Souza" in html
+    assert "cus_demo_ben" not in html
 
 
 def test_search_by_part_of_a_name(dash: FlaskClient, owned: Owned) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -29,6 +31,8 @@ from widget_server.onboarding import (
     InviteState,
     create_first_owner,
     first_run_open,
+    setup_code,
+    setup_code_matches,
 )
 from widget_server.sandbox import SandboxServer
 
@@ -47,10 +51,14 @@ def _audits(app: Flask, action: str) -> list[tuple[str, str]]:
         return [(row.result, row.target) for row in rows]
 
 
+def code_of(app: Flask) -> str:
+    return setup_code(str(app.config["SECRET_KEY"]), app.config.get("SETUP_CODE"))
+
+
 def _first_run(client: FlaskClient, **fields: str) -> tuple[int, str]:
     token = csrf_from(client.get("/dashboard/first-run").get_data(as_text=True))
-    data = {"email": "first@owner.test", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-            "csrf_token": token} | fields
+    data = {"setup_code": code_of(client.application), "email": "first@owner.test",
+            "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": token} | fields
     response = client.post("/dashboard/first-run", data=data)
     return response.status_code, response.get_data(as_text=True)
 
@@ -76,6 +84,36 @@ def test_the_first_run_creates_the_owner_signs_in_and_then_is_gone(
     with app.test_client() as other:
         assert other.get("/dashboard/first-run").status_code == 404
         assert other.get("/dashboard/login").status_code == 200  # the sign-in page again
+
+
+@pytest.mark.parametrize("given", ["", "WRONG-CODE-0000-0000", "x"])
+def test_the_first_run_needs_the_setup_code(app: Flask, client: FlaskClient,
+                                            given: str) -> None:
+    status, page = _first_run(client, setup_code=given)
+    assert status == 400
+    assert "The setup code is not right" in page
+    assert 'value="first@owner.test"' in page  # what was typed is kept
+    assert _owners(app) == [] and first_run_open_in(app)
+    assert _audits(app, "dashboard.owner.first_run") == []
+
+
+def test_the_setup_code_is_forgiving_in_form_only(app: Flask, client: FlaskClient) -> None:
+    code = code_of(app)
+    assert len(code) == 19 and code.count("-") == 3
+    assert setup_code_matches(f"  {code.lower().replace('-', ' ')} ", code)
+    assert not setup_code_matches(code[:-1], code) and not setup_code_matches("", code)
+    assert setup_code("another secret key of enough length!!") != code  # per secret key
+    assert setup_code("any", "  chosen-by-env ") == "chosen-by-env"
+    status, _page = _first_run(client, setup_code=code.lower().replace("-", ""))
+    assert status == 302 and _owners(app) == ["first@owner.test"]
+
+
+def test_a_configured_setup_code_replaces_the_derived_one(app: Flask,
+                                                         client: FlaskClient) -> None:
+    derived = code_of(app)
+    app.config["SETUP_CODE"] = "my-own-setup-code"
+    assert _first_run(client, setup_code=derived)[0] == 400
+    assert _first_run(client, setup_code="MY-OWN-SETUP-CODE")[0] == 302
 
 
 def test_the_first_run_page_is_gone_when_an_owner_exists(
@@ -188,6 +226,27 @@ def test_an_invite_link_works_once_and_is_audited(
     with db.session_scope(app) as session:  # only the hash of the code is stored
         stored = session.scalars(select(OwnerInvite.code_hash)).one()
         assert stored not in link and path.split("/")[-1] not in stored
+
+
+def test_an_invite_link_is_built_from_the_configured_url_not_the_host(
+    app: Flask, signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    app.config["PUBLIC_URL"] = "https://billing.example.com/"
+    token = csrf_from(signed_in.get("/dashboard/owners").get_data(as_text=True))
+    inner = app.wsgi_app
+
+    def spoofing(environ: dict[str, Any], start_response: Any) -> Any:
+        environ["HTTP_HOST"] = environ["HTTP_X_FORWARDED_HOST"] = "evil.example.net"
+        return inner(environ, start_response)
+
+    app.wsgi_app = spoofing  # type: ignore[method-assign]
+    response = signed_in.post("/dashboard/owners/invite",
+                              data={"email": "di@owner.test", "csrf_token": token})
+    app.wsgi_app = inner  # type: ignore[method-assign]
+    assert response.status_code == 200, response.get_data(as_text=True)[-1500:]
+    link = _link_in(response.get_data(as_text=True))
+    assert link.startswith("https://billing.example.com/dashboard/")
+    assert "evil" not in link
 
 
 def test_a_revoked_invite_no_longer_works(

@@ -100,5 +100,12 @@ def checked_flow(account: Account, settings: Mapping[str, Any], billing: Billing
         if invoice.status != "open":
             raise BadRequest(_("The invoice %(id)s is not open, so there is nothing to pay.",
                                id=invoice_id), code="invoice_not_open", param=param)
+        # the portal pays an invoice from its subscription: the latest one of a live one
+        owner = billing.subscription(invoice.subscription_id) if invoice.subscription_id else None
+        if (owner is None or owner.customer_id not in customer_ids or owner.status in _ENDED
+                or owner.latest_invoice_id != invoice_id):
+            raise BadRequest(_("The invoice %(id)s can't be paid in the portal: only the latest "
+                               "invoice of a current subscription can.", id=invoice_id),
+                             code="invoice_not_payable", param=param)
     return FlowOut(type=flow.type, subscription=subscription_id, invoice=invoice_id,
                    after_completion=after, return_url=return_url)  # type: ignore[arg-type]

@@ -20,13 +20,12 @@ from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.api.flows import checked_flow
-from widget_server.api.keyauth import per_api_key
-from widget_server.bearer import bearer_token
+from widget_server.api.keyauth import api_key_use, per_api_key
 from widget_server.contract.flows import MAX_RETURN_URL
 from widget_server.contract.requests import PortalSessionRequest
 from widget_server.contract.validation import validated
 from widget_server.db import get_session
-from widget_server.errors import ApiError, BadRequest, NotFound, Unauthorized
+from widget_server.errors import ApiError, BadRequest, NotFound
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import (
     identifier_fits_field,
@@ -54,14 +53,7 @@ def _code_hash(code: str) -> str:
 
 
 def _api_account(service: AccountService) -> Account:
-    key = bearer_token()
-    account = service.account_for_api_key(key) if key is not None else None
-    if account is None:
-        raise Unauthorized(
-            _("Send the account's API key as 'Authorization: Bearer wsk_…'."),
-            code="invalid_api_key",
-        )
-    return account
+    return api_key_use().account  # 401 or 429 as on every key-authenticated endpoint
 
 
 def return_url_origin(url: str) -> str | None:

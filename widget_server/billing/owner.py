@@ -25,6 +25,7 @@ SEARCH_LIMIT = 20
 MAX_QUERY_LENGTH = 200
 # Stripe's substring operator (`~`) needs at least this many characters.
 SUBSTRING_MIN = 3
+FULL_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")  # local@domain.tld
 _CUSTOMER_ID = re.compile(r"\Acus_[A-Za-z0-9_]{1,250}\Z")
 
 
@@ -35,9 +36,10 @@ def is_customer_id(text: str) -> bool:
 def customer_search_query(text: str) -> str | None:
     """The Stripe search query for what an owner typed, or None when there is nothing to find.
 
-    An email-looking text is matched exactly on ``email`` (case-insensitive, as Stripe does);
-    anything else is a substring of the name or the email when it is long enough for Stripe's
-    ``~`` (3 characters), else an exact name. Quotes and backslashes are escaped, so a typed
+    A full address is matched exactly on ``email`` (case-insensitive, as Stripe does), a part
+    of one (``ana@``, ``@example.com``) as a substring of ``email``; anything else is a
+    substring of the name or the email when it is long enough for Stripe's ``~`` (3
+    characters), else an exact name. Quotes and backslashes are escaped, so a typed
     ``'`` or ``OR`` stays part of the value and never changes the query.
     """
     value = " ".join(text.split())[:MAX_QUERY_LENGTH]
@@ -45,7 +47,9 @@ def customer_search_query(text: str) -> str | None:
         return None
     quoted = f"'{escape_search_value(value)}'"
     if "@" in value and " " not in value:
-        return f"email:{quoted}"
+        if FULL_EMAIL.fullmatch(value) or len(value) < SUBSTRING_MIN:
+            return f"email:{quoted}"
+        return f"email~{quoted}"
     if len(value) >= SUBSTRING_MIN:
         return f"name~{quoted} OR email~{quoted}"
     return f"name:{quoted}"

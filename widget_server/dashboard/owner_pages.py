@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from wtforms import PasswordField, StringField
@@ -25,15 +26,19 @@ from widget_server.onboarding import (
     InviteState,
     create_first_owner,
     first_run_open,
+    setup_code,
+    setup_code_matches,
     state_of,
 )
 from widget_server.owners import MIN_PASSWORD_LENGTH, OwnerError, OwnerService, password_problem
 
 FORM_LIMIT = "10 per minute"
+log = logging.getLogger(__name__)
 _LIMITED = ("first_run", "accept_invite")
 
 
 class OwnerForm(DashboardForm):
+    setup_code = StringField(filters=[strip, truncate(200)], default="")
     email = StringField(filters=[strip, truncate(320)], default="")
     password = PasswordField(filters=[truncate(1024)], default="")
     confirm = PasswordField(filters=[truncate(1024)], default="")
@@ -86,6 +91,13 @@ def first_run() -> ResponseReturnValue:
         return render_template("dashboard/first_run.html", form=OwnerForm(formdata=None))
     form = OwnerForm.submitted()
     email, password = form.email.data or "", form.password.data or ""
+    config = current_app.config
+    expected = setup_code(str(config["SECRET_KEY"]), config.get("SETUP_CODE"))
+    if not setup_code_matches(form.setup_code.data or "", expected):
+        log.warning("first run refused: wrong setup code")
+        return render_template("dashboard/first_run.html", form=form, error=_(
+            "The setup code is not right. Copy it from the server's log, or run "
+            "'widget-server owners setup-code'.")), 400
     error = _email_refusal(email) or password_refusal(password, form.confirm.data or "", email)
     if error:
         return render_template("dashboard/first_run.html", form=form, error=error), 400
@@ -125,6 +137,14 @@ def owners() -> ResponseReturnValue:
     return _owners_page()
 
 
+def _dashboard_base() -> str:
+    """Where owners reach the dashboard: DASHBOARD_URL, else PUBLIC_URL (the request's Host
+    only when neither is set, as in development), so a spoofed Host never enters a link."""
+    config = current_app.config
+    base = config.get("DASHBOARD_URL") or config.get("PUBLIC_URL") or request.host_url
+    return str(base).rstrip("/")
+
+
 @bp.route("/owners/invite", methods=["POST"])
 @login_required
 def invite_owner() -> ResponseReturnValue:
@@ -142,7 +162,7 @@ def invite_owner() -> ResponseReturnValue:
     session.commit()
     audit.record(None, "owner", me.email, "dashboard.owner.invite", email, "ok",
                  {"invite": created.invite.id, "expires_at": created.invite.expires_at})
-    link = url_for("dashboard.accept_invite", code=created.code, _external=True)
+    link = _dashboard_base() + url_for("dashboard.accept_invite", code=created.code)
     # Rendered, never flashed: the link must not pass through the session cookie.
     return _owners_page(invite_link=link, invited=email)
 

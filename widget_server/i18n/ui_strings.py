@@ -166,4 +166,7 @@ UI_STRINGS: tuple[str, ...] = (
     # app.js: 3-D Secure outcomes
     N_("Payment confirmed. Thank you!"),
     N_("The payment was not confirmed, so nothing was charged. Try again or use another card."),
+    # flow.js: a deep link whose subscription or invoice is gone
+    N_("This invoice can't be paid here any more. Your account is shown as it is now."),
+    N_("This subscription can't be changed here any more. Your account is shown as it is now."),
 )

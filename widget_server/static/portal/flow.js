@@ -32,8 +32,13 @@
       started = true;
       var sub = flow.subscription || flow.invoice ? target() : null;
       if ((flow.subscription || flow.invoice) && !(sub && sub.actions && sub.actions[action])) {
-        // changed since the link was made (canceled, paid): the home page shows what is true
+        // changed since the link was made (canceled, paid): the home page shows what is true,
+        // and says why the link did not open what it named
         ctx.log("the flow's subscription or invoice has no such action now", flow);
+        ctx.notify(flow.invoice
+          ? ctx.t("This invoice can't be paid here any more. Your account is shown as it is now.")
+          : ctx.t("This subscription can't be changed here any more. Your account is shown as it is now."),
+          "warning");
         return;
       }
       ctx.actions.open(action, sub, null);
