@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from tests.browser.conftest import LivePortal
 from tests.dashboard.helpers import PASSWORD, create_owner, give_account, load_account
@@ -31,7 +32,9 @@ def preview_account(live_portal: LivePortal) -> Iterator[str]:
 
 
 def _set_settings(portal: LivePortal, **settings: Any) -> None:
-    """The account's saved settings: the defaults plus `settings`."""
+    """A freshly seeded sandbox (another browser test on this worker may have canceled Ana's
+    subscription) and the account's saved settings: the defaults plus `settings`."""
+    requests.post(portal.sandbox.url + "/_sandbox/seed", timeout=30).raise_for_status()
     with db.session_scope(portal.app) as session:
         account = session.query(Account).filter_by(public_id=ACCOUNT).one()
         account.settings = dict(settings)
