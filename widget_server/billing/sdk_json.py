@@ -1,12 +1,13 @@
 """A Stripe GET whose body is returned as plain JSON, parsed once, as cheaply as possible.
 
 ``StripeClient.raw_request`` parses every body with ``json.loads(..., object_pairs_hook=
-OrderedDict)``: twice the CPU of a plain ``json.loads``, which on the portal's largest read (a page of
-subscriptions with their invoices expanded, ~480 KB) is the biggest single cost of a view.
-``get_json`` sends the request through the same client's requestor (so its key, API version,
-retries, headers and telemetry are exactly ``raw_request``'s), parses a 2xx body with orjson
-(about 3 times faster again than plain ``json.loads``), and hands anything else to the SDK's own response interpretation, which raises
-the same ``stripe.StripeError`` as the typed calls.
+OrderedDict)``: twice the CPU of a plain ``json.loads``, which on the portal's largest read
+(a page of subscriptions with their invoices expanded, ~480 KB) is the biggest single cost
+of a view. ``get_json`` sends the request through the same client's requestor (so its key,
+API version, retries, headers and telemetry are exactly ``raw_request``'s), parses a 2xx
+body with orjson (about 3 times faster again than plain ``json.loads``), and hands anything
+else to the SDK's own response interpretation, which raises the same ``stripe.StripeError``
+as the typed calls.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ _lock = threading.Lock()
 def _gated(original: Callable[..., None], level: int, console: tuple[str, ...]
            ) -> Callable[..., None]:
     def log(message: str, **params: Any) -> None:
-        if _util.logger.isEnabledFor(level) or _util._console_log_level() in console:
+        if (_util.logger.isEnabledFor(level)
+                or _util._console_log_level() in console):  # type: ignore[no-untyped-call]
             original(message, **params)
 
     setattr(log, _MARK, True)
