@@ -1,6 +1,6 @@
 """CPU per warm portal view, Stripe calls and TCP connects per view, beside a minimal endpoint.
 
-    python bench/portal_cpu.py [--views 100] [--sandbox-port 8150] [--profile]
+    python bench/portal_cpu.py [--views 100] [--rounds 1] [--sandbox-port 8150] [--profile]
 
 The Stripe sandbox runs in a child process (so this process's CPU time is the service's alone;
 under gunicorn, which keeps connections alive like Stripe does)
@@ -10,8 +10,9 @@ app answers ``GET /v1/portal`` and ``GET /v1/portal/invoices`` through Flask's t
 so does a minimal Flask endpoint written the naive way (one default ``StripeClient``; the
 customer retrieved, then its subscriptions listed with ``expand[]``, 2 sequential calls).
 CPU ms per view is process CPU time (every thread) over the views; calls come from the sandbox's
-request log; connects count new TCP connections opened by urllib3. `--profile ROW` prints
-the top of a cProfile of one row's views.
+request log; connects count new TCP connections opened by urllib3. On a shared machine,
+``--rounds 3`` measures every row 3 times, interleaved, and keeps each row's least CPU.
+`--profile ROW` prints the top of a cProfile of one row's views.
 """
 
 from __future__ import annotations
@@ -169,6 +170,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--views", type=int, default=100)
     parser.add_argument("--sandbox-port", type=int, default=8150)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every row this many times, interleaved; keep the least CPU")
     parser.add_argument("--profile", type=int, metavar="ROW",
                         help="print a cProfile of this row (0-based) of the table")
     parser.add_argument("--serve-sandbox", type=int, help=argparse.SUPPRESS)
@@ -213,7 +216,15 @@ def main() -> None:
                 ("GET /v1/portal/invoices, 111 invoices",
                  getter(client, "/v1/portal/invoices", auth(MANY_INVOICES))),
             ]
-            rows = [(name, measure(run, args.views, url)) for name, run in cases]
+            # rounds interleave the rows, so load from other work spreads over all of them;
+            # each row keeps its round with the least CPU
+            best: dict[str, dict[str, float]] = {}
+            for _round in range(args.rounds):
+                for name, run in cases:
+                    found = measure(run, args.views, url)
+                    if name not in best or found["cpu"] < best[name]["cpu"]:
+                        best[name] = found
+            rows = [(name, best[name]) for name, _run in cases]
             if args.profile is not None:
                 from widget_server.billing_web import billing_factory
 
@@ -230,7 +241,8 @@ def main() -> None:
             child.kill()
             child.wait()
 
-    print(f"warm views, {args.views} each; sandbox in another process, no added latency")
+    print(f"warm views, {args.views} each, best of {args.rounds} interleaved round(s); "
+          "sandbox in another process, no added latency")
     print()
     print("| view | CPU ms / view | wall ms / view | Stripe calls / view | TCP connects / view |")
     print("|---|---|---|---|---|")

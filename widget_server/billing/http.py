@@ -13,7 +13,7 @@ import textwrap
 import urllib.request
 from collections.abc import Mapping
 from typing import Any, NoReturn
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import stripe
 import urllib3
@@ -41,10 +41,9 @@ class PooledHTTPClient(stripe.HTTPClient):
                          for scheme, url in proxies.items() if scheme in ("http", "https")}
         self._managers: dict[tuple[str, str], urllib3.PoolManager] = {}
 
-    def _manager(self, url: str) -> urllib3.PoolManager:
+    def _manager(self, parts: SplitResult) -> urllib3.PoolManager:
         """The direct pool, or the proxy the environment named for this URL's scheme (decided
         once per host: ``no_proxy`` is read when the client is built, not per call)."""
-        parts = urlsplit(url)
         key = (parts.scheme, parts.hostname or "")
         found = self._managers.get(key)
         if found is None:
@@ -69,11 +68,20 @@ class PooledHTTPClient(stripe.HTTPClient):
 
     def _send(self, method: str, url: str, headers: Mapping[str, str] | None,
               post_data: Any, *, stream: bool) -> urllib3.BaseHTTPResponse:
+        options: dict[str, Any] = {
+            "body": post_data, "headers": dict(headers or {}), "timeout": self._timeout,
+            "retries": False, "redirect": False, "preload_content": not stream}
         try:
-            return self._manager(url).request(
-                method.upper(), url, body=post_data, headers=dict(headers or {}),
-                timeout=self._timeout, retries=False, redirect=False,
-                preload_content=not stream)
+            parts = urlsplit(url)
+            manager = self._manager(parts)
+            if manager is not self._direct:
+                return manager.request(method.upper(), url, **options)
+            # straight to the origin's pool: PoolManager.urlopen would re-parse (and
+            # re-percent-encode, a character at a time) the URL the SDK has already encoded
+            pool = manager.connection_from_host(parts.hostname, port=parts.port,
+                                                scheme=parts.scheme)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            return pool.urlopen(method.upper(), target, assert_same_host=False, **options)
         except Exception as exc:  # every failure leaves as an APIConnectionError
             self._handle_request_error(exc)
 

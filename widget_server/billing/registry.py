@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import stripe
 
 from widget_server.billing.http import PooledHTTPClient
+from widget_server.billing.sdk_logging import quiet_unheard_logs
 
 
 def pooled_client(timeout: float) -> stripe.HTTPClient:
@@ -33,6 +34,9 @@ class ClientRegistry:
     _http: dict[float, stripe.HTTPClient] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _http_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        quiet_unheard_logs()  # the SDK formats each log line even when no one listens
 
     def client_for(self, stripe_key: str) -> stripe.StripeClient:
         with self._lock:
