@@ -86,3 +86,20 @@ def test_the_cpu_count_falls_back_where_affinity_is_unknown(
 def test_several_workers_are_fine_with_a_shared_store() -> None:
     assert Tuning(workers=4).problems(shared_store=True) == []
     assert Tuning(workers=4).problems(shared_store=False)
+
+
+def test_a_forked_worker_drops_the_masters_database_connections(tmp_path: Path) -> None:
+    """The master opens connections (migrations, first-run check) before gunicorn forks; a
+    worker must start with a pool of its own, not share the master's sockets."""
+    from tests.helpers import make_test_app
+    from widget_server import db
+    from widget_server.server import after_fork
+
+    app = make_test_app(tmp_path, "http://127.0.0.1:1")
+    engine = db.get_database(app).engine
+    with engine.connect():
+        pass
+    pool_before = engine.pool
+    after_fork(app)
+    assert engine.pool is not pool_before  # a new, empty pool in the worker
+    assert engine.pool.checkedout() == 0

@@ -8,6 +8,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
+from widget_server.db import get_database
 from widget_server.logs import redact
 from widget_server.serving import Tuning
 
@@ -58,10 +59,18 @@ def check_shared_store(app: Flask) -> str | None:
     return None
 
 
+def after_fork(app: Flask) -> None:
+    """In a new worker: drop the database connections inherited from the master (it ran the
+    migrations and the first-run check before forking), without closing them under the master,
+    so no two processes ever share a connection (SQLAlchemy's advice for forked pools)."""
+    get_database(app).engine.dispose(close=False)
+
+
 def serve_gunicorn(app: Flask, *, host: str, port: int, tuning: Tuning) -> None:
     _Gunicorn(app, {
         "bind": f"{host}:{port}",
         **tuning.gunicorn_options(),
+        "post_fork": lambda _server, _worker: after_fork(app),
         "accesslog": "-",
         "logger_class": RedactingAccessLogger,
         "access_log_format": '{"access": "%(r)s", "status": %(s)s, "bytes": "%(b)s", '
