@@ -23,7 +23,6 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -37,6 +36,7 @@ from widget_server.billing.convert import (
 )
 from widget_server.billing.domain import Price, Product
 from widget_server.billing.errors import stripe_errors
+from widget_server.billing.ttl_lru import TtlLru
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
@@ -99,9 +99,7 @@ class MemoryCatalogStore(_Locks):
     def __init__(self, clock: Callable[[], float] = time.monotonic,
                  max_entries: int = MAX_ENTRIES) -> None:
         super().__init__()
-        self._clock = clock
-        self._max = max(1, max_entries)
-        self._entries: OrderedDict[str, tuple[float, CatalogEntry]] = OrderedDict()
+        self._entries: TtlLru[CatalogEntry] = TtlLru(max(1, max_entries), clock)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -110,28 +108,16 @@ class MemoryCatalogStore(_Locks):
 
     def get(self, key: str) -> CatalogEntry | None:
         with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            if found[0] <= self._clock():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return found[1]
+            return self._entries.get(key)
 
     def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None:
-        if ttl_seconds <= 0:
-            return
         with self._lock:
-            self._entries[key] = (self._clock() + ttl_seconds, entry)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max:
-                dropped, _value = self._entries.popitem(last=False)
+            for dropped in self._entries.put(key, entry, ttl_seconds):
                 self._forget_lock(dropped)
 
     def forget(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            self._entries.pop(key)
 
     def _forget_lock(self, key: str) -> None:
         with self._guard:

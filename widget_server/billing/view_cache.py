@@ -27,12 +27,13 @@ import logging
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
+
+from widget_server.billing.ttl_lru import TtlLru
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,7 +77,7 @@ class MemoryViewStore:
         self.max_entries = max(0, max_entries)
         self._clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._entries: TtlLru[Any] = TtlLru(self.max_entries, clock)
         self._tokens: dict[str, tuple[float, str]] = {}
         self._epoch = secrets.token_hex(4)  # renewed when tokens had to be forgotten early
 
@@ -108,23 +109,11 @@ class MemoryViewStore:
 
     def get(self, key: str, kind: Any) -> Any | None:
         with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            if found[0] <= self._clock():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return found[1]
+            return self._entries.get(key)
 
     def put(self, key: str, value: Any, kind: Any, ttl_seconds: float) -> None:
-        if ttl_seconds <= 0 or self.max_entries == 0:
-            return
         with self._lock:
-            self._entries[key] = (self._clock() + ttl_seconds, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries.put(key, value, ttl_seconds)
 
 
 class RedisViewStore:
