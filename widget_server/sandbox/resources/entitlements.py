@@ -6,7 +6,7 @@ characters, like the name) is unique among active features and cannot be changed
 feature (`active: false`) is left out of the features list unless `archived=true` is asked,
 cannot be edited again and cannot be attached to a product; a feature is attached to a product
 once. A customer's active entitlements are the features of the products of its subscriptions
-in a status that gives access (active, trialing, past_due), one per feature.
+in a status that gives access (active, trialing, past_due), one per active feature.
 
 Not emulated: Stripe applies a feature attached to (or removed from) a product to existing
 subscriptions only at their next billing period; here it counts at once. No
@@ -173,7 +173,7 @@ def active_entitlements(store: Store, customer_id: str) -> list[JSON]:
     for product in products:
         for row in reversed(features_of_product(store, product)):
             feature = store.get("feature", row["_feature"])
-            if feature is None or feature["id"] in found:
+            if feature is None or not feature["active"] or feature["id"] in found:
                 continue
             found[feature["id"]] = {"id": _entitlement_id(customer_id, feature["id"]),
                                     "object": "entitlements.active_entitlement",
