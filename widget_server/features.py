@@ -99,6 +99,9 @@ FEATURES: tuple[Feature, ...] = (
             "CSS font-family for the portal (empty: the system font stack)."),
     Feature("debug", "bool", False,
             "Verbose console logging in the loader, and identity failure reasons (test keys)."),
+    Feature("show_entitlements", "bool", False,
+            "Show what each subscription grants (the Stripe entitlement features of its "
+            "products) and, when changing plan, what the new plan adds and removes."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

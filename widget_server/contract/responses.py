@@ -347,3 +347,30 @@ class InvoicePayResult(Body):
     subscription: Subscription | None = None
     requires_action: RequiresAction | None = None
     message: str
+
+
+class EntitlementFeature(Body):
+    id: str = Field(description="The Stripe entitlement feature (`feat_…`).")
+    lookup_key: str
+    name: str = Field(description="The feature's name as the owner wrote it in Stripe.")
+
+
+class PlanChangeFeatures(Body):
+    item: str = Field(description="The subscription item that would change.")
+    price: str = Field(description="One of the item's `plan_options`.")
+    gain: list[EntitlementFeature] = Field(description="Features the change adds.")
+    lose: list[EntitlementFeature] = Field(description="Features the change removes.")
+
+
+class SubscriptionGrants(Body):
+    id: str
+    grants: list[EntitlementFeature] = Field(
+        description="The features of the products of its items (empty unless its status "
+                    "gives entitlements: active, trialing, past_due).")
+    changes: list[PlanChangeFeatures]
+
+
+class Entitlements(Body):
+    """What each live subscription grants, and what each plan change would add and remove."""
+
+    subscriptions: list[SubscriptionGrants]

@@ -198,6 +198,7 @@
           if (!quiet) ctx.state.invoices = null;
           render();
           if (flow) flow.start();
+          if (parts.entitlements) parts.entitlements.load(ctx, render);
           invoicesRequest = loadInvoices(generation);
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
@@ -236,6 +237,7 @@
         return load(true);
       }
       render();
+      if (parts.entitlements) parts.entitlements.load(ctx, render);
       return loadInvoices(loadGeneration);
     }
 
@@ -327,6 +329,7 @@
       ctx.state.invoicesError = null;
       ctx.state.invoices = null;
       render();
+      if (parts.entitlements) parts.entitlements.load(ctx, render);
       return loadInvoices(loadGeneration);
     };
     ctx.actions = parts.actions.create(ctx);
