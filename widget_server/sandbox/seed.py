@@ -16,8 +16,8 @@ from widget_server.sandbox.resources import (
 from widget_server.sandbox.resources import subscription_updates as updates
 from widget_server.sandbox.resources import subscriptions as subs
 from widget_server.sandbox.routing import ApiRequest
-from widget_server.sandbox.store import Store
 from widget_server.sandbox.seed_entitlements import seed_entitlements
+from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
 DAY = 86400
