@@ -41,10 +41,11 @@ def _features_of(client: stripe.StripeClient, product_id: str) -> tuple[Feature,
         if exc.http_status == 404 or exc.code == "resource_missing":
             return ()  # a deleted product grants nothing
         raise
-    return tuple(Feature(id=row.entitlement_feature.id,
-                         lookup_key=row.entitlement_feature.lookup_key,
-                         name=row.entitlement_feature.name)
-                 for row in page.auto_paging_iter() if row.entitlement_feature.active)
+    found = [Feature(id=row.entitlement_feature.id,
+                     lookup_key=row.entitlement_feature.lookup_key,
+                     name=row.entitlement_feature.name)
+             for row in page.auto_paging_iter() if row.entitlement_feature.active]
+    return tuple(reversed(found))  # Stripe lists the newest first: shown as attached
 
 
 def fetch_product_features(gateway: StripeGateway,
