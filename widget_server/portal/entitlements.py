@@ -8,7 +8,7 @@ catalog expires lists the features of each product shown (one call per product).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from flask import Response, jsonify
@@ -36,7 +36,7 @@ def feature_json(feature: Feature) -> JSON:
     return {"id": feature.id, "lookup_key": feature.lookup_key, "name": feature.name}
 
 
-def _changes(sub: Subscription, catalog: Sequence[Price], settings: Any,
+def _changes(sub: Subscription, catalog: Sequence[Price], settings: Mapping[str, Any],
              others: Sequence[Subscription], features: FeaturesByProduct) -> list[JSON]:
     found = []
     for item in sub.items:
@@ -49,8 +49,8 @@ def _changes(sub: Subscription, catalog: Sequence[Price], settings: Any,
     return found
 
 
-def entitlements_payload(snapshot: PortalSnapshot, settings: Any,
-                         features_of: Any) -> JSON:
+def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
+                         features_of: Callable[[Collection[str]], FeaturesByProduct]) -> JSON:
     """The body: live subscriptions only (an ended one grants nothing and changes no plan)."""
     catalog = catalog_for_settings(snapshot.catalog, settings)
     live = [s for s in snapshot.subscriptions if s.status in ENTITLING_STATUSES]
