@@ -208,6 +208,9 @@ class Portal(Body):
     canceled_next: Str = Field(None, description="Cursor for more canceled subscriptions "
                                "(`GET /v1/portal/subscriptions/canceled`); null when none.")
     catalog: list[Price] | None = None
+    entitlements: Entitlements | None = Field(
+        None, description="Only with the setting show_entitlements: what each live "
+        "subscription grants (the body of `GET /v1/portal/entitlements`).")
 
 
 class CanceledSubscriptions(Body):
@@ -374,3 +377,6 @@ class Entitlements(Body):
     """What each live subscription grants, and what each plan change would add and remove."""
 
     subscriptions: list[SubscriptionGrants]
+
+
+Portal.model_rebuild()  # `entitlements` names a model defined after it

@@ -1,67 +1,24 @@
 """``GET /v1/portal/entitlements``: what each live subscription grants, and for every plan its
 items may change to, what the change would add and remove (setting ``show_entitlements``).
 
-Its own endpoint, read after the view: the subscriptions come from the view's snapshot and the
-features from the catalog cache, so a warm read costs no Stripe call; the first read after the
-catalog expires lists the features of each product shown (one call per product).
+``GET /v1/portal`` carries the same body as ``entitlements`` when the setting is on (so a page
+load asks once); the page reads this endpoint after an action changed a subscription. The
+subscriptions come from the view's snapshot and the features from the catalog cache, so with
+webhooks a warm read costs no Stripe call; the first read after the catalog expires lists the
+features of each product shown (one call per product).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
-
 from flask import Response, jsonify
 
-from widget_server.billing.domain import Feature, PortalSnapshot, Price, Subscription
-from widget_server.billing.entitlements import (
-    ENTITLING_STATUSES,
-    FeaturesByProduct,
-    after_change,
-    compare,
-    grants,
-)
+from widget_server.billing.domain import PortalSnapshot
 from widget_server.billing_web import billing_for
 from widget_server.billing_web.snapshots import cached_view
 from widget_server.portal import bp
 from widget_server.portal.actions import require_feature
 from widget_server.portal.auth import portal_context
-from widget_server.portal.rules import plan_options
-from widget_server.portal.serialize import catalog_for_settings
-
-JSON = dict[str, Any]
-
-
-def feature_json(feature: Feature) -> JSON:
-    return {"id": feature.id, "lookup_key": feature.lookup_key, "name": feature.name}
-
-
-def _changes(sub: Subscription, catalog: Sequence[Price], settings: Mapping[str, Any],
-             others: Sequence[Subscription], features: FeaturesByProduct) -> list[JSON]:
-    found = []
-    for item in sub.items:
-        now = after_change(sub, item.id, item.price.product.id, features)
-        for price in plan_options(sub, item, catalog, settings, others):
-            diff = compare(now, after_change(sub, item.id, price.product.id, features))
-            found.append({"item": item.id, "price": price.id,
-                          "gain": [feature_json(f) for f in diff.gain],
-                          "lose": [feature_json(f) for f in diff.lose]})
-    return found
-
-
-def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
-                         features_of: Callable[[Collection[str]], FeaturesByProduct]) -> JSON:
-    """The body: live subscriptions only (an ended one grants nothing and changes no plan)."""
-    catalog = catalog_for_settings(snapshot.catalog, settings)
-    live = [s for s in snapshot.subscriptions if s.status in ENTITLING_STATUSES]
-    wanted = ({i.price.product.id for s in live for i in s.items}
-              | {p.product.id for p in catalog})
-    features: FeaturesByProduct = features_of(wanted) if wanted else {}
-    return {"subscriptions": [{
-        "id": sub.id,
-        "grants": [feature_json(f) for f in grants(sub, features)],
-        "changes": _changes(sub, catalog, settings, snapshot.subscriptions, features),
-    } for sub in live]}
+from widget_server.portal.entitlements_payload import entitlements_payload
 
 
 @bp.get("/v1/portal/entitlements")

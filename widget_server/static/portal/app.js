@@ -196,9 +196,9 @@
           if (destroyed || generation !== loadGeneration) return null;
           applyPortal(portal);
           if (!quiet) ctx.state.invoices = null;
+          if (parts.entitlements) parts.entitlements.load(ctx, render);
           render();
           if (flow) flow.start();
-          if (parts.entitlements) parts.entitlements.load(ctx, render);
           invoicesRequest = loadInvoices(generation);
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
@@ -237,7 +237,7 @@
         return load(true);
       }
       render();
-      if (parts.entitlements) parts.entitlements.load(ctx, render);
+      if (parts.entitlements) parts.entitlements.load(ctx, render, true);
       return loadInvoices(loadGeneration);
     }
 
@@ -329,7 +329,7 @@
       ctx.state.invoicesError = null;
       ctx.state.invoices = null;
       render();
-      if (parts.entitlements) parts.entitlements.load(ctx, render);
+      if (parts.entitlements) parts.entitlements.load(ctx, render, true);
       return loadInvoices(loadGeneration);
     };
     ctx.actions = parts.actions.create(ctx);

@@ -1,5 +1,6 @@
 /* widget-server portal: what each subscription grants, and what a plan change adds and removes
- * (GET /v1/portal/entitlements, only when the account's show_entitlements setting is on). */
+ * (the view's `entitlements`, then GET /v1/portal/entitlements after an action; only when the
+ * account's show_entitlements setting is on). */
 (function (parts) {
   "use strict";
   var dom = parts.dom;
@@ -16,9 +17,13 @@
     })[0];
   }
 
-  /** Fetch the grants (after the view: the cards show without them first). */
-  function load(ctx, render) {
+  /** The grants: the view carries them; after an action they are read again (`fresh`). */
+  function load(ctx, render, fresh) {
     if (!enabled(ctx)) { ctx.state.entitlements = null; return Promise.resolve(null); }
+    if (!fresh && ctx.state.portal.entitlements) {
+      ctx.state.entitlements = ctx.state.portal.entitlements;
+      return Promise.resolve(ctx.state.entitlements);
+    }
     return ctx.api.get("/v1/portal/entitlements").then(function (data) {
       ctx.state.entitlements = data;
       render();
