@@ -58,8 +58,11 @@ def test_iframe_shows_grants_and_what_a_change_adds_and_removes(
         live_portal: LivePortal, host_site: HostSite, browser_page: Any,
         stripe_state: Sandbox) -> None:
     configure(live_portal, show_entitlements=True)
+    asked: list[str] = []
+    browser_page.on("request", lambda r: asked.append(r.url))
     root = mount(browser_page, live_portal, host_site, "ana@example.com", "iframe")
     assert _grants(root, "sub_demo_ana") == PRO
+    assert not any("/v1/portal/entitlements" in url for url in asked)  # the view carries them
     dialog = click_action(root, "sub_demo_ana", "change_plan")
     dialog.locator('input[type=radio][value="price_starter_monthly"]').check()
     compare = dialog.locator(".wsp-compare")
@@ -80,6 +83,7 @@ def test_iframe_shows_grants_and_what_a_change_adds_and_removes(
     root.locator('[data-subscription="sub_demo_ana"] .wsp-grants li',
                  has_text="Audit log").wait_for()
     assert _grants(root, "sub_demo_ana") == [*PRO, "Single sign-on (SSO)", "Audit log"]
+    assert any("/v1/portal/entitlements" in url for url in asked)  # read again after the change
     assert stripe_state.item_price("sub_demo_ana") == "price_team_monthly"
 
 
