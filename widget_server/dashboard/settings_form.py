@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 from widget_server import features
 from widget_server.dashboard.forms import MAX_FIELD, DashboardForm, strip
 from widget_server.features import FEATURES, Feature
-from widget_server.i18n import N_, _
+from widget_server.i18n import N_, _, language_name
 
 _INVALID_JSON = object()  # what a JSON field holds when its text does not parse
 
@@ -153,6 +153,23 @@ LABELS = {
 
 def label_of(feature: Feature) -> str:
     return _(LABELS[feature.name]) if feature.name in LABELS else feature.name
+
+
+# What each value of a choice setting means, in plain words (the value is shown beside it).
+CHOICE_LABELS = {
+    "identify_by": {"email": N_("Email address"), "customer_id": N_("Stripe customer id"),
+                    "both": N_("Email address or Stripe customer id")},
+}
+
+
+def choice_label(feature: Feature, choice: str) -> str:
+    """The option's text: plain words for a known value, a language's own name for a locale."""
+    words = CHOICE_LABELS.get(feature.name, {}).get(choice)
+    if words is not None:
+        return _(words)
+    if feature.name == "locale":
+        return f"{language_name(choice)} ({choice})"
+    return choice
 
 
 class SettingsForm(DashboardForm):

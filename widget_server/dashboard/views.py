@@ -30,6 +30,7 @@ from widget_server.dashboard.forms import (
 )
 from widget_server.dashboard.settings_form import (
     SettingsForm,
+    choice_label,
     help_of,
     saved_settings_form,
     widget_of,
@@ -46,7 +47,7 @@ AUDIT_ROWS = 50
 def _layout() -> dict[str, Any]:
     locale = g.get("locale", "en")
     return {"owner": current_owner(), "locale": locale, "direction": text_direction(locale),
-            "widget_of": widget_of, "help_of": help_of}
+            "widget_of": widget_of, "help_of": help_of, "choice_label": choice_label}
 
 
 def _service() -> AccountService:
