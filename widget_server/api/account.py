@@ -102,6 +102,9 @@ def update_account_settings() -> Response:
         if problems:
             raise BadRequest(problem_message(problems[0]), code="invalid_parameter",
                              param="custom_strings")
+        refusal = setting_refusal(changes, account.settings, current_app.config)
+        if refusal is not None:  # a sign-in setting this server cannot serve
+            raise BadRequest(refusal[1], code="setting_unavailable", param=refusal[0])
         try:
             account.settings = features.validate_settings(
                 changes, current=account.settings, live_mode=account.live_mode)
