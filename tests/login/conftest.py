@@ -33,7 +33,7 @@ class Mailbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(parsed)  # type: ignore[arg-type]

@@ -66,10 +66,10 @@ def compose(settings: SmtpSettings, *, to: str, subject: str, text: str, html: s
     message["Date"] = formatdate(localtime=False)
     domain = parseaddr(settings.sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
-    message["Content-Language"] = locale
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    message["Content-Language"] = locale  # after the parts: setting content clears Content-*
     return message
 
 

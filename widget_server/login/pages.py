@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, url_for
 from sqlalchemy import select
 
 from widget_server import audit
@@ -23,8 +23,8 @@ from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, negotiate_locale
 from widget_server.limits import limit
 from widget_server.login import codes, flow, forms
-from widget_server.login.blueprint import bp
 from widget_server.login.availability import smtp_configured
+from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
 from widget_server.models import Account, HostedSession
 
@@ -198,7 +198,8 @@ def hosted_redirect(account: Account, customer_ids: str, locale: str, *,
         customer_id=customer_ids, return_url=return_url, locale=locale[:16],
         expires_at=flow.clock() + timedelta(seconds=ttl)))
     session.commit()
-    response = redirect(url_for("api.hosted_portal_page", code=code), code=303)
+    response = Response(status=303)
+    response.headers["Location"] = url_for("api.hosted_portal_page", code=code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -23,8 +23,8 @@ from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, format_date
 from widget_server.limits import limit
 from widget_server.login import codes, flow, forms
-from widget_server.login.blueprint import bp
 from widget_server.login.availability import profile_enabled
+from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
 from widget_server.login.pages import hosted_redirect, page, unavailable, use_locale
 from widget_server.models import Account
