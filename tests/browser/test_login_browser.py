@@ -79,6 +79,8 @@ def test_login_code_opens_a_working_hosted_portal(login_site: LoginSite, browser
     page = browser_page
     page.goto(f"{login_site.url}/login/{login_site.public_id}?locale=en")
     shoot(page, "login-email")
+    button = page.get_by_role("button", name="Email me a code")
+    assert button.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(15, 118, 110)"
     page.fill("#login-email", "ana@example.com")
     page.get_by_role("button", name="Email me a code").click()
     page.locator("#login-code").wait_for()

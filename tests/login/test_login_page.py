@@ -215,6 +215,7 @@ def test_the_page_escapes_the_account_name(mail_client: FlaskClient,
     assert "Acme &lt;Guild&gt; &amp; Co" in page.text and "<Guild>" not in page.text
     assert page.headers["Cache-Control"] == "no-store"
     assert "nonce-" in page.headers["Content-Security-Policy"]
+    assert "--wsp-accent: #0f766e; --wsp-accent-contrast: #ffffff;" in page.text  # branded
 
 
 def test_rate_limit_per_email(tmp_path: Any, sandbox: SandboxServer,
@@ -312,3 +313,19 @@ def test_the_setting_turns_on_with_smtp(mail_app: Flask, mail_client: FlaskClien
     key = _api_key(mail_app, account)
     assert _settings_patch(mail_client, key, {"login_page": True}).status_code == 200
     assert mail_client.get(f"/login/{account.account.public_id}").status_code == 200
+
+
+def test_a_failing_smtp_server_changes_nothing_the_customer_sees(
+        tmp_path: Any, sandbox: SandboxServer) -> None:
+    from tests.login.conftest import free_port
+
+    app = make_test_app(tmp_path, sandbox.url, **smtp_config(free_port()))  # nobody listens
+    account = create_account(app, settings={"login_page": True})
+    client = app.test_client()
+    sent = _ask(client, account.account.public_id, "ana@example.com")
+    assert sent.status_code == 200 and "we have sent a sign-in code" in sent.text
+    settle(app)
+    with db.session_scope(app) as session:
+        rows = {(e.action, e.result) for e in session.scalars(select(AuditEvent))}
+    assert ("login.code_sent", "error") in rows
+    db.get_database(app).engine.dispose()

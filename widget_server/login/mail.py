@@ -48,12 +48,29 @@ class Branding:
     accent: str
     logo_url: str
 
+    @property
+    def contrast(self) -> str:
+        return contrast(self.accent)
+
     @classmethod
     def of(cls, name: str, settings: Mapping[str, Any]) -> Branding:
         accent = str(settings.get("accent_color") or "")
         logo = str(settings.get("logo_url") or "")
         return cls(name=name, accent=accent if _COLOR.match(accent) else DEFAULT_ACCENT,
                    logo_url=logo if logo.startswith(("https://", "http://")) else "")
+
+
+def contrast(accent: str) -> str:
+    """Text colour on the accent (the portal's own rule, static/portal/app.js)."""
+    value = int(accent[1:], 16)
+
+    def channel(v: int) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.03928 else float(((c + 0.055) / 1.055) ** 2.4)
+
+    luminance = (0.2126 * channel((value >> 16) & 255) + 0.7152 * channel((value >> 8) & 255)
+                 + 0.0722 * channel(value & 255))
+    return "#111827" if luminance > 0.45 else "#ffffff"
 
 
 def compose(settings: SmtpSettings, *, to: str, subject: str, text: str, html: str,

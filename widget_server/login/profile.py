@@ -102,11 +102,10 @@ def groups_for(email: str, locale: str) -> list[Group]:
     found: list[Group] = []
     service = AccountService(get_session(), secret_box())
     for account, settings in opted_in_accounts():
-        gateway = billing_for(service.stripe_key(account))
-        ids = [c.id for c in gateway.find_customers(email=email)]
+        ids = _customers_in(account, email)
         if not ids:
             continue
-        snapshot = gateway.snapshot(ids)
+        snapshot = billing_for(service.stripe_key(account)).snapshot(ids)
         lines = tuple(_line(s, locale) for s in snapshot.subscriptions
                       if s.status in _SHOWN_STATUSES)
         found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
