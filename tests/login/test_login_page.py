@@ -329,3 +329,21 @@ def test_a_failing_smtp_server_changes_nothing_the_customer_sees(
         rows = {(e.action, e.result) for e in session.scalars(select(AuditEvent))}
     assert ("login.code_sent", "error") in rows
     db.get_database(app).engine.dispose()
+
+
+def test_the_answer_is_made_before_any_lookup(
+        mail_app: Flask, mail_client: FlaskClient, login_account: CreatedAccount,
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request neither asks Stripe nor waits for it: known and unknown addresses cost the
+    same work before the answer; the lookup runs afterwards."""
+    import requests
+
+    queued: list[str] = []
+    monkeypatch.setattr(flow, "start", lambda scope, address, *_args: queued.append(address))
+    requests.delete(f"{sandbox.url}/_sandbox/requests", timeout=5)
+    public_id = login_account.account.public_id
+    for address in ("ana@example.com", "nobody@example.com"):
+        assert _ask(mail_client, public_id, address).status_code == 200
+    log = requests.get(f"{sandbox.url}/_sandbox/requests", timeout=5).json()["requests"]
+    assert log == []  # no Stripe call in either request
+    assert queued == ["ana@example.com", "nobody@example.com"]
