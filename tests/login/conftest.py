@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from tests.helpers import create_account, make_test_app
 from widget_server import db
 from widget_server.accounts import CreatedAccount
-from widget_server.login.flow import wait_for_deliveries
+from widget_server.login.flow import EXECUTOR, wait_for_deliveries
 from widget_server.sandbox import SandboxServer
 
 
@@ -80,6 +80,9 @@ def mail_app(tmp_path: Path, sandbox: SandboxServer,
                                 **smtp_config(smtp_server[1]))
     yield application
     wait_for_deliveries(application)
+    executor = application.extensions.get(EXECUTOR)
+    if executor is not None:
+        executor.shutdown(wait=True)
     db.get_database(application).engine.dispose()
 
 
