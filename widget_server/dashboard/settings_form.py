@@ -112,6 +112,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Invoices"), ("show_all_invoices",)),
     (N_("Appearance"), ("accent_color", "logo_url", "font_family")),
     (N_("Languages"), ("locale", "auto_detect_locale", "custom_strings")),
+    (N_("Sign-in by email"), ("login_page", "shared_profile")),
 )
 OTHER = N_("Other")
 LABELS = {
@@ -148,6 +149,8 @@ LABELS = {
     "locale": N_("Default language"),
     "auto_detect_locale": N_("Use the browser's language"),
     "custom_strings": N_("Custom texts"),
+    "login_page": N_("Login page"),
+    "shared_profile": N_("Show on the profile page"),
 }
 
 
