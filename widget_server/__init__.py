@@ -83,11 +83,13 @@ def _fill_development_secrets(settings: dict[str, Any]) -> None:
 def _register_blueprints(app: Flask) -> None:
     from widget_server.api import bp as api_bp
     from widget_server.dashboard import bp as dashboard_bp
+    from widget_server.login.routes import bp as login_bp
     from widget_server.portal import bp as portal_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(login_bp)
     if app.config["ENV"] == "demo":
         from widget_server.demo import bp as demo_bp
 

@@ -47,6 +47,51 @@ class Setting:
     secret: bool = False
 
 
+def _to_security(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"starttls", "ssl", "none"}:
+        raise ValueError(f"expected starttls, ssl or none, got {raw!r}")
+    return value
+
+
+# The sign-in codes of the login and profile pages (widget_server/login, docs/login.md).
+LOGIN_SETTINGS: tuple[Setting, ...] = (
+    Setting("SMTP_HOST", "WIDGET_SERVER_SMTP_HOST", None,
+            "SMTP server that sends sign-in codes (login and profile pages). Unset: those "
+            "pages are unavailable and owners cannot turn `login_page` on."),
+    Setting("SMTP_PORT", "WIDGET_SERVER_SMTP_PORT", 587, "SMTP server port (587 with "
+            "STARTTLS, 465 with SSL).", parse=_to_int),
+    Setting("SMTP_SECURITY", "WIDGET_SERVER_SMTP_SECURITY", "starttls",
+            "`starttls` (upgrade the connection, certificate checked), `ssl` (TLS from the "
+            "start) or `none` (plain text: a relay on the same machine only).",
+            parse=_to_security),
+    Setting("SMTP_USERNAME", "WIDGET_SERVER_SMTP_USERNAME", None,
+            "SMTP login; unset: no authentication."),
+    Setting("SMTP_PASSWORD", "WIDGET_SERVER_SMTP_PASSWORD", None, "SMTP password.",
+            secret=True),
+    Setting("SMTP_FROM", "WIDGET_SERVER_SMTP_FROM", None,
+            "The From address of sign-in emails (`Billing <billing@example.com>`); required "
+            "with SMTP_HOST."),
+    Setting("SMTP_TIMEOUT", "WIDGET_SERVER_SMTP_TIMEOUT", 15,
+            "Seconds before a connection to the SMTP server times out.", parse=_to_int),
+    Setting("LOGIN_CODE_TTL", "WIDGET_SERVER_LOGIN_CODE_TTL", 600,
+            "Lifetime in seconds of an emailed sign-in code.", parse=_to_int),
+    Setting("LOGIN_CODE_ATTEMPTS", "WIDGET_SERVER_LOGIN_CODE_ATTEMPTS", 5,
+            "Wrong entries a sign-in code survives; then it is void.", parse=_to_int),
+    Setting("RATELIMIT_LOGIN_CODE_EMAIL", "WIDGET_SERVER_RATELIMIT_LOGIN_CODE_EMAIL",
+            "5 per 15 minutes",
+            "Sign-in codes requested per email address and page (known or not)."),
+    Setting("RATELIMIT_LOGIN_CODE_IP", "WIDGET_SERVER_RATELIMIT_LOGIN_CODE_IP",
+            "20 per 15 minutes",
+            "Sign-in code requests and code entries per client IP on the login and profile "
+            "pages."),
+    Setting("PROFILE_PAGE", "WIDGET_SERVER_PROFILE_PAGE", False,
+            "Serve `/profile`: a customer signs in by emailed code and sees their "
+            "subscriptions in every account that turned `shared_profile` on.",
+            parse=_to_bool),
+)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("ENV", "WIDGET_SERVER_ENV", "production",
             "`production`, `development` or `demo`. Production refuses to start without "
@@ -157,6 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_FORMAT", "WIDGET_SERVER_LOG_FORMAT", "json",
             "`json` (one object per line, with the request id) or `text`. Secrets, one-time "
             "codes, client secrets and card numbers are redacted and emails masked in both."),
+    *LOGIN_SETTINGS,
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
@@ -198,7 +244,8 @@ _FLASK_PASSTHROUGH = {
 _PUBLIC_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?\Z")
 _LIMIT_KEYS = ("RATELIMIT_DEFAULT", "RATELIMIT_SESSION", "RATELIMIT_IDENTITY_FAILURES_IP",
                "RATELIMIT_IDENTITY_FAILURES", "RATELIMIT_IDENTITY_VERIFIED",
-               "RATELIMIT_LOGIN_FAILURES", "RATELIMIT_API")
+               "RATELIMIT_LOGIN_FAILURES", "RATELIMIT_API", "RATELIMIT_LOGIN_CODE_EMAIL",
+               "RATELIMIT_LOGIN_CODE_IP")
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

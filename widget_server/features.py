@@ -99,6 +99,14 @@ FEATURES: tuple[Feature, ...] = (
             "CSS font-family for the portal (empty: the system font stack)."),
     Feature("debug", "bool", False,
             "Verbose console logging in the loader, and identity failure reasons (test keys)."),
+    Feature("login_page", "bool", False,
+            "A hosted login page (/login/<account id>) for sites without a backend: customers "
+            "get a one-time code by email and then the hosted portal. Needs the operator's "
+            "SMTP settings."),
+    Feature("shared_profile", "bool", False,
+            "Show this account's subscriptions on the instance's profile page (/profile), "
+            "where a customer signed in by emailed code sees every account that opted in. "
+            "Needs the operator's PROFILE_PAGE and SMTP settings."),
     Feature("show_entitlements", "bool", False,
             "Show what each subscription grants (the Stripe entitlement features of its "
             "products) and, when changing plan, what the new plan adds and removes."),

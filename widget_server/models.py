@@ -211,3 +211,23 @@ class ViewToken(Base):
     name: Mapped[str] = mapped_column(String(320), primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
     expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginCode(Base):
+    """A one-time sign-in code sent by email (``widget_server.login``): only its keyed hash is
+    kept. ``scope`` is an account's public id (its login page) or ``profile`` (the profile
+    page); ``email_key`` is the keyed hash of the ASCII-lowercased email, never the address."""
+
+    __tablename__ = "login_codes"
+    __table_args__ = (Index("ix_login_codes_scope_email", "scope", "email_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    email_key: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    customer_ids: Mapped[str] = mapped_column(String(255), default="")
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

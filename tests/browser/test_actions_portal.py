@@ -153,6 +153,18 @@ def test_cancel_with_a_reason_then_resume(live_portal: LivePortal, host_site: Ho
     assert stripe_state.obj("subscription", "sub_demo_ana")["cancel_at_period_end"] is False
 
 
+def test_the_cancel_dialog_says_a_scheduled_downgrade_will_not_happen(
+        live_portal: LivePortal, host_site: HostSite, browser_page: Any,
+        stripe_state: Sandbox) -> None:
+    configure(live_portal)
+    root = mount(browser_page, live_portal, host_site, "sam@example.com", "iframe")
+    dialog = click_action(root, "sub_demo_sam", "cancel")
+    dialog.get_by_text("The scheduled change to Starter yearly on").wait_for()
+    submit(dialog)
+    wait_event(browser_page, "cancel")
+    assert stripe_state.obj("subscription", "sub_demo_sam")["schedule"] is None
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_pre_event_veto_stops_the_action(live_portal: LivePortal, host_site: HostSite,
                                            browser_page: Any, stripe_state: Sandbox,

@@ -345,3 +345,25 @@ def test_the_retention_offer_in_preview_is_not_counted_as_shown(
         shown = session.query(AuditEvent).filter(
             AuditEvent.action == "subscription.retention_offer").count()
     assert shown == 0
+
+
+def test_a_refused_save_keeps_the_preview_and_its_customer(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    """Saving Appearance (or settings) with a mistake shows the page again with the error and
+    the preview the owner was looking at: same draft, same customer."""
+    draft = _draft(signed_in, ana.public_id).get_json()["draft"]
+    data = {"csrf_token": page_token(signed_in, ana.public_id), "preview_draft": draft,
+            "appearance_form": "1", "accent_color": "red", "font_family": "", "logo_url": "",
+            "cs_locale": "en"}
+    answer = signed_in.post(f"/dashboard/accounts/{ana.public_id}/appearance", data=data)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "six hex digits" in page
+    assert f"/preview/frame?draft={draft}" in page
+    assert page.count(f'name="preview_draft" value="{draft}"') >= 3
+    assert 'value="ana@example.com"' in page
+    settings = {"csrf_token": page_token(signed_in, ana.public_id), "preview_draft": draft,
+                **_settings_fields(identify_by="phone")}
+    refused = signed_in.post(f"/dashboard/accounts/{ana.public_id}/settings", data=settings)
+    assert refused.status_code == 400
+    assert f"/preview/frame?draft={draft}" in refused.get_data(as_text=True)

@@ -6,8 +6,10 @@ import json
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from tests.dashboard.helpers import OwnerWithAccount
 from widget_server import features
 from widget_server.dashboard.settings_form import SHOWN, SettingsForm, saved_settings_form
 from widget_server.features import FEATURES
@@ -59,3 +61,17 @@ def test_a_value_the_table_refuses_is_an_error_on_that_field_only(
     with pytest.raises((features.FeatureError, ValueError)):
         value = json.loads(bad) if feature.kind in {"str_list", "strings"} else bad
         features.validate_value(feature, value)
+
+
+def test_choice_settings_show_their_values_in_plain_words(
+    signed_in: FlaskClient, ana: OwnerWithAccount
+) -> None:
+    """A select shows what each value means (and the value stays what is posted)."""
+    url = f"/dashboard/accounts/{ana.public_id}"
+    page = signed_in.get(url).get_data(as_text=True)
+    assert '<option value="both" selected>Email address or Stripe customer id</option>' in page
+    assert '<option value="customer_id">Stripe customer id</option>' in page
+    assert '<option value="de">Deutsch (de)</option>' in page
+    assert '<option value="ja">日本語 (ja)</option>' in page
+    german = signed_in.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert '<option value="email">E-Mail-Adresse</option>' in german

@@ -34,6 +34,23 @@ def test_cancel_at_period_end_with_a_reason(portal: Portal) -> None:
     assert (row.result, row.detail["reason"], row.actor) == ("ok", "too_expensive", "cus_demo_ana")
 
 
+def test_canceling_drops_a_scheduled_downgrade_and_the_audit_says_so(portal: Portal) -> None:
+    """Sam's Pro yearly has a downgrade to Starter scheduled at period end: canceling releases
+    the schedule (the plan stays Pro until it ends) and the audit row names the schedule."""
+    schedule = portal.subscription("sub_demo_sam")["schedule"]
+    assert schedule
+    response = portal.post("/v1/portal/subscriptions/sub_demo_sam/cancel", json={},
+                           customer="cus_demo_sam")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["subscription"]["scheduled_change"] is None
+    sub = portal.subscription("sub_demo_sam")
+    assert (sub["cancel_at_period_end"], sub["schedule"]) == (True, None)
+    assert portal.obj("subscription_schedule", schedule)["status"] == "released"
+    assert portal.item_price("sub_demo_sam") == "price_pro_yearly"
+    [row] = portal.audit("subscription.cancel")
+    assert (row.result, row.detail["released_schedule"]) == ("ok", schedule)
+
+
 def test_cancel_immediately_only_when_allowed(portal: Portal) -> None:
     refused = portal.post(f"{ANA}/cancel", json={"at_period_end": False})
     assert refused.status_code == 403

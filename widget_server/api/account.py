@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from widget_server import audit, features
@@ -33,6 +33,7 @@ from widget_server.errors import BadRequest, NotFound
 from widget_server.i18n import _
 from widget_server.i18n.custom_strings import check_custom_strings, problem_message
 from widget_server.limits import limit
+from widget_server.login.availability import setting_refusal
 from widget_server.models import Account, AuditEvent
 
 
@@ -102,6 +103,9 @@ def update_account_settings() -> Response:
         if problems:
             raise BadRequest(problem_message(problems[0]), code="invalid_parameter",
                              param="custom_strings")
+        refusal = setting_refusal(changes, account.settings, current_app.config)
+        if refusal is not None:  # a sign-in setting this server cannot serve
+            raise BadRequest(refusal[1], code="setting_unavailable", param=refusal[0])
         try:
             account.settings = features.validate_settings(
                 changes, current=account.settings, live_mode=account.live_mode)

@@ -157,9 +157,18 @@ def _refuse(account: Account, errors: list[str], form: MultiDict[str, str],
     return _page(account, 400, **context)
 
 
-def current_draft(account: Account) -> PreviewDraft | None:
-    """The draft named in the page's address, when it is this owner's for this account."""
+def current_draft_id() -> str:
+    """The draft the page shows: named in its address, or (a form sent back with an error)
+    in the form's hidden ``preview_draft``, so a refused save keeps the preview's customer."""
     draft_id = request.args.get("draft", "")
+    if not draft_id and request.method == "POST":
+        draft_id = request.form.get("preview_draft", "")
+    return draft_id[:100]
+
+
+def current_draft(account: Account) -> PreviewDraft | None:
+    """The page's draft (``current_draft_id``), when it is this owner's for this account."""
+    draft_id = current_draft_id()
     if not draft_id:
         return None
     return find_draft(get_session(), draft_id, account_id=account.id, owner_id=_owner().id)
@@ -220,8 +229,7 @@ def preview_panel(account: Account) -> dict[str, Any]:
     return {
         "test_mode": not account.live_mode,
         "draft": draft.draft_id if draft else "",
-        "customer": request.form.get("preview_customer", "") if request.method == "POST"
-        else (draft.customer_id if draft else ""),
+        "customer": request.form.get("preview_customer", draft.customer_id if draft else ""),
         "locale": draft.locale if draft and draft.locale else "",
         "frame_url": url_for("dashboard.preview_frame", public_id=account.public_id,
                              draft=draft.draft_id) if draft else "",
@@ -232,6 +240,7 @@ def preview_panel(account: Account) -> dict[str, Any]:
 
 @bp.context_processor
 def _preview_helpers() -> dict[str, Any]:
-    return {"preview_panel": preview_panel, "plan_picker": editors.plan_picker,
+    return {"preview_panel": preview_panel, "current_draft_id": current_draft_id,
+            "plan_picker": editors.plan_picker,
             "appearance_editor": editors.appearance_editor, "interval_label":
             catalog_picker.interval_label, "price_label": catalog_picker.price_label}

@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 from widget_server import features
 from widget_server.dashboard.forms import MAX_FIELD, DashboardForm, strip
 from widget_server.features import FEATURES, Feature
-from widget_server.i18n import N_, _
+from widget_server.i18n import N_, _, language_name
 
 _INVALID_JSON = object()  # what a JSON field holds when its text does not parse
 
@@ -112,6 +112,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Invoices"), ("show_all_invoices",)),
     (N_("Appearance"), ("accent_color", "logo_url", "font_family")),
     (N_("Languages"), ("locale", "auto_detect_locale", "custom_strings")),
+    (N_("Sign-in by email"), ("login_page", "shared_profile")),
 )
 OTHER = N_("Other")
 LABELS = {
@@ -149,11 +150,30 @@ LABELS = {
     "locale": N_("Default language"),
     "auto_detect_locale": N_("Use the browser's language"),
     "custom_strings": N_("Custom texts"),
+    "login_page": N_("Login page"),
+    "shared_profile": N_("Show on the profile page"),
 }
 
 
 def label_of(feature: Feature) -> str:
     return _(LABELS[feature.name]) if feature.name in LABELS else feature.name
+
+
+# What each value of a choice setting means, in plain words (the value is shown beside it).
+CHOICE_LABELS = {
+    "identify_by": {"email": N_("Email address"), "customer_id": N_("Stripe customer id"),
+                    "both": N_("Email address or Stripe customer id")},
+}
+
+
+def choice_label(feature: Feature, choice: str) -> str:
+    """The option's text: plain words for a known value, a language's own name for a locale."""
+    words = CHOICE_LABELS.get(feature.name, {}).get(choice)
+    if words is not None:
+        return _(words)
+    if feature.name == "locale":
+        return f"{language_name(choice)} ({choice})"
+    return choice
 
 
 class SettingsForm(DashboardForm):

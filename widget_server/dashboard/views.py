@@ -30,6 +30,7 @@ from widget_server.dashboard.forms import (
 )
 from widget_server.dashboard.settings_form import (
     SettingsForm,
+    choice_label,
     help_of,
     saved_settings_form,
     widget_of,
@@ -37,6 +38,7 @@ from widget_server.dashboard.settings_form import (
 from widget_server.dashboard.stripe_keys import key_refusal, verify_key
 from widget_server.db import get_session
 from widget_server.i18n import _, text_direction
+from widget_server.login.availability import setting_refusal
 from widget_server.models import Account, AuditEvent, Owner
 
 AUDIT_ROWS = 50
@@ -46,7 +48,7 @@ AUDIT_ROWS = 50
 def _layout() -> dict[str, Any]:
     locale = g.get("locale", "en")
     return {"owner": current_owner(), "locale": locale, "direction": text_direction(locale),
-            "widget_of": widget_of, "help_of": help_of}
+            "widget_of": widget_of, "help_of": help_of, "choice_label": choice_label}
 
 
 def _service() -> AccountService:
@@ -152,7 +154,11 @@ def save_settings(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
     form = SettingsForm.submitted()
     form_error = None
-    if form.validate():
+    valid = form.validate()
+    refusal = setting_refusal(form.values(), account.settings, current_app.config)
+    if valid and refusal is not None:  # a sign-in setting this server cannot serve
+        form[refusal[0]].errors = [refusal[1]]
+    elif valid:
         try:
             _service().update_settings(account, form.values())
         except AccountError as exc:

@@ -262,3 +262,13 @@ def _babel_locale(locale: str) -> Locale:
         return Locale.parse(locale)
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")
+
+
+def language_name(code: str) -> str:
+    """A supported language's name in that language ("Deutsch" for de), as a language picker
+    shows it; the code itself for one Babel does not know."""
+    try:
+        name = Locale.parse(code).get_display_name(Locale.parse(code))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code

@@ -155,6 +155,7 @@ UI_STRINGS: tuple[str, ...] = (
     N_("Credited to your balance"),
     N_("Pay %(amount)s and confirm"),
     N_("The change to %(plan)s on %(date)s will be canceled. Your plan stays as it is."),
+    N_("The scheduled change to %(plan)s on %(date)s will not happen."),
     N_("A new subscription starts today."),
     N_("Review"),
     N_("Pay %(amount)s and resubscribe"),

@@ -57,6 +57,7 @@ def cancel(sub_id: str) -> dict[str, Any]:
         require_action(ctx, sub, "cancel")
         if sub.schedule_id:  # a pending plan change no longer matters
             stripe.release_schedule(sub.schedule_id)
+            detail["released_schedule"] = sub.schedule_id
         if at_period_end:
             updated = confirmed_write(
                 lambda: stripe.set_cancel_at_period_end(sub.id, feedback=reason,

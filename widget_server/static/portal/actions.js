@@ -206,6 +206,13 @@
           ? t("Your subscription will be canceled immediately and you will lose access right away.")
           : dom.sentence(t("Your subscription stays active until %(date)s and will not renew."),
             { date: endDate })))];
+        var change = sub.scheduled_change;
+        if (change) { // canceling drops a change scheduled for the end of the period
+          nodes.push(h("p", { class: "wsp-muted" }, dom.sentence(
+            t("The scheduled change to %(plan)s on %(date)s will not happen."),
+            { plan: (change.items || []).map(function (item) { return item.plan; }).join(", "),
+              date: change.date_display || "" })));
+        }
         if (settings().cancellation_reason) {
           nodes.push(h("fieldset", { class: "wsp-fieldset" },
             h("legend", { text: t("Why are you canceling? (optional)") }),

@@ -1,0 +1,213 @@
+"""The instance's profile page (``/profile``, config ``PROFILE_PAGE``).
+
+A customer signs in with an emailed code (the same flow as an account's login page, under
+the scope ``profile``) and sees their subscriptions in every account that turned
+``shared_profile`` on, grouped by account; "Manage" opens that account's own hosted portal
+for the customers of that account only. An account that did not opt in is never queried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, current_app, g, request
+from sqlalchemy import select
+
+from widget_server import audit
+from widget_server.accounts import AccountService, secret_box
+from widget_server.api.hosted import join_customer_ids
+from widget_server.billing.domain import Subscription
+from widget_server.db import get_session
+from widget_server.features import defaults as default_settings
+from widget_server.i18n import _, format_date
+from widget_server.limits import limit
+from widget_server.login import codes, flow, forms
+from widget_server.login.availability import profile_enabled
+from widget_server.login.blueprint import bp
+from widget_server.login.mail import Branding
+from widget_server.login.pages import hosted_redirect, page, unavailable, use_locale
+from widget_server.models import Account
+
+PATH = "/profile"
+SIGNED_IN_AGE = 1800  # seconds a signed-in profile page can open portals
+PROOF_AGE = 3600
+_SHOWN_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
+
+
+def opted_in_accounts() -> list[tuple[Account, dict[str, Any]]]:
+    """Every account with ``shared_profile`` on and a Stripe key, by name."""
+    service = AccountService(get_session(), secret_box())
+    found = []
+    for account in get_session().scalars(select(Account).order_by(Account.name, Account.id)):
+        settings = service.settings(account)
+        if settings.get("shared_profile") is True and account.stripe_key_encrypted:
+            found.append((account, settings))
+    return found
+
+
+def _customers_in(account: Account, email: str) -> list[str]:
+    from widget_server.billing_web import billing_for
+
+    key = AccountService(get_session(), secret_box()).stripe_key(account)
+    return [c.id for c in billing_for(key).find_customers(email=email)]
+
+
+def _lookup(email: str) -> flow.Lookup:
+    def find() -> tuple[str, int | None]:
+        for account, _settings in opted_in_accounts():
+            if _customers_in(account, email):
+                return "profile", None  # a customer somewhere: send the code
+        return "", None
+
+    return find
+
+
+@dataclass(frozen=True)
+class Line:
+    """One subscription as the profile shows it."""
+
+    title: str
+    status: str
+    renews: str
+
+
+@dataclass(frozen=True)
+class Group:
+    account: Account
+    brand: Branding
+    lines: tuple[Line, ...]
+
+
+def _status(subscription: Subscription) -> str:
+    labels = {"active": _("Active"), "trialing": _("Trial"), "past_due": _("Past due"),
+              "unpaid": _("Unpaid"), "paused": _("Paused"), "incomplete": _("Incomplete")}
+    if subscription.cancel_at_period_end or subscription.cancel_at:
+        return _("Ends at the end of the period")
+    return labels.get(subscription.status, subscription.status)
+
+
+def _line(subscription: Subscription, locale: str) -> Line:
+    """Names, state and next date only: amounts (with discounts and taxes) are the
+    account's own portal's to show, one click away."""
+    names = [item.price.product.name for item in subscription.items]
+    end = subscription.current_period_end
+    return Line(title=", ".join(names), status=_status(subscription),
+                renews=format_date(end, locale) if end else "")
+
+
+def groups_for(email: str, locale: str) -> list[Group]:
+    from widget_server.billing_web import billing_for
+
+    found: list[Group] = []
+    service = AccountService(get_session(), secret_box())
+    for account, settings in opted_in_accounts():
+        ids = _customers_in(account, email)
+        if not ids:
+            continue
+        snapshot = billing_for(service.stripe_key(account)).snapshot(ids)
+        lines = tuple(_line(s, locale) for s in snapshot.subscriptions
+                      if s.status in _SHOWN_STATUSES)
+        found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
+                           lines=lines))
+    return found
+
+
+def _refusal() -> Response | None:
+    if not profile_enabled(current_app.config):
+        return unavailable(404, _("This page is not available"),
+                           _("Check the address, or contact the website's support team."))
+    return None
+
+
+def _view(step: str, status: int = 200, **context: Any) -> Response:
+    return page("login/sign_in.html", status, cookie_path=PATH, step=step, action=PATH,
+                brand=None, locale=g.locale, title=_("Your subscriptions"), **context)
+
+
+@bp.get(PATH)
+def profile_page() -> Response:
+    use_locale(default_settings())
+    return _refusal() or _view("email", email="")
+
+
+@bp.post(PATH)
+@limit("RATELIMIT_LOGIN_CODE_IP")
+def profile_send_code() -> Response:
+    use_locale(default_settings())
+    refused = _refusal()
+    if refused is not None:
+        return refused
+    email = request.form.get("email", "").strip()
+    if not forms.csrf_ok():
+        return _view("email", 400, email=email, error=_(
+            "This form expired or did not come from this page, so nothing was sent. Please "
+            "try again."))
+    if not flow.valid_email(email):
+        return _view("email", 400, email=email,
+                     error=_("Enter your email address, like name@example.com."))
+    if flow.throttled(codes.PROFILE_SCOPE, email):
+        return _view("email", 429, email=email,
+                     error=_("Too many codes were asked for this address. Please wait a few "
+                             "minutes and try again."))
+    code = codes.new_code()
+    letter = flow.render_letter(code, Branding.of("", {}), str(g.locale))
+    flow.start(codes.PROFILE_SCOPE, email, str(g.locale), letter, code, _lookup(email))
+    proof = forms.sign("profile", {"e": email})
+    return _view("code", email=email, proof=proof)
+
+
+@bp.post(f"{PATH}/code")
+@limit("RATELIMIT_LOGIN_CODE_IP")
+def profile_check_code() -> Response:
+    locale = use_locale(default_settings())
+    refused = _refusal()
+    if refused is not None:
+        return refused
+    proof_text = request.form.get("proof", "")
+    proof = forms.unsign("profile", proof_text, PROOF_AGE)
+    if proof is None or not isinstance(proof.get("e"), str):
+        return _view("email", 400, email="", error=_(
+            "This sign-in took too long. Enter your email again to get a new code."))
+    email = str(proof["e"])
+    if not forms.csrf_ok():
+        return _view("code", 400, email=email, proof=proof_text, error=_(
+            "This form expired or did not come from this page, so nothing was sent. Please "
+            "try again."))
+    if flow.redeem(codes.PROFILE_SCOPE, email, request.form.get("code", "")) is None:
+        audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
+                     {"reason": "wrong_or_expired_code"})
+        return _view("code", 400, email=email, proof=proof_text, error=_(
+            "This code is not right or has expired. Check the latest email, or ask for a new "
+            "code."))
+    groups = groups_for(email, locale)
+    for group in groups:
+        audit.record(group.account, "customer", "profile", "login.sign_in", "profile", "ok",
+                     {"page": "profile"})
+    return page("login/profile.html", cookie_path=PATH, groups=groups, locale=locale,
+                signed_in=forms.sign("profile-in", {"e": email}), email=email)
+
+
+@bp.post(f"{PATH}/manage")
+@limit("RATELIMIT_LOGIN_CODE_IP")
+def profile_manage() -> Response:
+    """Open one opted-in account's hosted portal for this email's customers there."""
+    locale = use_locale(default_settings())
+    refused = _refusal()
+    if refused is not None:
+        return refused
+    proof = forms.unsign("profile-in", request.form.get("signed_in", ""), SIGNED_IN_AGE)
+    if proof is None or not isinstance(proof.get("e"), str) or not forms.csrf_ok():
+        return _view("email", 400, email="", error=_(
+            "This sign-in took too long. Enter your email again to get a new code."))
+    email = str(proof["e"])
+    public_id = request.form.get("account", "")
+    chosen = next((a for a, _s in opted_in_accounts() if a.public_id == public_id), None)
+    ids = _customers_in(chosen, email) if chosen is not None else []
+    if chosen is None or not ids:
+        return unavailable(404, _("This page is not available"),
+                           _("Check the address, or contact the website's support team."))
+    customer_ids = join_customer_ids(ids)
+    audit.record(chosen, "customer", customer_ids, "login.profile_manage", chosen.public_id,
+                 "ok", {"page": "profile"})
+    return hosted_redirect(chosen, customer_ids, locale, return_url="")
