@@ -329,7 +329,6 @@
       ctx.state.invoicesError = null;
       ctx.state.invoices = null;
       render();
-      if (parts.entitlements) parts.entitlements.load(ctx, render, true);
       return loadInvoices(loadGeneration);
     };
     ctx.actions = parts.actions.create(ctx);
