@@ -40,6 +40,7 @@ DEMO_SETTINGS: dict[str, Any] = {
     "retention_coupon": "retention-50",  # a coupon id of the seed (sandbox/seed.py)
     "pause": True,
     "show_all_invoices": True,
+    "show_entitlements": True,
     "debug": True,
     "stripe_publishable_key": DEMO_PUBLISHABLE_KEY,
 }

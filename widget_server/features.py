@@ -107,6 +107,9 @@ FEATURES: tuple[Feature, ...] = (
             "Show this account's subscriptions on the instance's profile page (/profile), "
             "where a customer signed in by emailed code sees every account that opted in. "
             "Needs the operator's PROFILE_PAGE and SMTP settings."),
+    Feature("show_entitlements", "bool", False,
+            "Show what each subscription grants (the Stripe entitlement features of its "
+            "products) and, when changing plan, what the new plan adds and removes."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

@@ -254,6 +254,44 @@ def _hook(api: Api) -> str:
         "url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]})["id"])
 
 
+def _feature(api: Api) -> str:
+    """A new feature (lookup keys are unique among active features)."""
+    count = len(api.ok("GET", "/entitlements/features", {"limit": 100})["data"])
+    return str(api.ok("POST", "/entitlements/features", {
+        "lookup_key": f"walk_{count}", "name": "Walk"})["id"])
+
+
+def _attachment(api: Api) -> str:
+    return str(api.ok("POST", "/products/prod_starter/features",
+                      {"entitlement_feature": _feature(api)})["id"])
+
+
+ENTITLEMENT_SCENARIOS: dict[str, Callable[[Api], Call]] = {
+    "POST /entitlements/features": lambda a: ("/entitlements/features", {
+        "lookup_key": f"walk_new_{_feature(a)}", "name": "New", "metadata": {"k": "v"}}),
+    "GET /entitlements/features/<feature_id>": lambda a: (
+        "/entitlements/features/feat_demo_sso", {}),
+    "POST /entitlements/features/<feature_id>": lambda a: (
+        f"/entitlements/features/{_feature(a)}", {"name": "Renamed", "metadata": {"k": "v"}}),
+    "GET /entitlements/features": lambda a: ("/entitlements/features", {"limit": 3}),
+    "POST /products/<product_id>/features": lambda a: (
+        "/products/prod_starter/features", {"entitlement_feature": _feature(a)}),
+    "GET /products/<product_id>/features/<attachment_id>": lambda a: (
+        "/products/prod_pro/features/prodft_demo_pro_projects", {}),
+    "DELETE /products/<product_id>/features/<attachment_id>": lambda a: (
+        f"/products/prod_starter/features/{_attachment(a)}", {}),
+    "GET /products/<product_id>/features": lambda a: ("/products/prod_pro/features",
+                                                      {"limit": 2}),
+    "GET /entitlements/active_entitlements": lambda a: ("/entitlements/active_entitlements", {
+        "customer": "cus_demo_ana", "expand": ["data.feature"]}),
+    "GET /entitlements/active_entitlements/<entitlement_id>": lambda a: (
+        "/entitlements/active_entitlements/" + a.ok(
+            "GET", "/entitlements/active_entitlements", {"customer": "cus_demo_ana"}
+        )["data"][0]["id"], {}),
+}
+SCENARIOS.update(ENTITLEMENT_SCENARIOS)
+
+
 def _schedule_update(api: Api) -> Call:
     sub = _subscription(api)
     schedule = api.ok("POST", "/subscription_schedules", {"from_subscription": sub})

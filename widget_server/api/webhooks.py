@@ -23,7 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api import bp
 from widget_server.billing.view_cache import ViewStoreUnavailable
-from widget_server.billing.webhooks import WebhookEvent, WebhookRejected, verify_delivery
+from widget_server.billing.webhooks import (
+    ENTITLEMENTS_CHANGED,
+    WebhookEvent,
+    WebhookRejected,
+    verify_delivery,
+)
 from widget_server.billing_web import billing_factory
 from widget_server.billing_web.snapshots import view_snapshots
 from widget_server.db import get_session
@@ -101,3 +106,6 @@ def _apply(account: Account, event: WebhookEvent) -> None:
         views.forget_account(account.public_id)
     elif event.customer_ids:
         views.forget_customers(account.public_id, event.customer_ids)
+    if event.type == ENTITLEMENTS_CHANGED:
+        billing_factory().forget_product_features(
+            AccountService(get_session(), secret_box()).stripe_key(account))

@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import stripe
@@ -34,7 +34,7 @@ from widget_server.billing.convert import (
     price_from_stripe,
     product_from_stripe,
 )
-from widget_server.billing.domain import Price, Product
+from widget_server.billing.domain import Feature, Price, Product
 from widget_server.billing.errors import stripe_errors
 from widget_server.billing.ttl_lru import TtlLru
 
@@ -50,12 +50,16 @@ class CatalogEntry:
     prices: tuple[Price, ...]
     products: Mapping[str, Product]
     fetched_at: float
+    # product id -> its entitlement features, filled only when asked (billing/entitlements.py)
+    features: Mapping[str, tuple[Feature, ...]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps({
             "prices": [dataclasses.asdict(p) for p in self.prices],
             "products": {k: dataclasses.asdict(v) for k, v in self.products.items()},
             "fetched_at": self.fetched_at,
+            "features": {k: [dataclasses.asdict(f) for f in v]
+                         for k, v in self.features.items()},
         })
 
     @classmethod
@@ -65,7 +69,10 @@ class CatalogEntry:
             Price(**{**p, "product": Product(**p["product"])}) for p in data["prices"]
         )
         products = {k: Product(**v) for k, v in data["products"].items()}
-        return cls(prices=prices, products=products, fetched_at=float(data["fetched_at"]))
+        features = {k: tuple(Feature(**f) for f in v)
+                    for k, v in (data.get("features") or {}).items()}
+        return cls(prices=prices, products=products, fetched_at=float(data["fetched_at"]),
+                   features=features)
 
 
 class CatalogStore(Protocol):
@@ -236,6 +243,33 @@ class Catalog:
                 if missing:
                     entry = self._add_products(entry, missing)
         return {pid: entry.products[pid] for pid in product_ids if pid in entry.products}
+
+    def product_features(
+        self, product_ids: Collection[str],
+        fetch: Callable[[list[str]], Mapping[str, tuple[Feature, ...]]],
+    ) -> dict[str, tuple[Feature, ...]]:
+        """The entitlement features of these products; those not cached yet are fetched with
+        `fetch` (Stripe lists them per product) and kept in the entry until it expires."""
+        entry = self._entry()
+        missing = sorted(set(product_ids) - set(entry.features))
+        if missing:
+            with self._store.lock_for(self._key):
+                entry = self._store.get(self._key) or entry
+                missing = sorted(set(product_ids) - set(entry.features))
+                if missing:
+                    entry = self._replace(entry, features={**entry.features, **fetch(missing)})
+        return {pid: entry.features.get(pid, ()) for pid in product_ids}
+
+    def forget_features(self) -> None:
+        """Drop the cached features only (prices and products stay): the next read lists them."""
+        entry = self._store.get(self._key)
+        if entry is not None and entry.features:
+            self._replace(entry, features={})
+
+    def _replace(self, entry: CatalogEntry, **changes: Any) -> CatalogEntry:
+        updated = dataclasses.replace(entry, **changes)
+        self._store.put(self._key, updated, self._ttl - (self._clock() - entry.fetched_at))
+        return updated
 
     def _entry(self) -> CatalogEntry:
         entry = self._store.get(self._key)

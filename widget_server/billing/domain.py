@@ -178,3 +178,12 @@ class PortalSnapshot:
     def customer(self) -> Customer | None:
         """The customer the portal shows: the first of the token's customers that exists."""
         return self.customers[0] if self.customers else None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An entitlement feature (Stripe's ``entitlements.feature``) a product grants."""
+
+    id: str
+    lookup_key: str
+    name: str

@@ -43,8 +43,10 @@ PORTAL_CALLS = frozenset({
 })
 # Calls of optional features, not required of a key: the dashboard's webhook check
 # (billing/webhooks.py) reads the webhook endpoints; without that permission only that check
-# cannot run, the portal can.
-OPTIONAL_CALLS = frozenset({"webhook_endpoints.list"})
+# cannot run, the portal can. The features of products (setting show_entitlements,
+# billing/entitlements.py) are read under /v1/products, with the product permission required
+# anyway.
+OPTIONAL_CALLS = frozenset({"webhook_endpoints.list", "products.features.list"})
 READ_METHODS = frozenset({"list", "retrieve", "search"})
 
 # The permission resource a top-level path segment needs, with its name in Stripe's dashboard

@@ -22,6 +22,7 @@ from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, 
 from widget_server.billing.changes import ChangePreview, ItemChangePlan
 from widget_server.billing.domain import (
     Customer,
+    Feature,
     Invoice,
     PaymentMethod,
     PortalSnapshot,
@@ -30,6 +31,7 @@ from widget_server.billing.domain import (
     Subscription,
     TaxId,
 )
+from widget_server.billing.entitlements import fetch_product_features
 from widget_server.billing.gateway import INVOICE_LIMIT, StripeGateway
 from widget_server.billing.payments import (
     NewSubscriptionPreview,
@@ -63,6 +65,8 @@ class BillingService(Protocol):
                       ) -> tuple[list[Subscription], list[Subscription], str | None]: ...
     def catalog_prices(self) -> tuple[Price, ...]: ...
     def products(self, product_ids: Collection[str]) -> dict[str, Product]: ...
+    def product_features(self, product_ids: Collection[str],
+                         ) -> dict[str, tuple[Feature, ...]]: ...
     def tax_id_types(self) -> frozenset[str]: ...
     def subscription(self, subscription_id: str) -> Subscription | None: ...
     def subscriptions_of(self, customer_id: str) -> list[Subscription]: ...
@@ -153,6 +157,11 @@ class StripeBilling(StripeWriter):
     def products(self, product_ids: Collection[str]) -> dict[str, Product]:
         return self.catalog.products(product_ids)
 
+    def product_features(self, product_ids: Collection[str],
+                         ) -> dict[str, tuple[Feature, ...]]:
+        return self.catalog.product_features(
+            product_ids, lambda missing: fetch_product_features(self.gateway, missing))
+
     def tax_id_types(self) -> frozenset[str]:
         return stripe_tax_id_types()
 
@@ -198,6 +207,10 @@ class StripeBillingFactory:
         return Catalog(self.clients.client_for(stripe_key), self.catalog_store,
                        cache_key=cache_key_for(stripe_key),
                        ttl_seconds=self.config.catalog_ttl_seconds)
+
+    def forget_product_features(self, stripe_key: str) -> None:
+        """Product features may have changed (an entitlement summary webhook): list them again."""
+        self.catalog(stripe_key).forget_features()
 
     def forget_catalog(self, stripe_key: str) -> None:
         """The next read of this Stripe account's catalog fetches it again."""

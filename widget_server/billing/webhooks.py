@@ -41,7 +41,11 @@ WEBHOOK_EVENTS: tuple[str, ...] = (
     "subscription_schedule.completed", "subscription_schedule.aborted",
     "product.created", "product.updated", "product.deleted",
     "price.created", "price.updated", "price.deleted",
+    "entitlements.active_entitlement_summary.updated",
 )
+# A customer's entitlements changed: its views, and (features may have been attached to or
+# removed from a product, which no other event announces) the cached product features.
+ENTITLEMENTS_CHANGED = "entitlements.active_entitlement_summary.updated"
 # Objects that are not a customer's: a change to one can show in every view of the account.
 ACCOUNT_WIDE_PREFIXES = ("product.", "price.", "plan.", "coupon.", "promotion_code.")
 

@@ -70,6 +70,9 @@ OPERATIONS: dict[str, Operation] = {
         "More canceled subscriptions, newest first, a page at a time", "portal",
         rs.CanceledSubscriptions, query=rq.CanceledSubscriptionsQuery,
         errors=(*PORTAL_ERRORS, "409")),
+    "portal.entitlements_view": Operation(
+        "What each live subscription grants and what each plan change would add and remove "
+        "(setting show_entitlements)", "portal", rs.Entitlements),
     "portal.strings_view": Operation(
         "The portal's UI strings in one locale (public; cached for a year when versioned)",
         "portal", rs.Strings, query=rq.StringsQuery, security=None,

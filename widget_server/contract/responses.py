@@ -208,6 +208,9 @@ class Portal(Body):
     canceled_next: Str = Field(None, description="Cursor for more canceled subscriptions "
                                "(`GET /v1/portal/subscriptions/canceled`); null when none.")
     catalog: list[Price] | None = None
+    entitlements: Entitlements | None = Field(
+        None, description="Only with the setting show_entitlements: what each live "
+        "subscription grants (the body of `GET /v1/portal/entitlements`).")
 
 
 class CanceledSubscriptions(Body):
@@ -347,3 +350,33 @@ class InvoicePayResult(Body):
     subscription: Subscription | None = None
     requires_action: RequiresAction | None = None
     message: str
+
+
+class EntitlementFeature(Body):
+    id: str = Field(description="The Stripe entitlement feature (`feat_…`).")
+    lookup_key: str
+    name: str = Field(description="The feature's name as the owner wrote it in Stripe.")
+
+
+class PlanChangeFeatures(Body):
+    item: str = Field(description="The subscription item that would change.")
+    price: str = Field(description="One of the item's `plan_options`.")
+    gain: list[EntitlementFeature] = Field(description="Features the change adds.")
+    lose: list[EntitlementFeature] = Field(description="Features the change removes.")
+
+
+class SubscriptionGrants(Body):
+    id: str
+    grants: list[EntitlementFeature] = Field(
+        description="The features of the products of its items (empty unless its status "
+                    "gives entitlements: active, trialing, past_due).")
+    changes: list[PlanChangeFeatures]
+
+
+class Entitlements(Body):
+    """What each live subscription grants, and what each plan change would add and remove."""
+
+    subscriptions: list[SubscriptionGrants]
+
+
+Portal.model_rebuild()  # `entitlements` names a model defined after it

@@ -164,6 +164,11 @@ UI_STRINGS: tuple[str, ...] = (
     N_("Make default"),
     N_("A subscription needs this card. Add another card and make it the default first."),
     N_("Default"),
+    # entitlements.js: what a plan grants
+    N_("Includes"),
+    N_("You gain"),
+    N_("You lose"),
+    N_("The same features as your current plan."),
     # app.js: 3-D Secure outcomes
     N_("Payment confirmed. Thank you!"),
     N_("The payment was not confirmed, so nothing was charged. Try again or use another card."),

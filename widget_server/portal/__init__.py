@@ -15,6 +15,7 @@ from widget_server.portal import (  # noqa: E402, F401
     actions_plan,
     actions_resubscribe,
     actions_subscription,
+    entitlements,
     preview_guard,
 )
 

@@ -22,6 +22,7 @@ from widget_server.i18n import _, current_locale, negotiate_locale, text_directi
 from widget_server.portal import bp
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.embed_headers import account_origins
+from widget_server.portal.entitlements_payload import entitlements_payload
 from widget_server.portal.preview_guard import PREVIEW_MODE
 from widget_server.portal.serialize import (
     catalog_for_settings,
@@ -71,6 +72,9 @@ def portal_view() -> Response:
         js_url=current_app.config["STRIPE_JS_URL"],
         strings_url=_strings_url(context, locale),
     )
+    if context.settings["show_entitlements"]:  # from the catalog cache: no call when warm
+        payload["entitlements"] = entitlements_payload(
+            snapshot, context.settings, billing_for(context.stripe_key).product_features)
     if context.token.mode == PREVIEW_MODE:  # the draft's custom strings, not the saved ones
         payload["strings"] = strings_for(locale, context.settings["custom_strings"].get(locale)
                                          or {})

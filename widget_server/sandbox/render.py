@@ -22,6 +22,7 @@ _EXPANDABLE = {
     "customer", "default_payment_method", "latest_invoice", "product", "price", "discounts",
     "payment_method", "subscription", "coupon", "promotion_code", "invoice", "schedule",
     "released_subscription", "default_price", "pending_setup_intent", "subscription_item",
+    "feature",
 }
 
 

@@ -16,6 +16,7 @@ from widget_server.sandbox.resources import (
 from widget_server.sandbox.resources import subscription_updates as updates
 from widget_server.sandbox.resources import subscriptions as subs
 from widget_server.sandbox.routing import ApiRequest
+from widget_server.sandbox.seed_entitlements import seed_entitlements
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -157,6 +158,7 @@ def seed_store(store: Store) -> None:
     """Fill an empty store with the demo data; ends with the clock back at real time."""
     store.clock_offset = -HISTORY_DAYS * DAY
     _catalog(store)
+    seed_entitlements(store)
     cards = {"ana": "4242424242424242", "ben": "5555555555554444",
              "carla": "4242424242424242", "dan": "4242424242424242",
              "eve": "4242424242424242", "farid": "5555555555554444",

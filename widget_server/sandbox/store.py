@@ -32,6 +32,7 @@ LABELS: dict[str, str] = {
     "subscription_schedule": "subscription schedule",
     "webhook_endpoint": "webhook endpoint",
     "event": "event",
+    "feature": "feature",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -51,6 +52,7 @@ PREFIXES: list[tuple[str, str]] = [
     ("txi_", "tax_id"),
     ("we_", "webhook_endpoint"),
     ("evt_", "event"),
+    ("feat_", "feature"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits

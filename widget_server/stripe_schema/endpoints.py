@@ -45,12 +45,24 @@ def normalise_path(path: str) -> str:
     return _PLACEHOLDER.sub("{}", path)
 
 
+# namespaces of stripe-python whose v1 services the sandbox emulates besides the top level
+# (their params live in the namespace of the same name under stripe.params)
+SUBPACKAGES = ("entitlements",)
+
+
+def _service_modules() -> list[str]:
+    names = [f"stripe.{info.name}" for info in pkgutil.iter_modules(stripe.__path__)]
+    for package in SUBPACKAGES:
+        path = importlib.import_module(f"stripe.{package}").__path__
+        names += [f"stripe.{package}.{info.name}" for info in pkgutil.iter_modules(path)]
+    return [n for n in names
+            if n.rsplit(".", 1)[1].startswith("_") and n.endswith("_service")]
+
+
 def _service_classes() -> list[type]:
     found = []
-    for info in pkgutil.iter_modules(stripe.__path__):
-        if not (info.name.startswith("_") and info.name.endswith("_service")):
-            continue
-        module = importlib.import_module(f"stripe.{info.name}")
+    for name in _service_modules():
+        module = importlib.import_module(name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and cls.__name__.endswith("Service"):
                 found.append(cls)
@@ -62,7 +74,13 @@ def _params_class(function: Any) -> Any:
     if annotation is None:
         return None
     name = re.search(r"[A-Z]\w*Params", str(annotation.annotation))
-    return getattr(stripe.params, name.group(0)) if name else None
+    if not name:
+        return None
+    namespace = function.__module__.split(".")[1:-1]  # stripe.entitlements._x -> entitlements
+    params: Any = stripe.params
+    for part in namespace:
+        params = getattr(params, part)
+    return getattr(params, name.group(0))
 
 
 @functools.cache

@@ -20,6 +20,7 @@ import stripe
 from stripe._object_classes import OBJECT_CLASSES
 from stripe._stripe_object import UntypedStripeObject
 
+from widget_server.stripe_schema.endpoints import SUBPACKAGES
 from widget_server.stripe_schema.spec_facts import includable_fields
 
 ENVELOPE = frozenset({"object", "data", "has_more", "url"})
@@ -53,10 +54,12 @@ def declared_fields(cls: type) -> dict[str, Any]:
 
 @functools.cache
 def resource_classes() -> dict[str, type]:
-    """`"subscription"` -> stripe.Subscription, for every top-level resource class."""
+    """`"subscription"` -> stripe.Subscription, for every top-level resource class and those
+    of the namespaces the sandbox emulates (`"entitlements.feature"`)."""
     found: dict[str, type] = {}
     for name, (module, class_name) in OBJECT_CLASSES.items():
-        if name in ("list", "search_result") or "." in name:
+        if name in ("list", "search_result") or (
+                "." in name and name.split(".")[0] not in SUBPACKAGES):
             continue
         cls = getattr(importlib.import_module(module), class_name)
         found.setdefault(name, cls)
@@ -199,7 +202,7 @@ def check_response(value: dict[str, Any], result: str) -> ShapeReport:
     if inner:
         classes = [resource_classes().get(_object_name(inner.rstrip("]")))]
         return check_list(value, [c for c in classes if c is not None])
-    cls = getattr(stripe, outer, None) or resource_classes().get(str(value.get("object")))
+    cls = getattr(stripe, outer, None) or resource_classes().get(_object_name(outer))
     if cls is None:
         return ShapeReport([], [f"unknown result type {result}"])
     named = resource_classes().get(str(value.get("object")))
@@ -208,4 +211,7 @@ def check_response(value: dict[str, Any], result: str) -> ShapeReport:
 
 def _object_name(class_name: str) -> str:
     cls = getattr(stripe, class_name, None)
+    if cls is None:  # a namespaced class (entitlements.Feature): its object name, if unique
+        named = [k for k, c in resource_classes().items() if c.__name__ == class_name]
+        return named[0] if len(named) == 1 else class_name
     return str(getattr(cls, "OBJECT_NAME", class_name))

@@ -92,7 +92,7 @@
         };
         dlg.step([warning ? h("div", { class: "wsp-alert wsp-alert-warning", role: "alert" },
           h("p", { text: warning })) : lead(t("Review the change before you confirm it.")),
-        parts.plans.previewView(ctx, preview)], [
+        confirmSpec.features || null, parts.plans.previewView(ctx, preview)], [
           { text: t("Back"), variant: "secondary", onClick: back },
           { text: preview.amount_due > 0 ? t("Pay %(amount)s and confirm",
             { amount: preview.amount_due_display }) : t("Confirm"), variant: "primary",
@@ -106,17 +106,25 @@
       var itemId = items.length ? items[0].id : null;
       var picker = null;
       var pickerSlot = h("div");
+      var compareSlot = h("div");
       function itemById(id) { return items.filter(function (i) { return i.id === id; })[0] || {}; }
+      function features(priceId) {  // "You gain / You lose" (null unless show_entitlements)
+        return parts.entitlements ? parts.entitlements.comparison(ctx, sub, itemId, priceId) : null;
+      }
       function drawPicker() {
         var current = itemById(itemId);
         picker = parts.plans.planPicker(ctx, (current.price || {}).id, false, current.product,
           current.plan_options);
         dom.replaceChildren(pickerSlot, picker.node);
+        picker.node.addEventListener("change", function () {
+          dom.replaceChildren(compareSlot, features(picker.value()));
+        });
+        dom.replaceChildren(compareSlot, features(picker.value()));
       }
       var chooser = parts.plans.itemChooser(ctx, items, function (id) { itemId = id; drawPicker(); });
       function choose() {
         drawPicker();
-        dlg.step([chooser, pickerSlot], [cancelButton(dlg), { text: t("Review change"),
+        dlg.step([chooser, pickerSlot, compareSlot], [cancelButton(dlg), { text: t("Review change"),
           variant: "primary", submit: true, onClick: review }]);
       }
       function review() {
@@ -126,6 +134,7 @@
         if (items.length > 1) body.item = itemId;
         previewThenConfirm(dlg, body, { event: "change_plan", path: subPath(sub, "change_plan"),
           previewPath: subPath(sub, "change_plan/preview"), body: body, dialog: dlg,
+          features: features(chosen),
           payload: { subscription: sub.id, price: chosen, item: body.item || null } }, choose);
       }
       choose();

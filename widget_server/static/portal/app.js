@@ -196,6 +196,7 @@
           if (destroyed || generation !== loadGeneration) return null;
           applyPortal(portal);
           if (!quiet) ctx.state.invoices = null;
+          if (parts.entitlements) parts.entitlements.load(ctx, render);
           render();
           if (flow) flow.start();
           invoicesRequest = loadInvoices(generation);
@@ -236,6 +237,7 @@
         return load(true);
       }
       render();
+      if (parts.entitlements) parts.entitlements.load(ctx, render, true);
       return loadInvoices(loadGeneration);
     }
 

@@ -201,7 +201,8 @@
           h("h3", { id: titleId, class: "wsp-sub-title", text: productNames(sub) }),
           summary ? h("p", { class: "wsp-sub-price", text: summary }) : null),
         badge(sub.status, (sub.badge || {}).text || sub.status_display, (sub.badge || {}).tone)),
-      banners(ctx, sub), itemList(ctx, sub), meta(ctx, sub), actionBar(ctx, sub));
+      banners(ctx, sub), itemList(ctx, sub), meta(ctx, sub),
+      parts.entitlements ? parts.entitlements.grants(ctx, sub) : null, actionBar(ctx, sub));
   }
 
   function subscriptions(ctx) {
