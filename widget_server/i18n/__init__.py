@@ -26,7 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -35,6 +35,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from widget_server.features import SUPPORTED_LOCALE_CODES
+from widget_server.stripe_schema.currencies import minor_units as stripe_currency_digits
 
 SUPPORTED_LOCALES: tuple[str, ...] = SUPPORTED_LOCALE_CODES
 RTL_LOCALES = frozenset({"ar", "he"})
@@ -237,10 +238,12 @@ def text_direction(locale: str) -> str:
 # and dates recur across views (catalog prices, period ends), so results are kept, bounded.
 @functools.lru_cache(maxsize=8192)
 def format_money(amount: int, currency: str, locale: str) -> str:
-    """Format an amount in the currency's smallest unit (Stripe's convention)."""
-    code = currency.upper()
-    digits = get_currency_precision(code)
-    return format_currency(amount / (10**digits), code, locale=_babel_locale(locale))
+    """Format an amount in Stripe's minor units of the currency (``stripe_currency_digits``:
+    Stripe's, not CLDR's, e.g. ISK and UGX carry two). Babel's digits for the currency are
+    shown, more only when the amount has them, so a shown amount is always the charged one."""
+    value = Decimal(amount) / (Decimal(10) ** stripe_currency_digits(currency))
+    return format_currency(value, currency.upper(), locale=_babel_locale(locale),
+                           decimal_quantization=False)
 
 
 @functools.lru_cache(maxsize=8192)
