@@ -26,7 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 from babel.numbers import format_percent as babel_format_percent
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -241,9 +241,12 @@ def format_money(amount: int, currency: str, locale: str) -> str:
     """Format an amount in Stripe's minor units of the currency (``stripe_currency_digits``:
     Stripe's, not CLDR's, e.g. ISK and UGX carry two). Babel's digits for the currency are
     shown, more only when the amount has them, so a shown amount is always the charged one."""
-    value = Decimal(amount) / (Decimal(10) ** stripe_currency_digits(currency))
-    return format_currency(value, currency.upper(), locale=_babel_locale(locale),
-                           decimal_quantization=False)
+    code = currency.upper()
+    value = Decimal(amount).scaleb(-stripe_currency_digits(currency))
+    shown = Decimal(10) ** -get_currency_precision(code)
+    exact = value.quantize(shown) != value  # more digits than CLDR shows: show Stripe's all
+    return format_currency(value, code, locale=_babel_locale(locale),
+                           decimal_quantization=not exact)
 
 
 @functools.lru_cache(maxsize=8192)
