@@ -26,7 +26,6 @@ from typing import Any
 
 from widget_server.stripe_schema.currencies import minor_units
 
-
 PRESET_DAYS = (7, 30, 90)
 MAX_RANGE_DAYS = 366
 DAILY_BUCKETS_UP_TO = 31  # longer periods are shown per week

@@ -99,6 +99,10 @@ FEATURES: tuple[Feature, ...] = (
             "CSS font-family for the portal (empty: the system font stack)."),
     Feature("debug", "bool", False,
             "Verbose console logging in the loader, and identity failure reasons (test keys)."),
+    Feature("multi_currency", "bool", False,
+            "Offer plans in the customer's currency: prices with currency options (Stripe "
+            "Prices' currency_options) are shown, previewed and changed in the currency the "
+            "customer is billed in. Off: only plans whose main currency is the customer's."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

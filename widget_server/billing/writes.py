@@ -55,7 +55,7 @@ T = TypeVar("T")
 # The read path's expansion, so a written subscription converts exactly like a read one
 # (item products come from the cached catalog: Stripe expands four levels at most).
 SUBSCRIPTION_EXPAND = SINGLE_SUBSCRIPTION_EXPAND
-PRICE_EXPAND = ["product"]
+PRICE_EXPAND = ["product", "currency_options"]
 # a coupon's applies_to is includable (left out unless expanded), so every coupon read asks
 COUPON_EXPAND = ["applies_to"]
 PROMOTION_EXPAND = ["data.promotion.coupon", "data.promotion.coupon.applies_to"]

@@ -73,7 +73,7 @@ def parse_options(value: Any, base: str, scheme: str,
 
 
 def currencies_of(price: JSON) -> list[str]:
-    return [price["currency"], *sorted((price.get("currency_options") or {}))]
+    return [price["currency"], *sorted(price.get("currency_options") or {})]
 
 
 def price_in(price: JSON, currency: str) -> JSON | None:

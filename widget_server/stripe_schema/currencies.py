@@ -15,8 +15,13 @@ Pure data shared by the sandbox (line amounts) and the service (formatting).
 
 from __future__ import annotations
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Stripe's presentment currencies (lowercase, as the API takes them).
-SUPPORTED = frozenset("""
+SUPPORTED = _codes("""
 usd aed afn all amd ang aoa ars aud awg azn bam bbd bdt bgn bhd bif bmd bnd bob brl bsd bwp
 byn bzd cad cdf chf clp cny cop crc cve czk djf dkk dop dzd egp etb eur fjd fkp gbp gel gip
 gmd gnf gtq gyd hkd hnl htg huf idr ils inr isk jmd jod jpy kes kgs khr kmf krw kwd kyd kzt
@@ -24,11 +29,10 @@ lak lbp lkr lrd lsl mad mdl mga mkd mmk mnt mop mur mvr mwk mxn myr mzn nad ngn 
 nzd omr pab pen pgk php pkr pln pyg qar ron rsd rub rwf sar sbd scr sek sgd shp sle sll sos
 srd std szl thb tjs tnd top try ttd twd tzs uah ugx uyu uzs vnd vuv wst xaf xcd xcg xof xpf
 yer zar zmw
-""".split())
+""")
 
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf".split())
-THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+ZERO_DECIMAL = _codes("bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf")
+THREE_DECIMAL = _codes("bhd jod kwd omr tnd")
 # two-decimal in the API, but only whole units may be charged (amount % 100 == 0)
 WHOLE_UNITS_ONLY = frozenset({"isk", "ugx"})
 
