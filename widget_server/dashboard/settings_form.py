@@ -104,7 +104,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Identity"), ("identify_by", "require_hash", "debug")),
     (N_("Plans"), ("change_plan", "downgrade_at_period_end", "quantity", "catalog_prices",
                    "catalog_addons", "resubscribe", "change_plan_when_canceled",
-                   "only_active_subscriptions", "actions_dropdown")),
+                   "only_active_subscriptions", "actions_dropdown", "multi_currency")),
     (N_("Cancellation"), ("cancellation", "cancellation_reason", "cancel_immediately",
                           "undo_cancel", "retention_offer", "retention_coupon", "pause")),
     (N_("Payments"), ("update_card", "stripe_publishable_key", "pay_failed_invoices",
@@ -148,6 +148,7 @@ LABELS = {
     "locale": N_("Default language"),
     "auto_detect_locale": N_("Use the browser's language"),
     "custom_strings": N_("Custom texts"),
+    "multi_currency": N_("Plans in the customer's currency"),
 }
 
 
