@@ -22,7 +22,9 @@ def currency_options_of(raw: Any, base: str) -> tuple[tuple[str, int | None], ..
     sorted (currency, unit_amount) pairs, without the base currency; () when not expanded."""
     if raw is None or isinstance(raw, str):
         return ()
-    items: Iterable[tuple[str, Any]] = raw.items() if hasattr(raw, "items") else ()
+    if not isinstance(raw, Mapping) and callable(getattr(raw, "to_dict", None)):
+        raw = raw.to_dict()  # a StripeObject (not a dict since stripe-python 13)
+    items: Iterable[tuple[str, Any]] = raw.items() if isinstance(raw, Mapping) else ()
     found = []
     for code, option in items:
         if str(code).lower() == base.lower():

@@ -123,7 +123,8 @@ def require_action(ctx: PortalContext, sub: Subscription, action: str,
     """The same rules the read path used to show the button (portal.rules), enforced again:
     403 ``action_not_allowed`` when the subscription's state does not allow the action, 409
     ``duplicate_subscription`` for a resubscribe next to a live subscription (`others`)."""
-    catalog = catalog_prices(ctx) if action == "change_plan" else None
+    catalog = currency.catalog_for(ctx.settings, catalog_prices(ctx), [sub]) \
+        if action == "change_plan" else None
     rules.require_action(ctx.settings, sub, action, others=others, catalog=catalog)
 
 
