@@ -321,7 +321,7 @@ class StripeWriter(PaymentWrites):
         with an open invoice, so the page can ask for payment instead of failing outright.
         """
         params: SubscriptionCreateParams = {
-            "customer": previous.customer_id,
+            "customer": previous.customer_id, "currency": previous.currency,
             "items": [{"price": p, "quantity": q} for p, q in restart_items(previous, price_id)],
             "payment_behavior": "allow_incomplete",
             "metadata": {"resubscribed_from": previous.id},

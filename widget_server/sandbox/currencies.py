@@ -100,16 +100,17 @@ def require_in(price: JSON, currency: str, param: str) -> JSON:
     return found
 
 
-def check_customer(store: Store, customer: JSON, currency: str,
-                   except_subscription: str | None = None) -> None:
-    """Stripe refuses a second currency while the customer has a live subscription in one."""
-    for sub in store.table("subscription").values():
-        if (sub["customer"] == customer["id"] and sub["status"] in LIVE
-                and sub["id"] != except_subscription and sub["currency"] != currency):
-            raise bad_request("You cannot combine currencies on a single customer. This "
-                              "customer has an active subscription, subscription schedule, "
-                              "discount, quote, or invoice item with currency "
-                              f"{sub['currency']}.", param="currency")
+def check_customer(store: Store, customer: JSON, currency: str) -> None:
+    """Stripe refuses a second currency for a customer: once billed in one (its `currency`,
+    kept after its subscriptions end) or while a live subscription is in one."""
+    held = {sub["currency"] for sub in store.table("subscription").values()
+            if sub["customer"] == customer["id"] and sub["status"] in LIVE}
+    held |= {customer["currency"]} if customer.get("currency") else set()
+    for other in sorted(held - {currency}):
+        raise bad_request("You cannot combine currencies on a single customer. This "
+                          "customer has an active subscription, subscription schedule, "
+                          f"discount, quote, or invoice item with currency {other}.",
+                          param="currency")
 
 
 def rendered_options(price: JSON) -> JSON:
