@@ -2,8 +2,8 @@
 
 A hypothesis ``RuleBasedStateMachine`` drives random sequences of portal actions for one new
 customer (sometimes in a trial, sometimes with a second live subscription to another
-product; billed in USD, EUR or JPY through the plans' currency options): plan, interval and quantity changes confirmed from their preview (sometimes from a
-stale second "tab"), cancels and resumes, resubscribes (double submits, other tabs), failing
+product; billed in USD, EUR or JPY through the plans' currency options): plan, interval and
+quantity changes confirmed from their preview (sometimes from a stale second "tab"), cancels and resumes, resubscribes (double submits, other tabs), failing
 and 3-D Secure cards, paying open invoices, and clock advances through renewals. After every
 step it checks:
 
