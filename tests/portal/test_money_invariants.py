@@ -1,11 +1,11 @@
 """Stateful property tests of the money invariants (DESIGN §6.1), against the sandbox.
 
 A hypothesis ``RuleBasedStateMachine`` drives random sequences of portal actions for one new
-customer (sometimes in a trial, sometimes with a second live subscription to another
-product; billed in USD, EUR or JPY through the plans' currency options): plan, interval and
-quantity changes confirmed from their preview (sometimes from a stale second "tab"), cancels and resumes, resubscribes (double submits, other tabs), failing
-and 3-D Secure cards, paying open invoices, and clock advances through renewals. After every
-step it checks:
+customer (sometimes in a trial, sometimes with a second live subscription to another product;
+billed in USD, EUR or JPY through the plans' currency options): plan, interval and quantity
+changes confirmed from their preview (sometimes from a stale second "tab"), cancels and resumes,
+resubscribes (double submits, other tabs), failing and 3-D Secure cards, paying open invoices,
+and clock advances through renewals. After every step it checks:
 
 - the customer never holds two live subscriptions to one product (a change plan to the other
   subscription's product is neither offered in ``plan_options`` nor accepted: 409);
