@@ -78,3 +78,5 @@ def test_arabic_formats_as_babel_does() -> None:
 def test_fractional_isk_is_shown_not_rounded() -> None:
     """An amount with more digits than CLDR shows keeps them (never a rounded lie)."""
     assert format_money(12345, "isk", "en") == "ISK123.45"
+    assert format_money(100050, "huf", "de") == "1.000,50\u00a0HUF"
+    assert format_money(100000, "huf", "de") == "1.000\u00a0HUF"

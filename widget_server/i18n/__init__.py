@@ -246,7 +246,7 @@ def format_money(amount: int, currency: str, locale: str) -> str:
     shown = Decimal(10) ** -get_currency_precision(code)
     exact = value.quantize(shown) != value  # more digits than CLDR shows: show Stripe's all
     return format_currency(value, code, locale=_babel_locale(locale),
-                           decimal_quantization=not exact)
+                           currency_digits=not exact, decimal_quantization=not exact)
 
 
 @functools.lru_cache(maxsize=8192)
