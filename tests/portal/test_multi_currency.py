@@ -102,3 +102,20 @@ def test_off_a_usd_customer_still_changes_plans_in_usd(portal: Portal) -> None:
                     {"price": "price_pro_yearly"})
     assert shown["currency"] == "usd"
     assert shown["to"]["amount"] == 29000
+
+
+def test_a_downgrade_at_period_end_renews_in_eur(portal: Portal) -> None:
+    portal.configure(multi_currency=True, downgrade_at_period_end=True)
+    body = {"price": "price_starter_monthly"}
+    shown = preview(portal, f"{ELENA}/change_plan", body, customer="cus_demo_elena")
+    assert shown["applies_at_period_end"] is True and shown["currency"] == "eur"
+    assert shown["next_invoice"]["amount"] == 900  # Starter's EUR option
+    response = portal.post(f"{ELENA}/change_plan", json=body, customer="cus_demo_elena")
+    assert response.status_code == 200, response.get_json()
+    schedule = portal.obj("subscription_schedule",
+                          portal.subscription("sub_demo_elena")["schedule"])
+    assert {phase["currency"] for phase in schedule["phases"]} == {"eur"}
+    portal.control("POST", "/clock", json={"advance_seconds": 32 * 86400})
+    assert portal.item_price("sub_demo_elena") == "price_starter_monthly"
+    invoice = latest_invoice(portal, "sub_demo_elena")
+    assert (invoice["currency"], invoice["total"], invoice["status"]) == ("eur", 900, "paid")
