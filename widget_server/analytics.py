@@ -24,7 +24,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from babel.numbers import get_currency_precision
+from widget_server.stripe_schema.currencies import minor_units
 
 PRESET_DAYS = (7, 30, 90)
 MAX_RANGE_DAYS = 366
@@ -225,7 +225,7 @@ def round_minor(amount: Fraction) -> int:
 
 @lru_cache(maxsize=256)
 def _digits(currency: str) -> int:
-    return int(get_currency_precision(currency.upper()))
+    return minor_units(currency)  # Stripe's minor units, not CLDR's (ISK, UGX)
 
 
 def major_units(amount: int, currency: str) -> str:

@@ -110,6 +110,10 @@ FEATURES: tuple[Feature, ...] = (
     Feature("show_entitlements", "bool", False,
             "Show what each subscription grants (the Stripe entitlement features of its "
             "products) and, when changing plan, what the new plan adds and removes."),
+    Feature("multi_currency", "bool", False,
+            "Offer plans in the customer's currency: prices with currency options (Stripe "
+            "Prices' currency_options) are shown, previewed and changed in the currency the "
+            "customer is billed in. Off: only plans whose main currency is the customer's."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

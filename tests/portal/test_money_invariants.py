@@ -1,11 +1,11 @@
 """Stateful property tests of the money invariants (DESIGN §6.1), against the sandbox.
 
 A hypothesis ``RuleBasedStateMachine`` drives random sequences of portal actions for one new
-customer (sometimes in a trial, sometimes with a second live subscription to another
-product): plan, interval and quantity changes confirmed from their preview (sometimes from a
-stale second "tab"), cancels and resumes, resubscribes (double submits, other tabs), failing
-and 3-D Secure cards, paying open invoices, and clock advances through renewals. After every
-step it checks:
+customer (sometimes in a trial, sometimes with a second live subscription to another product;
+billed in USD, EUR or JPY through the plans' currency options): plan, interval and quantity
+changes confirmed from their preview (sometimes from a stale second "tab"), cancels and resumes,
+resubscribes (double submits, other tabs), failing and 3-D Secure cards, paying open invoices,
+and clock advances through renewals. After every step it checks:
 
 - the customer never holds two live subscriptions to one product (a change plan to the other
   subscription's product is neither offered in ``plan_options`` nor accepted: 409);
@@ -50,6 +50,9 @@ CARDS = {
     "3ds_always": "4000002760003184",
 }
 DAY = 86400
+# the seeded plans have EUR and JPY currency options (multi_currency is on): a zero-decimal
+# currency checks the same invariants to the yen
+CURRENCIES = ("usd", "eur", "jpy", "eur", "jpy")
 
 
 class PortalMoney(RuleBasedStateMachine):
@@ -58,8 +61,10 @@ class PortalMoney(RuleBasedStateMachine):
     # --- set-up --------------------------------------------------------------------------
 
     @initialize(price=st.sampled_from(BASE_PRICES), trial=st.booleans(),
-                second=st.sampled_from([None, None, *BASE_PRICES]))
-    def new_customer(self, price: str, trial: bool, second: str | None) -> None:
+                second=st.sampled_from([None, None, *BASE_PRICES]),
+                currency=st.sampled_from(CURRENCIES))
+    def new_customer(self, price: str, trial: bool, second: str | None,
+                     currency: str) -> None:
         # a fresh sandbox per example: the clock advances renew every stored subscription,
         # so state left by earlier examples would make later ones slower and slower
         self.portal.control("POST", "/seed")
@@ -67,13 +72,15 @@ class PortalMoney(RuleBasedStateMachine):
         customer = stripe.v1.customers.create({"email": f"{uuid.uuid4().hex[:10]}@example.com"})
         self.customer = customer.id
         self.attach("ok", default=True)
+        event(f"billed in {currency}")
         stripe.v1.subscriptions.create({
-            "customer": self.customer, "off_session": True,
+            "customer": self.customer, "off_session": True, "currency": currency,
             "items": [{"price": price, "quantity": 2 if "team" in price else 1}],
             **({"trial_period_days": 14} if trial else {})})
         if second is not None and second.split("_")[1] != price.split("_")[1]:
             # a second live subscription: a change to its product would be a duplicate
             stripe.v1.subscriptions.create({"customer": self.customer, "off_session": True,
+                                            "currency": currency,
                                             "items": [{"price": second, "quantity": 1}]})
         self.stale_previews: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
         self.checked_amounts = 0
@@ -318,7 +325,8 @@ class PortalMoney(RuleBasedStateMachine):
 @pytest.mark.property
 def test_money_invariants_hold_for_random_action_sequences(portal: Portal) -> None:
     portal.configure(quantity=True, resubscribe=True, cancel_immediately=True,
-                     undo_cancel=True, pay_failed_invoices=True, update_card=True)
+                     undo_cancel=True, pay_failed_invoices=True, update_card=True,
+                     multi_currency=True)
     PortalMoney.portal = portal
     run_state_machine_as_test(PortalMoney, settings=settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,

@@ -1,6 +1,7 @@
 """The account's product/price catalog, cached per Stripe key.
 
-One ``prices.list(active, type=recurring, expand[]=data.product)`` (auto-paged, 100 a page)
+One ``prices.list(active, type=recurring, expand[]=data.product and data.currency_options)``
+(auto-paged, 100 a page)
 fills the cache; a subscription item whose product is not in it (an archived plan) is fetched
 with one batched ``products.list(ids=[...])`` and remembered in the same entry. Subscription
 reads cannot expand ``data.items.data.price.product`` (five levels; Stripe allows four), so
@@ -66,7 +67,8 @@ class CatalogEntry:
     def from_json(cls, raw: str | bytes) -> CatalogEntry:
         data = json.loads(raw)
         prices = tuple(
-            Price(**{**p, "product": Product(**p["product"])}) for p in data["prices"]
+            Price(**{**p, "product": Product(**p["product"]), "currency_options": tuple(
+                (str(c), a) for c, a in p.get("currency_options", ()))}) for p in data["prices"]
         )
         products = {k: Product(**v) for k, v in data["products"].items()}
         features = {k: tuple(Feature(**f) for f in v)
@@ -287,7 +289,7 @@ class Catalog:
         with stripe_errors():
             page = self._client.v1.prices.list(params={
                 "active": True, "type": "recurring", "limit": PAGE_SIZE,
-                "expand": ["data.product"],
+                "expand": ["data.product", "data.currency_options"],
             })
             for raw in page.auto_paging_iter():
                 price = price_from_stripe(raw)

@@ -12,6 +12,7 @@ from typing import Any
 
 import stripe
 
+from widget_server.billing.currencies import currency_options_of
 from widget_server.billing.domain import (
     Customer,
     Discount,
@@ -114,6 +115,7 @@ def price_from_stripe(price: stripe.Price, products: Mapping[str, Product] | Non
         nickname=_field(price, "nickname"),
         lookup_key=_field(price, "lookup_key"),
         active=bool(_field(price, "active")),
+        currency_options=currency_options_of(_field(price, "currency_options"), price.currency),
     )
 
 

@@ -32,6 +32,9 @@ class Price:
     nickname: str | None = None
     lookup_key: str | None = None
     active: bool = True
+    # (currency, unit_amount) of each other currency the price supports (expanded
+    # `currency_options`); see billing/currencies.py
+    currency_options: tuple[tuple[str, int | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ class PaymentWrites:
                                  promotion_code_id: str | None) -> NewSubscriptionPreview:
         """The first invoice of restarting `previous` (its items, or one other price)."""
         params: InvoiceCreatePreviewParams = {
-            "customer": previous.customer_id,
+            "customer": previous.customer_id, "currency": previous.currency,
             "subscription_details": {"items": [{"price": p, "quantity": q}
                                                for p, q in restart_items(previous, price_id)]}}
         if promotion_code_id:

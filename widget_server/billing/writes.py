@@ -55,7 +55,7 @@ T = TypeVar("T")
 # The read path's expansion, so a written subscription converts exactly like a read one
 # (item products come from the cached catalog: Stripe expands four levels at most).
 SUBSCRIPTION_EXPAND = SINGLE_SUBSCRIPTION_EXPAND
-PRICE_EXPAND = ["product"]
+PRICE_EXPAND = ["product", "currency_options"]
 # a coupon's applies_to is includable (left out unless expanded), so every coupon read asks
 COUPON_EXPAND = ["applies_to"]
 PROMOTION_EXPAND = ["data.promotion.coupon", "data.promotion.coupon.applies_to"]
@@ -321,7 +321,7 @@ class StripeWriter(PaymentWrites):
         with an open invoice, so the page can ask for payment instead of failing outright.
         """
         params: SubscriptionCreateParams = {
-            "customer": previous.customer_id,
+            "customer": previous.customer_id, "currency": previous.currency,
             "items": [{"price": p, "quantity": q} for p, q in restart_items(previous, price_id)],
             "payment_behavior": "allow_incomplete",
             "metadata": {"resubscribed_from": previous.id},

@@ -104,7 +104,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Identity"), ("identify_by", "require_hash", "debug")),
     (N_("Plans"), ("change_plan", "downgrade_at_period_end", "quantity", "catalog_prices",
                    "catalog_addons", "resubscribe", "change_plan_when_canceled",
-                   "only_active_subscriptions", "actions_dropdown", "show_entitlements")),
+                   "only_active_subscriptions", "actions_dropdown", "show_entitlements",
+                   "multi_currency")),
     (N_("Cancellation"), ("cancellation", "cancellation_reason", "cancel_immediately",
                           "undo_cancel", "retention_offer", "retention_coupon", "pause")),
     (N_("Payments"), ("update_card", "stripe_publishable_key", "pay_failed_invoices",
@@ -152,6 +153,7 @@ LABELS = {
     "custom_strings": N_("Custom texts"),
     "login_page": N_("Login page"),
     "shared_profile": N_("Show on the profile page"),
+    "multi_currency": N_("Plans in the customer's currency"),
 }
 
 

@@ -35,6 +35,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from widget_server.features import SUPPORTED_LOCALE_CODES
+from widget_server.stripe_schema.currencies import minor_units as stripe_currency_digits
 
 SUPPORTED_LOCALES: tuple[str, ...] = SUPPORTED_LOCALE_CODES
 RTL_LOCALES = frozenset({"ar", "he"})
@@ -237,10 +238,15 @@ def text_direction(locale: str) -> str:
 # and dates recur across views (catalog prices, period ends), so results are kept, bounded.
 @functools.lru_cache(maxsize=8192)
 def format_money(amount: int, currency: str, locale: str) -> str:
-    """Format an amount in the currency's smallest unit (Stripe's convention)."""
+    """Format an amount in Stripe's minor units of the currency (``stripe_currency_digits``:
+    Stripe's, not CLDR's, e.g. ISK and UGX carry two). Babel's digits for the currency are
+    shown, more only when the amount has them, so a shown amount is always the charged one."""
     code = currency.upper()
-    digits = get_currency_precision(code)
-    return format_currency(amount / (10**digits), code, locale=_babel_locale(locale))
+    value = Decimal(amount).scaleb(-stripe_currency_digits(currency))
+    shown = Decimal(10) ** -get_currency_precision(code)
+    exact = value.quantize(shown) != value  # more digits than CLDR shows: show Stripe's all
+    return format_currency(value, code, locale=_babel_locale(locale),
+                           currency_digits=not exact, decimal_quantization=not exact)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -28,7 +28,7 @@ from widget_server.billing_web.snapshots import forget_customer_views
 from widget_server.contract.validation import parse_body
 from widget_server.errors import ApiError, BadRequest, Forbidden, NotFound
 from widget_server.i18n import _, current_locale, format_date, format_money
-from widget_server.portal import rules, serialize
+from widget_server.portal import currency, rules, serialize
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.serialize import stripe_publishable_key
 
@@ -99,7 +99,7 @@ def owned_subscription(ctx: PortalContext, stripe: BillingService, sub_id: str) 
     found = stripe.subscription(object_id(sub_id, "sub_", "subscription"))
     if found is None or not ctx.owns_customer(found.customer_id):
         raise not_found("subscription")
-    return found
+    return currency.shown(found, stripe.catalog_prices())
 
 
 def owned_invoice(ctx: PortalContext, stripe: BillingService, invoice_id: str) -> Invoice:
@@ -123,7 +123,8 @@ def require_action(ctx: PortalContext, sub: Subscription, action: str,
     """The same rules the read path used to show the button (portal.rules), enforced again:
     403 ``action_not_allowed`` when the subscription's state does not allow the action, 409
     ``duplicate_subscription`` for a resubscribe next to a live subscription (`others`)."""
-    catalog = catalog_prices(ctx) if action == "change_plan" else None
+    catalog = currency.catalog_for(ctx.settings, catalog_prices(ctx), [sub]) \
+        if action == "change_plan" else None
     rules.require_action(ctx.settings, sub, action, others=others, catalog=catalog)
 
 
@@ -228,8 +229,10 @@ def subscription_json(ctx: PortalContext, sub: Subscription,
     if others is None:
         needed = sub.status in rules.ENDED_STATUSES or ctx.settings.get("change_plan") is True
         others = writer(ctx).subscriptions_of(sub.customer_id) if needed else ()
-    return serialize.subscription_json(sub, ctx.settings, locale=current_locale(),
-                                       others=others, catalog=catalog_prices(ctx))
+    catalog = catalog_prices(ctx)
+    sub = currency.shown(sub, catalog)
+    return serialize.subscription_json(sub, ctx.settings, locale=current_locale(), others=others,
+                                       catalog=currency.catalog_for(ctx.settings, catalog, [sub]))
 
 
 def subscription_response(ctx: PortalContext, sub: Subscription, message: str,

@@ -42,6 +42,7 @@ from widget_server.portal.actions import (
     writer,
 )
 from widget_server.portal.auth import PortalContext
+from widget_server.portal.currency import price_for as price_in_currency
 from widget_server.portal.previews import preview_json
 
 PRORATION_DATE_SLACK = 3600  # a preview stays valid for an hour
@@ -97,10 +98,11 @@ def catalog_price(ctx: PortalContext, stripe: BillingService, price_id: str,
     if not in_catalog:
         raise BadRequest(_("This plan is not available here."), code="price_not_allowed",
                          param="price")
-    if found.currency != currency:
+    localized = price_in_currency(ctx.settings, found, currency)
+    if localized is None:
         raise BadRequest(_("This plan is billed in another currency."),
                          code="currency_mismatch", param="price")
-    return found
+    return localized
 
 
 def check_replacement(ctx: PortalContext, sub: Subscription, item: Item, price: Price,

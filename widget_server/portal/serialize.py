@@ -34,6 +34,7 @@ from widget_server.i18n import (
 )
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.models import Account
+from widget_server.portal import currency
 from widget_server.portal.rules import describe, has_open_invoice, is_addon, plan_options
 
 JSON = dict[str, Any]
@@ -336,7 +337,9 @@ def portal_payload(
     strings_url: str,
 ) -> JSON:
     """The body of ``GET /v1/portal`` (the UI strings are at `strings_url`, cached)."""
-    catalog = catalog_for_settings(snapshot.catalog, settings)
+    subscriptions = currency.shown_all(snapshot.subscriptions, snapshot.catalog)
+    catalog = currency.catalog_for(settings, catalog_for_settings(snapshot.catalog, settings),
+                                   subscriptions)
     return {
         "account": {"id": account.public_id, "name": account.name,
                     "test_mode": not account.live_mode},
@@ -349,9 +352,9 @@ def portal_payload(
         "customer": customer_json(snapshot.customer) if snapshot.customer else None,
         "payment_method": payment_method_json(snapshot.payment_method),
         "subscriptions": [
-            subscription_json(s, settings, locale=locale, others=snapshot.subscriptions,
+            subscription_json(s, settings, locale=locale, others=subscriptions,
                               catalog=catalog)
-            for s in visible_subscriptions(snapshot.subscriptions, settings)
+            for s in visible_subscriptions(subscriptions, settings)
         ],
         "canceled_next": None if settings.get("only_active_subscriptions")
         else snapshot.canceled_next,

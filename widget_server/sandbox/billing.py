@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from widget_server.sandbox.currencies import require_in
 from widget_server.sandbox.errors import StripeAPIError, bad_request
 from widget_server.sandbox.invoicing import finalize, finalize_and_charge, make_line, new_invoice
 from widget_server.sandbox.money import add_interval, price_amount, prorate
@@ -38,6 +39,11 @@ def recurring_price(store: Store, price_id: Any, param: str) -> JSON:
     return price
 
 
+def item_price(store: Store, sub: JSON, price_id: str, param: str = "items") -> JSON:
+    """A subscription's price as billed in the subscription's currency."""
+    return require_in(store.require("price", price_id), sub["currency"], param)
+
+
 def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
              period: tuple[int, int]) -> JSON:
     return store.insert("subscription_item", {
@@ -58,7 +64,7 @@ def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
 
 def items_subtotal(store: Store, sub: JSON) -> int:
     """One full period of the subscription's items, before discounts."""
-    return sum(price_amount(store.require("price", i["price"]), i["quantity"])
+    return sum(price_amount(item_price(store, sub, i["price"]), i["quantity"])
                for i in subscription_items(store, sub["id"]))
 
 
@@ -108,7 +114,7 @@ def period_lines(store: Store, sub: JSON, period: tuple[int, int],
     """Full-price lines for one billing period of the subscription's items."""
     rows = items if items is not None else subscription_items(store, sub["id"])
     return [
-        make_line(store, price=store.require("price", i["price"]), quantity=i["quantity"],
+        make_line(store, price=item_price(store, sub, i["price"]), quantity=i["quantity"],
                   period=period, subscription_id=sub["id"], item_id=i["id"])
         for i in rows
     ]
@@ -192,7 +198,7 @@ def cancel_now(store: Store, sub: JSON, at: int, reason: str = "cancellation_req
         lines = list(sub.pop("_pending_lines", []))
         if prorate_credit:
             lines += proration_lines(store, sub, [
-                {"item": i["id"], "old_price": store.require("price", i["price"]),
+                {"item": i["id"], "old_price": item_price(store, sub, i["price"]),
                  "old_quantity": i["quantity"], "new_price": None, "new_quantity": 0}
                 for i in subscription_items(store, sub["id"])], at)
         if lines:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import has_request_context, request
 
+from widget_server.sandbox.currencies import rendered_options
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import opt_int
 from widget_server.sandbox.store import Store, kind_of, strip_internal
@@ -132,6 +133,7 @@ def _included(store: Store, kind: str, rows: list[JSON], url: str) -> JSON:
 def _render_price(store: Store, price: JSON) -> JSON:
     out: JSON = strip_internal(price)
     out.setdefault("tiers", None)  # includable: kept only when expand[] names it
+    out["currency_options"] = rendered_options(price)  # includable too
     return out
 
 

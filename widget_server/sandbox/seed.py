@@ -16,6 +16,7 @@ from widget_server.sandbox.resources import (
 from widget_server.sandbox.resources import subscription_updates as updates
 from widget_server.sandbox.resources import subscriptions as subs
 from widget_server.sandbox.routing import ApiRequest
+from widget_server.sandbox.seed_currencies import seed_currencies
 from widget_server.sandbox.seed_entitlements import seed_entitlements
 from widget_server.sandbox.store import Store
 
@@ -189,6 +190,7 @@ def seed_store(store: Store) -> None:
     _subscribe(store, "sub_demo_ivan_pro", "cus_demo_ivan", [{"price": "price_pro_monthly"}])
     _subscribe(store, "sub_demo_ivan_team", "cus_demo_ivan",
                [{"price": "price_team_yearly", "quantity": 2}])
+    seed_currencies(store)
 
     _subscribe(store, "sub_demo_sam", "cus_demo_sam", [{"price": "price_pro_yearly"}])
     _subscribe(store, "sub_demo_paul", "cus_demo_paul", [{"price": "price_starter_monthly"}])

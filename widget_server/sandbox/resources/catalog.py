@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from widget_server.sandbox import currencies
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import (
     apply_metadata,
@@ -26,7 +27,7 @@ _PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring[interval]",
                  "recurring[interval_count]", "recurring[trial_period_days]",
                  "recurring[usage_type]", "nickname", "lookup_key", "active", "metadata",
                  "billing_scheme", "tiers[][up_to]", "tiers[][unit_amount]",
-                 "tiers[][flat_amount]", "tiers_mode")
+                 "tiers[][flat_amount]", "tiers_mode", "currency_options")
 
 
 def new_product(store: Store, name: str, product_id: str | None = None) -> JSON:
@@ -149,7 +150,7 @@ def create_price(req: ApiRequest) -> JSON:
         "active": opt_bool(params, "active") is not False,
         "billing_scheme": scheme,
         "created": req.now,
-        "currency": req_str(params, "currency").lower(),
+        "currency": currencies.check_currency(req_str(params, "currency"), "currency"),
         "custom_unit_amount": None,
         "livemode": False,
         "lookup_key": opt_str(params, "lookup_key"),
@@ -168,13 +169,25 @@ def create_price(req: ApiRequest) -> JSON:
         price["tiers"] = _tiers(opt_list(params, "tiers"))
         if not price["tiers"] or not price["tiers_mode"]:
             raise bad_request("Tiered prices need tiers and tiers_mode.", param="tiers")
+    currencies.whole_units(unit_amount, price["currency"], "unit_amount")
+    options = currencies.parse_options(params.get("currency_options"), price["currency"],
+                                       scheme, _tiers)
+    if options:
+        price["currency_options"] = options
     apply_metadata(price, params.get("metadata"))
     return render(req.store, "price", req.store.insert("price", price))
 
 
-@routes.post("/prices/<price_id>", "active", "nickname", "lookup_key", "metadata")
+@routes.post("/prices/<price_id>", "active", "nickname", "lookup_key", "metadata",
+             "currency_options")
 def update_price(req: ApiRequest, price_id: str) -> JSON:
     price = req.store.require("price", price_id)
+    if req.params.get("currency_options") == "":
+        price.pop("currency_options", None)
+    added = currencies.parse_options(req.params.get("currency_options") or None,
+                                     price["currency"], price["billing_scheme"], _tiers)
+    if added:  # new currencies are added; a given one replaces its option
+        price["currency_options"] = {**price.get("currency_options", {}), **added}
     active = opt_bool(req.params, "active")
     if active is not None:
         price["active"] = active

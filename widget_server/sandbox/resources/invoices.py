@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from widget_server.sandbox import billing
+from widget_server.sandbox import billing, currencies
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.invoicing import (
     charge,
@@ -99,7 +99,7 @@ def pay_invoice(req: ApiRequest, invoice_id: str) -> JSON:
     return render(store, "invoice", invoice)
 
 
-@routes.post("/invoices/create_preview", "customer", "subscription",
+@routes.post("/invoices/create_preview", "customer", "subscription", "currency",
               "subscription_details[items][][id]", "subscription_details[items][][price]",
               "subscription_details[items][][quantity]", "subscription_details[items][][deleted]",
               "subscription_details[proration_behavior]", "subscription_details[proration_date]",
@@ -127,6 +127,10 @@ def _preview(req: ApiRequest) -> JSON:
     if params.get("customer") and params["customer"] != customer["id"]:
         raise bad_request("The subscription does not belong to this customer.",
                           param="subscription")
+    if params.get("currency") and currencies.check_currency(
+            params["currency"], "currency") != sub["currency"]:
+        raise bad_request(f"The currency must be the subscription's currency "
+                          f"({sub['currency']}).", param="currency")
     if sub["status"] == "canceled":
         raise bad_request("No upcoming invoices for a canceled subscription.",
                           code="invoice_upcoming_none")
@@ -173,7 +177,10 @@ def _preview_new(req: ApiRequest, customer: JSON, details: JSON) -> JSON:
     store = req.store
     from widget_server.sandbox.resources.subscriptions import _check_items
 
-    items = _check_items(store, list(details.get("items") or []))
+    currency = currencies.check_currency(req.params["currency"], "currency") \
+        if req.params.get("currency") else customer.get("currency")
+    items = _check_items(store, list(details.get("items") or []), currency)
+    currencies.check_customer(store, customer, items[0][0]["currency"])
     period = (req.now, billing.next_period_end(items[0][0], req.now))
     lines = [make_line(store, price=p, quantity=q, period=period,
                                subscription_id=None, item_id=None) for p, q in items]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from widget_server.sandbox import billing
+from widget_server.sandbox.currencies import require_in
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.money import add_interval
 from widget_server.sandbox.params import (
@@ -22,11 +23,12 @@ JSON = dict[str, Any]
 routes = RouteTable()
 
 
-def _phase(items: list[JSON], start: int, end: int | None, proration: str) -> JSON:
+def _phase(items: list[JSON], start: int, end: int | None, proration: str,
+           currency: str) -> JSON:
     return {
         "add_invoice_items": [], "application_fee_percent": None, "automatic_tax": None,
         "billing_cycle_anchor": None, "billing_thresholds": None, "collection_method": None,
-        "currency": "usd", "default_payment_method": None, "default_tax_rates": [],
+        "currency": currency, "default_payment_method": None, "default_tax_rates": [],
         "description": None, "discounts": [], "end_date": end, "invoice_settings": None,
         "items": items, "metadata": {}, "on_behalf_of": None,
         "proration_behavior": proration, "start_date": start, "transfer_data": None,
@@ -74,7 +76,7 @@ def create_schedule(req: ApiRequest) -> JSON:
         or "release",
         "livemode": False,
         "metadata": {},
-        "phases": [_phase(items, start, end, "create_prorations")],
+        "phases": [_phase(items, start, end, "create_prorations", sub["currency"])],
         "released_at": None,
         "released_subscription": None,
         "status": "active",
@@ -135,6 +137,7 @@ def _phases(store: Store, schedule: JSON, phases_in: list[Any]) -> list[JSON]:
         raise bad_request("Missing required param: phases.", param="phases")
     phases: list[JSON] = []
     start = int(schedule["phases"][0]["start_date"])
+    currency = str(schedule["phases"][0]["currency"])
     for n, raw in enumerate(phases_in):
         if not isinstance(raw, dict) or not raw.get("items"):
             raise bad_request(f"Missing required param: phases[{n}][items].",
@@ -144,8 +147,9 @@ def _phases(store: Store, schedule: JSON, phases_in: list[Any]) -> list[JSON]:
             if not isinstance(item, dict):
                 raise bad_request(f"Invalid hash: phases[{n}][items][{k}]",
                                   param=f"phases[{n}][items][{k}]")
-            price = billing.recurring_price(store, item.get("price"),
-                                            f"phases[{n}][items][{k}][price]")
+            price = require_in(billing.recurring_price(
+                store, item.get("price"), f"phases[{n}][items][{k}][price]"), currency,
+                f"phases[{n}][items][{k}][price]")  # the subscription's currency (Stripe's)
             items.append(_phase_item(price["id"], opt_int(item, "quantity", 0) or 1))
         phase_start = None if raw.get("start_date") == "now" else opt_int(raw, "start_date")
         begin = start if phase_start is None else phase_start
@@ -164,7 +168,7 @@ def _phases(store: Store, schedule: JSON, phases_in: list[Any]) -> list[JSON]:
             raise bad_request("Phase end_date must be after its start_date.",
                               param=f"phases[{n}][end_date]")
         phases.append(_phase(items, begin, end, opt_str(raw, "proration_behavior")
-                             or "create_prorations"))
+                             or "create_prorations", currency))
         start = end if end is not None else begin
     return phases
 

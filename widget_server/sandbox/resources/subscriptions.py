@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from widget_server.sandbox import billing
+from widget_server.sandbox import billing, currencies
 from widget_server.sandbox.errors import StripeAPIError, bad_request
 from widget_server.sandbox.invoicing import finalize, finalize_and_charge, new_invoice
 from widget_server.sandbox.money import price_amount
@@ -34,7 +34,7 @@ _DISCOUNT = ("discounts[][coupon]", "discounts[][promotion_code]", "discounts[][
 _CREATE = ("customer", "items[][price]", "items[][quantity]", *_DISCOUNT,
            "default_payment_method", "metadata", "trial_period_days", "trial_end",
            "payment_behavior", "description", "cancel_at_period_end", "cancel_at",
-           "off_session")
+           "off_session", "currency")
 _UPDATE = ("items[][id]", "items[][price]", "items[][quantity]", "items[][deleted]",
            "proration_behavior", "proration_date", "cancel_at_period_end", "cancel_at",
            "cancellation_details[feedback]", "cancellation_details[comment]", *_DISCOUNT,
@@ -70,7 +70,9 @@ def _cancellation_details(sub: JSON, value: Any) -> None:
         details["comment"] = value["comment"] or None
 
 
-def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
+def _check_items(store: Store, items: list[Any],
+                 currency: str | None = None) -> list[tuple[JSON, int]]:
+    """The items' prices (in `currency` when given: each must support it) and quantities."""
     if not items:
         raise bad_request("Missing required param: items.", param="items")
     checked = []
@@ -79,6 +81,8 @@ def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
             raise bad_request(f"Missing required param: items[{i}][price].",
                               param=f"items[{i}][price]")
         price = billing.recurring_price(store, item["price"], f"items[{i}][price]")
+        if currency is not None:
+            price = currencies.require_in(price, currency, f"items[{i}][price]")
         quantity = opt_int(item, "quantity", 0)
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
@@ -115,7 +119,11 @@ def _same_cadence(prices: list[JSON]) -> None:
 def create_subscription(req: ApiRequest) -> JSON:
     store, params = req.store, req.params
     customer = get_customer(store, str(params.get("customer") or ""), "customer")
-    items = _check_items(store, opt_list(params, "items") or [])
+    asked = currencies.check_currency(params["currency"], "currency") \
+        if params.get("currency") else None
+    items = _check_items(store, opt_list(params, "items") or [], asked)
+    currencies.check_customer(store, customer, items[0][0]["currency"])
+    customer["currency"] = items[0][0]["currency"]
     behavior = opt_enum(params, "payment_behavior", PAYMENT_BEHAVIOR) or "allow_incomplete"
     now = req.now
     trial_days = opt_int(params, "trial_period_days", 0)
@@ -251,7 +259,7 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
         if entry.get("id") and item is None:
             raise bad_request(f"No such subscription item: '{entry['id']}'",
                               param=f"items[{n}][id]", code="resource_missing")
-        old_price = store.require("price", item["price"]) if item else None
+        old_price = billing.item_price(store, sub, item["price"]) if item else None
         if opt_bool(entry, "deleted"):
             if item is None:
                 raise bad_request("Deleted items need an id.", param=f"items[{n}][id]")
@@ -259,8 +267,9 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
                             "old_quantity": item["quantity"], "new_price": None,
                             "new_quantity": 0})
             continue
-        new_price = (billing.recurring_price(store, entry["price"], f"items[{n}][price]")
-                     if entry.get("price") else old_price)
+        new_price = (currencies.require_in(
+            billing.recurring_price(store, entry["price"], f"items[{n}][price]"),
+            sub["currency"], f"items[{n}][price]") if entry.get("price") else old_price)
         if new_price is None:
             raise bad_request(f"Missing required param: items[{n}][price].",
                               param=f"items[{n}][price]")
@@ -272,7 +281,7 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
                 item["quantity"] if item else 1),
         })
     kept = {c["item"] for c in changes}
-    remaining = [store.require("price", i["price"]) for i in current.values() if i["id"]
+    remaining = [billing.item_price(store, sub, i["price"]) for i in current.values() if i["id"]
                  not in kept] + [c["new_price"] for c in changes if c["new_price"]]
     if remaining:
         _same_cadence(remaining)

@@ -1,0 +1,121 @@
+"""Multi-currency plans (setting ``multi_currency``): a EUR or JPY customer sees, previews and
+changes plans in their currency, and pays exactly what the preview showed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.portal.helpers import Portal, error_of
+from tests.portal.test_action_plan_money import confirm, latest_invoice, preview
+
+ELENA = "/v1/portal/subscriptions/sub_demo_elena"
+KENJI = "/v1/portal/subscriptions/sub_demo_kenji"
+
+
+def view(portal: Portal, customer: str, locale: str = "en") -> dict[str, Any]:
+    response = portal.call("GET", f"/v1/portal?locale={locale}", customer=customer)
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def test_a_eur_subscription_is_shown_in_eur_even_with_the_setting_off(portal: Portal) -> None:
+    body = view(portal, "cus_demo_elena", "de")
+    item = body["subscriptions"][0]["items"][0]
+    assert item["price"]["currency"] == "eur"
+    assert item["price"]["unit_amount"] == 2700  # the EUR option, not the USD base (2900)
+    assert item["amount_display"] == "27,00\u00a0\u20ac"
+    # off: only plans whose base currency is EUR are offered, and there are none
+    assert item["plan_options"] == []
+    assert {p["currency"] for p in body["catalog"]} == {"usd"}
+
+
+def test_with_the_setting_on_plans_are_offered_in_the_customers_currency(
+        portal: Portal) -> None:
+    portal.configure(multi_currency=True)
+    body = view(portal, "cus_demo_elena", "de")
+    assert {p["currency"] for p in body["catalog"]} == {"eur"}
+    pro = next(p for p in body["catalog"] if p["id"] == "price_pro_yearly")
+    assert (pro["unit_amount"], pro["amount_display"]) == (27000, "270,00\u00a0\u20ac")
+    options = body["subscriptions"][0]["items"][0]["plan_options"]
+    assert "price_pro_yearly" in options and "price_starter_monthly" in options
+    # the add-on has no JPY option: a JPY customer is not offered it
+    kenji = view(portal, "cus_demo_kenji", "ja")
+    assert "price_support_monthly" not in {p["id"] for p in kenji["catalog"]}
+    starter = next(p for p in kenji["catalog"] if p["id"] == "price_starter_monthly")
+    assert starter["amount_display"] == "\uffe51,400"
+
+
+@pytest.mark.parametrize(("path", "customer", "price", "currency"), [
+    (ELENA, "cus_demo_elena", "price_pro_yearly", "eur"),
+    (ELENA, "cus_demo_elena", "price_team_monthly", "eur"),
+    (KENJI, "cus_demo_kenji", "price_pro_monthly", "jpy"),
+    (KENJI, "cus_demo_kenji", "price_starter_yearly", "jpy"),
+])
+def test_the_preview_is_what_is_charged(portal: Portal, path: str, customer: str, price: str,
+                                         currency: str) -> None:
+    portal.configure(multi_currency=True)
+    body = {"price": price}
+    shown = preview(portal, f"{path}/change_plan", body, customer=customer)
+    assert shown["currency"] == currency
+    assert shown["to"]["amount_display"] and shown["from"]["amount_display"]
+    assert sum(line["amount"] for line in shown["lines"]) == shown["total"]
+    response = confirm(portal, f"{path}/change_plan", body, shown, customer=customer)
+    assert response.status_code == 200, response.get_json()
+    invoice = latest_invoice(portal, path.rsplit("/", 1)[-1])
+    assert invoice["currency"] == currency
+    assert invoice["total"] == shown["total"]
+    assert (invoice["status"], invoice["amount_paid"]) == ("paid", shown["amount_due"])
+    # the sandbox's own data: the new price's option is what the period line charges
+    option = portal.stripe.v1.prices.retrieve(price, {"expand": ["currency_options"]})
+    expected = option.currency_options[currency].unit_amount
+    assert shown["to"]["amount"] == expected
+
+
+def test_a_price_without_the_currency_is_refused_even_when_forced(portal: Portal) -> None:
+    portal.configure(multi_currency=True)
+    response = portal.post(f"{KENJI}/change_plan/preview",
+                           json={"price": "price_support_monthly"}, customer="cus_demo_kenji")
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "currency_mismatch"
+    assert portal.item_price("sub_demo_kenji") == "price_starter_monthly"
+
+
+def test_the_setting_off_refuses_another_currency(portal: Portal) -> None:
+    """Off, a EUR subscription has no plan to switch to: the action itself is refused, and
+    a price in another currency would be refused too (currency_mismatch) on its own."""
+    before = len(portal.writes())
+    for suffix in ("/preview", ""):
+        response = portal.post(f"{ELENA}/change_plan{suffix}",
+                               json={"price": "price_pro_yearly"}, customer="cus_demo_elena")
+        assert response.status_code == 403
+        error = error_of(response)
+        assert error["code"] == "action_not_allowed" and error["message"]
+    assert len(portal.writes()) == before
+    assert portal.item_price("sub_demo_elena") == "price_pro_monthly"
+
+
+def test_off_a_usd_customer_still_changes_plans_in_usd(portal: Portal) -> None:
+    shown = preview(portal, "/v1/portal/subscriptions/sub_demo_ana/change_plan",
+                    {"price": "price_pro_yearly"})
+    assert shown["currency"] == "usd"
+    assert shown["to"]["amount"] == 29000
+
+
+def test_a_downgrade_at_period_end_renews_in_eur(portal: Portal) -> None:
+    portal.configure(multi_currency=True, downgrade_at_period_end=True)
+    body = {"price": "price_starter_monthly"}
+    shown = preview(portal, f"{ELENA}/change_plan", body, customer="cus_demo_elena")
+    assert shown["applies_at_period_end"] is True and shown["currency"] == "eur"
+    assert shown["next_invoice"]["amount"] == 900  # Starter's EUR option
+    response = portal.post(f"{ELENA}/change_plan", json=body, customer="cus_demo_elena")
+    assert response.status_code == 200, response.get_json()
+    schedule = portal.obj("subscription_schedule",
+                          portal.subscription("sub_demo_elena")["schedule"])
+    assert {phase["currency"] for phase in schedule["phases"]} == {"eur"}
+    portal.control("POST", "/clock", json={"advance_seconds": 32 * 86400})
+    assert portal.item_price("sub_demo_elena") == "price_starter_monthly"
+    invoice = latest_invoice(portal, "sub_demo_elena")
+    assert (invoice["currency"], invoice["total"], invoice["status"]) == ("eur", 900, "paid")
