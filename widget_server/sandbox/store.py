@@ -32,6 +32,9 @@ LABELS: dict[str, str] = {
     "subscription_schedule": "subscription schedule",
     "webhook_endpoint": "webhook endpoint",
     "event": "event",
+    "billing.meter": "billing meter",
+    "billing.credit_grant": "billing credit grant",
+    "customer_balance_transaction": "customer balance transaction",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -51,6 +54,9 @@ PREFIXES: list[tuple[str, str]] = [
     ("txi_", "tax_id"),
     ("we_", "webhook_endpoint"),
     ("evt_", "event"),
+    ("mtr_", "billing.meter"),
+    ("credgr_", "billing.credit_grant"),
+    ("cbtxn_", "customer_balance_transaction"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits

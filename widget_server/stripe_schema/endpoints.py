@@ -45,12 +45,25 @@ def normalise_path(path: str) -> str:
     return _PLACEHOLDER.sub("{}", path)
 
 
+# the v1 services in a subpackage the sandbox emulates (Billing meters and credit)
+_SUBPACKAGES = ("billing",)
+
+
+def _service_modules() -> list[str]:
+    found = [f"stripe.{info.name}" for info in pkgutil.iter_modules(stripe.__path__)]
+    for package in _SUBPACKAGES:
+        path = importlib.import_module(f"stripe.{package}").__path__
+        found += [f"stripe.{package}.{info.name}" for info in pkgutil.iter_modules(path)]
+    return found
+
+
 def _service_classes() -> list[type]:
     found = []
-    for info in pkgutil.iter_modules(stripe.__path__):
-        if not (info.name.startswith("_") and info.name.endswith("_service")):
+    for name in _service_modules():
+        leaf = name.rsplit(".", 1)[1]
+        if not (leaf.startswith("_") and leaf.endswith("_service")):
             continue
-        module = importlib.import_module(f"stripe.{info.name}")
+        module = importlib.import_module(name)
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ == module.__name__ and cls.__name__.endswith("Service"):
                 found.append(cls)
@@ -62,7 +75,14 @@ def _params_class(function: Any) -> Any:
     if annotation is None:
         return None
     name = re.search(r"[A-Z]\w*Params", str(annotation.annotation))
-    return getattr(stripe.params, name.group(0)) if name else None
+    if not name:
+        return None
+    for package in ("", *_SUBPACKAGES):
+        module = importlib.import_module("stripe.params" + (f".{package}" if package else ""))
+        found = getattr(module, name.group(0), None)
+        if found is not None:
+            return found
+    return None
 
 
 @functools.cache

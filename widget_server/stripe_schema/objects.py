@@ -56,7 +56,8 @@ def resource_classes() -> dict[str, type]:
     """`"subscription"` -> stripe.Subscription, for every top-level resource class."""
     found: dict[str, type] = {}
     for name, (module, class_name) in OBJECT_CLASSES.items():
-        if name in ("list", "search_result") or "." in name:
+        # of the namespaced objects, only Billing's (meters, credit grants) are emulated
+        if name in ("list", "search_result") or ("." in name and not name.startswith("billing.")):
             continue
         cls = getattr(importlib.import_module(module), class_name)
         found.setdefault(name, cls)

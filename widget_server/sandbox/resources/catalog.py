@@ -16,6 +16,7 @@ from widget_server.sandbox.params import (
     req_str,
 )
 from widget_server.sandbox.render import list_response, render
+from widget_server.sandbox.resources.meters import price_meter
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
@@ -24,7 +25,7 @@ routes = RouteTable()
 _PRODUCT_FIELDS = ("id", "name", "description", "unit_label", "metadata", "active", "images")
 _PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring[interval]",
                  "recurring[interval_count]", "recurring[trial_period_days]",
-                 "recurring[usage_type]", "nickname", "lookup_key", "active", "metadata",
+                 "recurring[usage_type]", "recurring[meter]", "nickname", "lookup_key", "active", "metadata",
                  "billing_scheme", "tiers[][up_to]", "tiers[][unit_amount]",
                  "tiers[][flat_amount]", "tiers_mode")
 
@@ -135,13 +136,13 @@ def create_price(req: ApiRequest) -> JSON:
         if interval is None:
             raise bad_request("Missing required param: recurring[interval].",
                               param="recurring[interval]")
+        usage_type = opt_enum(recurring, "usage_type", ("licensed", "metered")) or "licensed"
         recurring = {
             "interval": interval,
             "interval_count": opt_int(recurring, "interval_count", 1) or 1,
-            "meter": None,
+            "meter": price_meter(req.store, recurring, usage_type),
             "trial_period_days": opt_int(recurring, "trial_period_days", 0),
-            "usage_type": opt_enum(recurring, "usage_type", ("licensed", "metered"))
-            or "licensed",
+            "usage_type": usage_type,
         }
     price = {
         "id": req.store.new_id("price_"),

@@ -80,6 +80,13 @@ def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
                               param=f"items[{i}][price]")
         price = billing.recurring_price(store, item["price"], f"items[{i}][price]")
         quantity = opt_int(item, "quantity", 0)
+        if (price.get("recurring") or {}).get("usage_type") == "metered":
+            if quantity is not None:  # usage decides what a metered item bills
+                raise bad_request("Quantity should not be specified where usage_type is "
+                                  f"`metered`. Remove quantity from `items[{i}]`.",
+                                  param=f"items[{i}][quantity]")
+            checked.append((price, None))  # type: ignore[arg-type]
+            continue
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
     check_item_limits([p["id"] for p, _ in checked])
