@@ -99,6 +99,12 @@ FEATURES: tuple[Feature, ...] = (
             "CSS font-family for the portal (empty: the system font stack)."),
     Feature("debug", "bool", False,
             "Verbose console logging in the loader, and identity failure reasons (test keys)."),
+    Feature("show_usage", "bool", False,
+            "Show metered usage: this period's usage so far, the next invoice's estimate and "
+            "a daily chart (loaded on its own request, only when on)."),
+    Feature("show_credit", "bool", False,
+            "Show the customer's credit balance and billing credit grants, and where they "
+            "will be applied (loaded on its own request, only when on)."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

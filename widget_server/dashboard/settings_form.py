@@ -109,7 +109,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
                           "undo_cancel", "retention_offer", "retention_coupon", "pause")),
     (N_("Payments"), ("update_card", "stripe_publishable_key", "pay_failed_invoices",
                       "coupons", "coupon_ids", "coupon_on_resubscribe", "billing_details")),
-    (N_("Invoices"), ("show_all_invoices",)),
+    (N_("Invoices"), ("show_all_invoices", "show_usage", "show_credit")),
     (N_("Appearance"), ("accent_color", "logo_url", "font_family")),
     (N_("Languages"), ("locale", "auto_detect_locale", "custom_strings")),
 )
@@ -142,6 +142,8 @@ LABELS = {
     "coupon_on_resubscribe": N_("Promotion code when restarting"),
     "billing_details": N_("Edit billing details"),
     "show_all_invoices": N_("Show every invoice"),
+    "show_usage": N_("Show metered usage"),
+    "show_credit": N_("Show credit balance and grants"),
     "accent_color": N_("Accent colour"),
     "logo_url": N_("Logo address"),
     "font_family": N_("Font"),

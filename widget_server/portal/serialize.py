@@ -44,7 +44,7 @@ UI_SETTINGS = (
     "undo_cancel", "retention_offer", "resubscribe", "change_plan_when_canceled", "coupons",
     "coupon_on_resubscribe", "actions_dropdown", "update_card", "pay_failed_invoices",
     "show_all_invoices", "pause", "billing_details", "downgrade_at_period_end",
-    "accent_color", "logo_url", "font_family",
+    "accent_color", "logo_url", "font_family", "show_usage", "show_credit",
 )
 
 INVOICE_STATUSES = {

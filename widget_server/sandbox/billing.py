@@ -39,7 +39,7 @@ def recurring_price(store: Store, price_id: Any, param: str) -> JSON:
     return price
 
 
-def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
+def new_item(store: Store, sub_id: str, price: JSON, quantity: int | None,
              period: tuple[int, int]) -> JSON:
     return store.insert("subscription_item", {
         "id": store.new_id("si_"),

@@ -18,7 +18,7 @@ def make_line(
     store: Store,
     *,
     price: JSON,
-    quantity: int,
+    quantity: int | None,
     period: tuple[int, int],
     subscription_id: str | None,
     item_id: str | None,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from widget_server.sandbox import lifecycle
+from widget_server.sandbox.render import subscription_items
 from widget_server.sandbox.resources import catalog, credit, meters
 from widget_server.sandbox.resources import subscription_updates as updates
-from widget_server.sandbox.render import subscription_items
 from widget_server.sandbox.routing import ApiRequest
 from widget_server.sandbox.store import Store
 

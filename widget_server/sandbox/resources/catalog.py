@@ -25,7 +25,8 @@ routes = RouteTable()
 _PRODUCT_FIELDS = ("id", "name", "description", "unit_label", "metadata", "active", "images")
 _PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring[interval]",
                  "recurring[interval_count]", "recurring[trial_period_days]",
-                 "recurring[usage_type]", "recurring[meter]", "nickname", "lookup_key", "active", "metadata",
+                 "recurring[usage_type]", "recurring[meter]", "nickname", "lookup_key",
+                 "active", "metadata",
                  "billing_scheme", "tiers[][up_to]", "tiers[][unit_amount]",
                  "tiers[][flat_amount]", "tiers_mode")
 

@@ -75,7 +75,8 @@ def create_balance_transaction(req: ApiRequest, customer_id: str) -> JSON:
     if txn is None:
         raise bad_request("The amount must not be zero.", param="amount")
     apply_metadata(txn, req.params.get("metadata"))
-    return strip_internal(txn)
+    out: JSON = strip_internal(txn)
+    return out
 
 
 @routes.get("/customers/<customer_id>/balance_transactions", "invoice", *PAGING)
@@ -94,13 +95,15 @@ def retrieve_balance_transaction(req: ApiRequest, customer_id: str, txn_id: str)
     if txn is None or txn["customer"] != customer_id:
         raise bad_request(f"No such customer balance transaction: '{txn_id}'", param="id",
                           code="resource_missing")
-    return strip_internal(txn)
+    out: JSON = strip_internal(txn)
+    return out
 
 
 # --- billing credit grants ----------------------------------------------------------------
 
 def _render_grant(grant: JSON) -> JSON:
-    return strip_internal(grant)
+    out: JSON = strip_internal(grant)
+    return out
 
 
 @routes.post("/billing/credit_grants", "amount[type]", "amount[monetary][currency]",

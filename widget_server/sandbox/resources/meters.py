@@ -51,7 +51,8 @@ def price_meter(store: Store, recurring: JSON, usage_type: str) -> str | None:
 
 
 def _render(meter: JSON) -> JSON:
-    return strip_internal(meter)
+    out: JSON = strip_internal(meter)
+    return out
 
 
 @routes.post("/billing/meters", "display_name", "event_name", "default_aggregation[formula]",
@@ -188,7 +189,7 @@ def create_meter_event(req: ApiRequest) -> JSON:
         "_customer": str(customer_id),
         "_value": value,
     }
-    out = strip_internal(store.insert(EVENT, event))
+    out: JSON = strip_internal(store.insert(EVENT, event))
     out.pop("id")  # a meter event has no id: its identifier names it
     return out
 

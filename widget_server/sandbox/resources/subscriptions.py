@@ -70,10 +70,10 @@ def _cancellation_details(sub: JSON, value: Any) -> None:
         details["comment"] = value["comment"] or None
 
 
-def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
+def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int | None]]:
     if not items:
         raise bad_request("Missing required param: items.", param="items")
-    checked = []
+    checked: list[tuple[JSON, int | None]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("price"):
             raise bad_request(f"Missing required param: items[{i}][price].",
@@ -85,7 +85,7 @@ def _check_items(store: Store, items: list[Any]) -> list[tuple[JSON, int]]:
                 raise bad_request("Quantity should not be specified where usage_type is "
                                   f"`metered`. Remove quantity from `items[{i}]`.",
                                   param=f"items[{i}][quantity]")
-            checked.append((price, None))  # type: ignore[arg-type]
+            checked.append((price, None))
             continue
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
