@@ -188,7 +188,7 @@ def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str]) -> Usage
             meter_id = _meter_of(item)
             if meter_id not in meters:
                 meters[meter_id] = gateway.submit(
-                    partial(gateway.client.v1.billing.meters.retrieve, meter_id))
+                    partial(_meter, gateway, meter_id))
             key = (meter_id, _customer_of(sub))
             if key not in histories:
                 histories[key] = gateway.submit(partial(_history, gateway, *key, end))
@@ -244,16 +244,12 @@ def credit_overview(gateway: StripeGateway,
                     customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]:
     """Each customer's balance, latest balance transactions and live grants (what is left of
     each from its balance summary). Two rounds of concurrent calls, none nested."""
-    client = gateway.client
-    txn_params: CustomerBalanceTransactionListParams = {"limit": BALANCE_TRANSACTIONS}
-    first = [(gateway.submit(partial(client.v1.customers.retrieve, c)),
-              gateway.submit(partial(client.v1.customers.balance_transactions.list, c,
-                                     txn_params)),
-              gateway.submit(partial(client.v1.billing.credit_grants.list,
-                                     _grant_params(c))))
+    first = [(gateway.submit(partial(_customer, gateway, c)),
+              gateway.submit(partial(_transactions, gateway, c)),
+              gateway.submit(partial(_grants, gateway, c)))
              for c in customer_ids]
-    read = [(gateway.wait(c), gateway.wait(t).data,
-             [g for g in gateway.wait(g).data if g.voided_at is None]) for c, t, g in first]
+    read = [(gateway.wait(c), gateway.wait(t),
+             [g for g in gateway.wait(g) if g.voided_at is None]) for c, t, g in first]
     left = {g.id: gateway.submit(partial(_grant_left, gateway, customer.id, g.id))
             for customer, _, grants in read for g in grants}
     return tuple(CustomerCredit(
@@ -263,5 +259,20 @@ def credit_overview(gateway: StripeGateway,
         for customer, txns, grants in read)
 
 
-def _grant_params(customer_id: str) -> CreditGrantListParams:
-    return {"customer": customer_id, "limit": 100}
+def _meter(gateway: StripeGateway, meter_id: str) -> stripe.billing.Meter:
+    return gateway.client.v1.billing.meters.retrieve(meter_id)
+
+
+def _customer(gateway: StripeGateway, customer_id: str) -> stripe.Customer:
+    return gateway.client.v1.customers.retrieve(customer_id)
+
+
+def _transactions(gateway: StripeGateway,
+                  customer_id: str) -> list[stripe.CustomerBalanceTransaction]:
+    params: CustomerBalanceTransactionListParams = {"limit": BALANCE_TRANSACTIONS}
+    return list(gateway.client.v1.customers.balance_transactions.list(customer_id, params).data)
+
+
+def _grants(gateway: StripeGateway, customer_id: str) -> list[stripe.billing.CreditGrant]:
+    params: CreditGrantListParams = {"customer": customer_id, "limit": 100}
+    return list(gateway.client.v1.billing.credit_grants.list(params).data)
