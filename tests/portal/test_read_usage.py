@@ -81,6 +81,7 @@ def test_usage_matches_the_sandbox_meter_events(portal: Portal) -> None:
     assert item["amount"] == expected * 1  # one cent a call
     assert item["amount_display"] == f"${expected / 100:,.2f}"
     assert item["unit_amount_display"] == "$0.01"
+    assert item["period_display"].count(",") == 2 and "%" not in item["period_display"]
     history = item["history"]
     assert len(history) == 30
     starts = [d["start"] for d in history]
