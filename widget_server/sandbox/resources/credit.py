@@ -113,19 +113,25 @@ def create_credit_grant(req: ApiRequest) -> JSON:
     params, store, now = req.params, req.store, req.now
     customer = _customer(store, req_str(params, "customer"))
     amount = opt_dict(params, "amount") or {}
-    if opt_enum(amount, "type", ("monetary",)) is None:
+    if opt_enum({"amount[type]": amount.get("type")}, "amount[type]", ("monetary",)) is None:
         raise bad_request("Missing required param: amount[type].", param="amount[type]")
     monetary = opt_dict(amount, "monetary")
     if monetary is None:
         raise bad_request("Missing required param: amount[monetary].",
                           param="amount[monetary]")
-    currency = req_str(monetary, "currency").lower()
-    value = opt_int(monetary, "value", minimum=1)
+    currency = req_str({"amount[monetary][currency]": monetary.get("currency")},
+                       "amount[monetary][currency]").lower()
+    value = opt_int({"amount[monetary][value]": monetary.get("value")},
+                    "amount[monetary][value]")
     if value is None:
         raise bad_request("Missing required param: amount[monetary][value].",
                           param="amount[monetary][value]")
+    if value <= 0:
+        raise bad_request("This value must be greater than 0.",
+                          param="amount[monetary][value]")
     scope = opt_dict(opt_dict(params, "applicability_config") or {}, "scope") or {}
-    if opt_enum(scope, "price_type", ("metered",)) is None:
+    price_type = "applicability_config[scope][price_type]"
+    if opt_enum({price_type: scope.get("price_type")}, price_type, ("metered",)) is None:
         raise bad_request("Missing required param: applicability_config[scope][price_type].",
                           param="applicability_config[scope][price_type]")
     effective_at, expires_at = opt_int(params, "effective_at"), opt_int(params, "expires_at")
@@ -180,17 +186,20 @@ def credit_balance_summary(req: ApiRequest) -> JSON:
     where = opt_dict(params, "filter")
     if where is None:
         raise bad_request("Missing required param: filter.", param="filter")
-    kind = opt_enum(where, "type", ("applicability_scope", "credit_grant"))
+    kind = opt_enum({"filter[type]": where.get("type")}, "filter[type]",
+                    ("applicability_scope", "credit_grant"))
     grants = [g for g in store.newest_first(GRANT) if g["customer"] == customer["id"]]
     if kind == "credit_grant":
-        grant_id = req_str(where, "credit_grant")
+        grant_id = req_str({"filter[credit_grant]": where.get("credit_grant")},
+                           "filter[credit_grant]")
         grants = [g for g in grants if g["id"] == grant_id]
         if not grants:
             raise bad_request(f"No such billing credit grant: '{grant_id}'",
                               param="filter[credit_grant]", code="resource_missing")
     elif kind == "applicability_scope":
         scope = opt_dict(where, "applicability_scope") or {}
-        if opt_enum(scope, "price_type", ("metered",)) is None:
+        scoped = "filter[applicability_scope][price_type]"
+        if opt_enum({scoped: scope.get("price_type")}, scoped, ("metered",)) is None:
             raise bad_request("Missing required param: "
                               "filter[applicability_scope][price_type].",
                               param="filter[applicability_scope][price_type]")

@@ -66,7 +66,8 @@ def create_meter(req: ApiRequest) -> JSON:
     if aggregation is None:
         raise bad_request("Missing required param: default_aggregation.",
                           param="default_aggregation")
-    formula = opt_enum(aggregation, "formula", FORMULAS)
+    formula = opt_enum({"default_aggregation[formula]": aggregation.get("formula")},
+                       "default_aggregation[formula]", FORMULAS)
     if formula is None:
         raise bad_request("Missing required param: default_aggregation[formula].",
                           param="default_aggregation[formula]")
