@@ -177,3 +177,11 @@ def test_no_credit_no_grants(portal: Portal) -> None:
     [mine] = credit(portal, "cus_demo_ana")["customers"]
     assert mine["credit"] == 0 and mine["applies_display"] is None
     assert mine["transactions"] == [] and mine["grants"] == []
+
+
+def test_the_view_says_a_metered_price_bills_by_usage(portal: Portal) -> None:
+    view = portal.call("GET", "/v1/portal", OLGA).get_json()
+    prices = {i["price"]["id"]: i["price"] for s in view["subscriptions"] for i in s["items"]}
+    assert prices["price_api_calls_monthly"]["interval_display"] == \
+        "per unit used, billed per month"
+    assert prices["price_starter_monthly"]["interval_display"] == "per month"

@@ -32,6 +32,7 @@ class Price:
     nickname: str | None = None
     lookup_key: str | None = None
     active: bool = True
+    metered: bool = False  # recurring.usage_type=metered: billed by usage, in arrears
 
 
 @dataclass(frozen=True)

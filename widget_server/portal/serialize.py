@@ -117,9 +117,8 @@ def interval_display(price: Price) -> str | None:
         return None
     singular, plural = INTERVALS.get(price.interval, (price.interval, price.interval))
     # Both forms are catalog entries of their own (not a gettext plural pair).
-    if price.interval_count == 1:
-        return _(singular)
-    return _(plural, num=price.interval_count)
+    text = _(singular) if price.interval_count == 1 else _(plural, num=price.interval_count)
+    return _("per unit used, billed %(interval)s", interval=text) if price.metered else text
 
 
 def price_json(price: Price, locale: str, *, with_product: bool = False,
