@@ -114,6 +114,12 @@ FEATURES: tuple[Feature, ...] = (
             "Offer plans in the customer's currency: prices with currency options (Stripe "
             "Prices' currency_options) are shown, previewed and changed in the currency the "
             "customer is billed in. Off: only plans whose main currency is the customer's."),
+    Feature("show_usage", "bool", False,
+            "Show metered usage: this period's usage so far, the next invoice's estimate and "
+            "a daily chart (loaded on its own request, only when on)."),
+    Feature("show_credit", "bool", False,
+            "Show the customer's credit balance and billing credit grants, and where they "
+            "will be applied (loaded on its own request, only when on)."),
 )
 
 FEATURES_BY_NAME: dict[str, Feature] = {f.name: f for f in FEATURES}

@@ -73,7 +73,7 @@ def test_catalog_is_cached_across_requests_and_fetched_once_concurrently(
     for thread in threads:
         thread.join()
     read()
-    assert len(set(results)) == 1 and results[0] == 7  # every recurring price of the seed
+    assert len(set(results)) == 1 and results[0] == 8  # every recurring price of the seed
     assert [r["path"] for r in stripe_calls()] == ["/v1/prices"]
 
 

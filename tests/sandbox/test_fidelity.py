@@ -26,6 +26,8 @@ from widget_server.stripe_schema import params as sdk
 from widget_server.stripe_schema.endpoints import endpoint_for
 from widget_server.stripe_schema.objects import check_response
 
+from .usage_scenarios import USAGE_SCENARIOS
+
 AUTH = {"Authorization": "Bearer sk_test_fidelity"}
 Call = tuple[str, dict[str, Any]]  # (path after /v1, params)
 
@@ -302,6 +304,7 @@ def _schedule_update(api: Api) -> Call:
         {"items": [{"price": "price_starter_monthly"}], "duration": {"interval": "month"}}]})
 
 
+SCENARIOS.update(USAGE_SCENARIOS)
 ROUTES = [route for table in _TABLES for route in table.routes]
 KEYS = [f"{r.method} {r.rule}" for r in ROUTES]
 

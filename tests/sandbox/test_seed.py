@@ -10,7 +10,7 @@ EXPECTED_STATUS = {
     "cus_demo_grace": {"active"}, "cus_demo_hana": {"active"}, "cus_demo_mixed": {"active"},
     "cus_demo_ivan": {"active"}, "cus_demo_kim": {"incomplete"},
     "cus_demo_lena": {"incomplete_expired"}, "cus_demo_paul": {"active"},
-    "cus_demo_sam": {"active"}, "cus_demo_uma": {"past_due"},
+    "cus_demo_sam": {"active"}, "cus_demo_uma": {"past_due"}, "cus_demo_olga": {"active"},
 }
 
 

@@ -19,9 +19,8 @@ import rjsmin
 # The portal app, in load order (each file adds to window.WidgetServerPortalParts; app.js
 # defines window.WidgetServerPortal). Each page's entry script comes after it.
 PORTAL_SCRIPTS: tuple[str, ...] = (
-    "dom.js", "api.js", "viewport.js", "dialogs.js", "entitlements.js", "render.js", "plans.js",
-    "actions.js",
-    "account-actions.js", "cards.js", "flow.js", "app.js",
+    "dom.js", "api.js", "viewport.js", "dialogs.js", "entitlements.js", "render.js", "usage.js",
+    "plans.js", "actions.js", "account-actions.js", "cards.js", "flow.js", "app.js",
 )
 _PORTAL = tuple(f"portal/{name}" for name in PORTAL_SCRIPTS)
 

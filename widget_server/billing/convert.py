@@ -112,6 +112,7 @@ def price_from_stripe(price: stripe.Price, products: Mapping[str, Product] | Non
         unit_amount=_field(price, "unit_amount"),
         interval=recurring.interval if recurring is not None else None,
         interval_count=recurring.interval_count if recurring is not None else 1,
+        metered=recurring is not None and _field(recurring, "usage_type") == "metered",
         nickname=_field(price, "nickname"),
         lookup_key=_field(price, "lookup_key"),
         active=bool(_field(price, "active")),

@@ -96,6 +96,7 @@ def price_from_json(price: JSON, products: Mapping[str, Product] | None = None) 
         unit_amount=price.get("unit_amount"),
         interval=recurring["interval"] if recurring is not None else None,
         interval_count=recurring["interval_count"] if recurring is not None else 1,
+        metered=recurring is not None and recurring.get("usage_type") == "metered",
         nickname=price.get("nickname"),
         lookup_key=price.get("lookup_key"),
         active=bool(price.get("active")),

@@ -35,6 +35,7 @@ class Price:
     # (currency, unit_amount) of each other currency the price supports (expanded
     # `currency_options`); see billing/currencies.py
     currency_options: tuple[tuple[str, int | None], ...] = ()
+    metered: bool = False  # recurring.usage_type=metered: billed by usage, in arrears
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,15 @@ PORTAL_CALLS = frozenset({
 # (billing/webhooks.py) reads the webhook endpoints; without that permission only that check
 # cannot run, the portal can. The features of products (setting show_entitlements,
 # billing/entitlements.py) are read under /v1/products, with the product permission required
-# anyway.
-OPTIONAL_CALLS = frozenset({"webhook_endpoints.list", "products.features.list"})
+# anyway. Usage and credit (billing/usage.py) are read only when the account shows them
+# (settings show_usage, show_credit): Billing meters and credit grants, and customers'
+# balance history.
+OPTIONAL_CALLS = frozenset({
+    "webhook_endpoints.list", "products.features.list",
+    "billing.meters.retrieve", "billing.meters.event_summaries.list",
+    "billing.credit_grants.list", "billing.credit_balance_summary.retrieve",
+    "customers.balance_transactions.list",
+})
 READ_METHODS = frozenset({"list", "retrieve", "search"})
 
 # The permission resource a top-level path segment needs, with its name in Stripe's dashboard

@@ -40,6 +40,12 @@ from widget_server.billing.payments import (
     SetupIntentSecret,
 )
 from widget_server.billing.registry import ClientRegistry, pooled_client
+from widget_server.billing.usage import (
+    CustomerCredit,
+    UsageOverview,
+    credit_overview,
+    usage_overview,
+)
 from widget_server.billing.view_cache import TokenStore, ViewSnapshots, make_view_store
 from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
 
@@ -85,6 +91,8 @@ class BillingService(Protocol):
     def preview_change(self, plan: ItemChangePlan) -> ChangePreview: ...
     def preview_new_subscription(self, previous: Subscription, price_id: str | None,
                                  promotion_code_id: str | None) -> NewSubscriptionPreview: ...
+    def usage(self, customer_ids: Sequence[str]) -> UsageOverview: ...
+    def credit(self, customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]: ...
 
     # --- writes ----------------------------------------------------------------------------
     def change_now(self, plan: ItemChangePlan) -> Subscription: ...
@@ -164,6 +172,12 @@ class StripeBilling(StripeWriter):
 
     def tax_id_types(self) -> frozenset[str]:
         return stripe_tax_id_types()
+
+    def usage(self, customer_ids: Sequence[str]) -> UsageOverview:
+        return usage_overview(self.gateway, customer_ids)
+
+    def credit(self, customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]:
+        return credit_overview(self.gateway, customer_ids)
 
 
 @dataclass(frozen=True)

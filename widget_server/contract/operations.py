@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from widget_server.contract import account as ca
 from widget_server.contract import requests as rq
 from widget_server.contract import responses as rs
+from widget_server.contract import usage as cu
 
 PORTAL_ERRORS = ("400", "401", "403", "404", "429", "502")
 ACTION_ERRORS = ("400", "401", "402", "403", "404", "409", "429", "502")
@@ -66,6 +67,12 @@ OPERATIONS: dict[str, Operation] = {
     "portal.invoices_view": Operation("The customer's invoices, newest first, a page at a time",
                                       "portal", rs.InvoiceList, query=rq.InvoicesQuery,
                                       errors=(*PORTAL_ERRORS, "409")),
+    "portal.usage_view": Operation(
+        "Metered usage this period, the next invoice's estimate and a daily history "
+        "(setting show_usage)", "portal", cu.Usage),
+    "portal.credit_view": Operation(
+        "The credit balance and billing credit grants (setting show_credit)", "portal",
+        cu.Credit),
     "portal.canceled_subscriptions_view": Operation(
         "More canceled subscriptions, newest first, a page at a time", "portal",
         rs.CanceledSubscriptions, query=rq.CanceledSubscriptionsQuery,

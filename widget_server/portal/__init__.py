@@ -6,7 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from widget_server.portal import views  # noqa: E402,F401  (read routes register on import)
+from widget_server.portal import (  # noqa: E402  (read routes register on import)
+    usage,  # noqa: F401  (usage and credit: lazy reads)
+    views,  # noqa: F401
+)
 
 # isort: split
 # Portal actions (writes): their routes register on import too.

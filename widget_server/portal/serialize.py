@@ -45,7 +45,7 @@ UI_SETTINGS = (
     "undo_cancel", "retention_offer", "resubscribe", "change_plan_when_canceled", "coupons",
     "coupon_on_resubscribe", "actions_dropdown", "update_card", "pay_failed_invoices",
     "show_all_invoices", "pause", "billing_details", "downgrade_at_period_end",
-    "accent_color", "logo_url", "font_family", "show_entitlements",
+    "accent_color", "logo_url", "font_family", "show_entitlements", "show_usage", "show_credit",
 )
 
 INVOICE_STATUSES = {
@@ -118,9 +118,8 @@ def interval_display(price: Price) -> str | None:
         return None
     singular, plural = INTERVALS.get(price.interval, (price.interval, price.interval))
     # Both forms are catalog entries of their own (not a gettext plural pair).
-    if price.interval_count == 1:
-        return _(singular)
-    return _(plural, num=price.interval_count)
+    text = _(singular) if price.interval_count == 1 else _(plural, num=price.interval_count)
+    return _("per unit used, billed %(interval)s", interval=text) if price.metered else text
 
 
 def price_json(price: Price, locale: str, *, with_product: bool = False,

@@ -20,9 +20,11 @@ from widget_server.sandbox.render import expand
 from widget_server.sandbox.resources import (
     catalog,
     coupons,
+    credit,
     customers,
     entitlements,
     invoices,
+    meters,
     payment_intents,
     payment_methods,
     schedules,
@@ -42,7 +44,8 @@ JSON = dict[str, Any]
 API_VERSION = "2026-10-28.endive"
 _TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
            subscriptions.routes, subscription_updates.routes, invoices.routes,
-           schedules.routes, webhooks.routes, payment_intents.routes, entitlements.routes)
+           schedules.routes, webhooks.routes, payment_intents.routes, entitlements.routes,
+           meters.routes, credit.routes)
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
            "YOUR_SECRET_KEY').")

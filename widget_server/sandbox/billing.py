@@ -11,6 +11,7 @@ from widget_server.sandbox.errors import StripeAPIError, bad_request
 from widget_server.sandbox.invoicing import finalize, finalize_and_charge, make_line, new_invoice
 from widget_server.sandbox.money import add_interval, price_amount, prorate
 from widget_server.sandbox.render import subscription_items
+from widget_server.sandbox.resources.meters import is_metered, usage_lines
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -44,7 +45,7 @@ def item_price(store: Store, sub: JSON, price_id: str, param: str = "items") -> 
     return require_in(store.require("price", price_id), sub["currency"], param)
 
 
-def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
+def new_item(store: Store, sub_id: str, price: JSON, quantity: int | None,
              period: tuple[int, int]) -> JSON:
     return store.insert("subscription_item", {
         "id": store.new_id("si_"),
@@ -64,8 +65,8 @@ def new_item(store: Store, sub_id: str, price: JSON, quantity: int,
 
 def items_subtotal(store: Store, sub: JSON) -> int:
     """One full period of the subscription's items, before discounts."""
-    return sum(price_amount(item_price(store, sub, i["price"]), i["quantity"])
-               for i in subscription_items(store, sub["id"]))
+    prices = [(item_price(store, sub, i["price"]), i) for i in subscription_items(store, sub["id"])]
+    return sum(price_amount(p, i["quantity"]) for p, i in prices if not is_metered(p))
 
 
 def _date(ts: int) -> str:
@@ -85,6 +86,8 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
     lines: list[JSON] = []
     for change in changes:
         old, new = change["old_price"], change["new_price"]
+        if any(p is not None and is_metered(p) for p in (old, new)):
+            continue  # usage is billed in arrears, never prorated
         if old is not None and new is not None and old["id"] == new["id"] and (
                 change["old_quantity"] == change["new_quantity"]):
             continue  # nothing changed, nothing to prorate
@@ -111,12 +114,14 @@ def proration_lines(store: Store, sub: JSON, changes: list[JSON], at: int) -> li
 
 def period_lines(store: Store, sub: JSON, period: tuple[int, int],
                  items: list[JSON] | None = None) -> list[JSON]:
-    """Full-price lines for one billing period of the subscription's items."""
+    """Full-price lines for one billing period of the subscription's licensed items
+    (metered items bill their usage at the period's end: `usage_lines`)."""
     rows = items if items is not None else subscription_items(store, sub["id"])
+    prices = [(item_price(store, sub, i["price"]), i) for i in rows]
     return [
-        make_line(store, price=item_price(store, sub, i["price"]), quantity=i["quantity"],
-                  period=period, subscription_id=sub["id"], item_id=i["id"])
-        for i in rows
+        make_line(store, price=p, quantity=i["quantity"], period=period,
+                  subscription_id=sub["id"], item_id=i["id"])
+        for p, i in prices if not is_metered(p)
     ]
 
 
@@ -177,11 +182,12 @@ def drop_used_discounts(store: Store, sub: JSON, now: int) -> None:
 def renew(store: Store, sub: JSON, at: int) -> None:
     """Roll every item into its next period at `at` and invoice the new period."""
     drop_used_discounts(store, sub, at)
+    used = usage_lines(store, sub, period_of(store, sub))  # the ending period, in arrears
     items = subscription_items(store, sub["id"])
     end = next_period_end(store.require("price", items[0]["price"]), at)
     for item in items:
         item["current_period_start"], item["current_period_end"] = at, end
-    lines = list(sub.pop("_pending_lines", [])) + period_lines(store, sub, (at, end))
+    lines = list(sub.pop("_pending_lines", [])) + used + period_lines(store, sub, (at, end))
     reason = "subscription_cycle"
     if sub["status"] == "trialing":
         sub["status"] = "active"
@@ -193,9 +199,12 @@ def renew(store: Store, sub: JSON, at: int) -> None:
 
 
 def cancel_now(store: Store, sub: JSON, at: int, reason: str = "cancellation_requested",
-               prorate_credit: bool = False, invoice_now: bool = False) -> None:
-    if invoice_now:
-        lines = list(sub.pop("_pending_lines", []))
+               prorate_credit: bool = False, invoice_now: bool = False,
+               bill_usage: bool = False) -> None:
+    """`bill_usage`: a final invoice for the usage so far (a cancel at period end does)."""
+    if invoice_now or bill_usage:
+        lines = list(sub.pop("_pending_lines", [])) if invoice_now else []
+        lines += usage_lines(store, sub, (period_of(store, sub)[0], at))
         if prorate_credit:
             lines += proration_lines(store, sub, [
                 {"item": i["id"], "old_price": item_price(store, sub, i["price"]),

@@ -7,6 +7,7 @@ from typing import Any
 from widget_server.sandbox import cards, payments
 from widget_server.sandbox.errors import StripeAPIError, bad_request
 from widget_server.sandbox.money import coupon_discount, price_amount
+from widget_server.sandbox.resources.credit import grant_credits, record_balance_change
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -17,7 +18,7 @@ def make_line(
     store: Store,
     *,
     price: JSON,
-    quantity: int,
+    quantity: int | None,
     period: tuple[int, int],
     subscription_id: str | None,
     item_id: str | None,
@@ -101,6 +102,9 @@ def new_invoice(
     for line in lines:
         line["invoice"] = invoice_id
     total = subtotal - sum(d["amount"] for d in discount_amounts)
+    credits = grant_credits(store, customer["id"], lines, max(total, 0), currency,
+                            consume=not preview)  # billing credits: metered lines only
+    total -= sum(c["amount"] for c in credits)
     invoice: JSON = {
         "id": invoice_id,
         "object": "invoice",
@@ -149,7 +153,7 @@ def new_invoice(
         "total": total,
         "total_discount_amounts": discount_amounts,
         "total_excluding_tax": total,
-        "total_pretax_credit_amounts": [],
+        "total_pretax_credit_amounts": credits,
         "total_taxes": [],
     }
     if subscription is not None:
@@ -174,7 +178,10 @@ def finalize(store: Store, invoice: JSON) -> None:
     seq = int(customer.get("next_invoice_sequence") or 1)
     invoice["number"] = f"{customer['invoice_prefix']}-{seq:04d}"
     customer["next_invoice_sequence"] = seq + 1
-    customer["balance"] = invoice["ending_balance"]
+    record_balance_change(store, customer,
+                          invoice["ending_balance"] - int(customer.get("balance") or 0),
+                          "applied_to_invoice", currency=invoice["currency"],
+                          invoice=invoice["id"])
     now = store.now()
     invoice["status"] = "open"
     invoice["effective_at"] = now

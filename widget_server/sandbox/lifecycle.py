@@ -80,7 +80,7 @@ def _handle(store: Store, sub: JSON, at: int, kind: str) -> None:
     elif kind == "pending":
         pending_updates.expire(store, sub)
     elif kind == "cancel":
-        billing.cancel_now(store, sub, at)
+        billing.cancel_now(store, sub, at, bill_usage=True)
     elif kind == "resume":
         sub["pause_collection"] = None
     elif kind == "phase":

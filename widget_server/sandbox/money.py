@@ -14,8 +14,10 @@ def round_half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def price_amount(price: JSON, quantity: int) -> int:
-    """The amount for `quantity` units of a price (per_unit or tiered)."""
+def price_amount(price: JSON, quantity: int | None) -> int:
+    """The amount for `quantity` units of a price (per_unit or tiered); a metered item has
+    no quantity, and bills nothing in advance."""
+    quantity = quantity or 0
     if price.get("billing_scheme") != "tiered":
         return int(price.get("unit_amount") or 0) * quantity
     tiers: list[JSON] = price.get("tiers") or []

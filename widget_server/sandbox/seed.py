@@ -18,6 +18,8 @@ from widget_server.sandbox.resources import subscriptions as subs
 from widget_server.sandbox.routing import ApiRequest
 from widget_server.sandbox.seed_currencies import seed_currencies
 from widget_server.sandbox.seed_entitlements import seed_entitlements
+from widget_server.sandbox.seed_usage import CUSTOMER as USAGE_CUSTOMER
+from widget_server.sandbox.seed_usage import seed_usage
 from widget_server.sandbox.store import Store
 
 JSON = dict[str, Any]
@@ -55,6 +57,7 @@ DEMO_CUSTOMERS: list[JSON] = [
      "description": "Pro yearly with a downgrade to Starter yearly scheduled at period end"},
     {"id": "cus_demo_uma", "email": "uma@example.com", "name": "Uma Rao",
      "description": "Past due: the renewal needs 3-D Secure (card 3184)"},
+    USAGE_CUSTOMER,
 ]
 
 _PRODUCTS = [
@@ -166,7 +169,8 @@ def seed_store(store: Store) -> None:
              "grace": "4242424242424242", "hana": "4242424242424242",
              "mixed": "4242424242424242", "ivan": "4242424242424242",
              "kim": "4000000000000341", "lena": "4000000000000341", "paul": "4242424242424242",
-             "sam": "4242424242424242", "uma": "4242424242424242"}
+             "sam": "4242424242424242", "uma": "4242424242424242",
+             "olga": "4242424242424242"}
     for spec in DEMO_CUSTOMERS:
         short = spec["id"].removeprefix("cus_demo_")
         _customer(store, spec, cards[short], f"DEMO{short.upper()[:4]}")
@@ -225,6 +229,7 @@ def seed_store(store: Store) -> None:
         "behavior": "void", "resumes_at": store.now() + 40 * DAY}}, "sub_demo_paul")
     lifecycle.advance(store, 2 * DAY - 3600)  # an hour ago
     _subscribe(store, "sub_demo_kim", "cus_demo_kim", [{"price": "price_pro_monthly"}])
+    seed_usage(store)
     lifecycle.advance(store, -store.clock_offset)
     store.reserved_ids.clear()
 

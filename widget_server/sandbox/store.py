@@ -33,6 +33,9 @@ LABELS: dict[str, str] = {
     "webhook_endpoint": "webhook endpoint",
     "event": "event",
     "feature": "feature",
+    "billing.meter": "billing meter",
+    "billing.credit_grant": "billing credit grant",
+    "customer_balance_transaction": "customer balance transaction",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -53,6 +56,9 @@ PREFIXES: list[tuple[str, str]] = [
     ("we_", "webhook_endpoint"),
     ("evt_", "event"),
     ("feat_", "feature"),
+    ("mtr_", "billing.meter"),
+    ("credgr_", "billing.credit_grant"),
+    ("cbtxn_", "customer_balance_transaction"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits

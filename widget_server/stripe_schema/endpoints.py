@@ -46,8 +46,9 @@ def normalise_path(path: str) -> str:
 
 
 # namespaces of stripe-python whose v1 services the sandbox emulates besides the top level
+# (Entitlements; Billing's meters and credit)
 # (their params live in the namespace of the same name under stripe.params)
-SUBPACKAGES = ("entitlements",)
+SUBPACKAGES = ("entitlements", "billing")
 
 
 def _service_modules() -> list[str]:

@@ -17,6 +17,7 @@ from widget_server.sandbox.params import (
     req_str,
 )
 from widget_server.sandbox.render import list_response, render
+from widget_server.sandbox.resources.meters import price_meter
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
@@ -25,7 +26,8 @@ routes = RouteTable()
 _PRODUCT_FIELDS = ("id", "name", "description", "unit_label", "metadata", "active", "images")
 _PRICE_FIELDS = ("product", "unit_amount", "currency", "recurring[interval]",
                  "recurring[interval_count]", "recurring[trial_period_days]",
-                 "recurring[usage_type]", "nickname", "lookup_key", "active", "metadata",
+                 "recurring[usage_type]", "recurring[meter]", "nickname", "lookup_key",
+                 "active", "metadata",
                  "billing_scheme", "tiers[][up_to]", "tiers[][unit_amount]",
                  "tiers[][flat_amount]", "tiers_mode", "currency_options")
 
@@ -136,13 +138,13 @@ def create_price(req: ApiRequest) -> JSON:
         if interval is None:
             raise bad_request("Missing required param: recurring[interval].",
                               param="recurring[interval]")
+        usage_type = opt_enum(recurring, "usage_type", ("licensed", "metered")) or "licensed"
         recurring = {
             "interval": interval,
             "interval_count": opt_int(recurring, "interval_count", 1) or 1,
-            "meter": None,
+            "meter": price_meter(req.store, recurring, usage_type),
             "trial_period_days": opt_int(recurring, "trial_period_days", 0),
-            "usage_type": opt_enum(recurring, "usage_type", ("licensed", "metered"))
-            or "licensed",
+            "usage_type": usage_type,
         }
     price = {
         "id": req.store.new_id("price_"),

@@ -19,6 +19,7 @@ from widget_server.sandbox.params import opt_bool, opt_dict, opt_int, opt_str
 from widget_server.sandbox.render import list_response, render, subscription_items
 from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
+from widget_server.sandbox.resources.meters import usage_lines
 from widget_server.sandbox.resources.subscriptions import (
     PRORATION,
     anchor_resets,
@@ -165,11 +166,13 @@ def _preview(req: ApiRequest) -> JSON:
     if cancels is None:
         cancels = sub["cancel_at"] is not None and sub["cancel_at"] <= end
     if cancels:
-        return _render(req, customer, sub, pending, (start, end), end)
+        return _render(req, customer, sub, pending + usage_lines(store, sub, (start, end)),
+                       (start, end), end)
     billing.drop_used_discounts(store, sub, end)
     price = store.require("price", subscription_items(store, sub["id"])[0]["price"])
     next_end = billing.next_period_end(price, end)
-    lines = pending + billing.period_lines(store, sub, (end, next_end))
+    lines = pending + usage_lines(store, sub, (start, end)) + billing.period_lines(
+        store, sub, (end, next_end))
     return _render(req, customer, sub, lines, (start, end), end)
 
 

@@ -71,11 +71,11 @@ def _cancellation_details(sub: JSON, value: Any) -> None:
 
 
 def _check_items(store: Store, items: list[Any],
-                 currency: str | None = None) -> list[tuple[JSON, int]]:
+                 currency: str | None = None) -> list[tuple[JSON, int | None]]:
     """The items' prices (in `currency` when given: each must support it) and quantities."""
     if not items:
         raise bad_request("Missing required param: items.", param="items")
-    checked = []
+    checked: list[tuple[JSON, int | None]] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("price"):
             raise bad_request(f"Missing required param: items[{i}][price].",
@@ -84,6 +84,13 @@ def _check_items(store: Store, items: list[Any],
         if currency is not None:
             price = currencies.require_in(price, currency, f"items[{i}][price]")
         quantity = opt_int(item, "quantity", 0)
+        if (price.get("recurring") or {}).get("usage_type") == "metered":
+            if quantity is not None:  # usage decides what a metered item bills
+                raise bad_request("Quantity should not be specified where usage_type is "
+                                  f"`metered`. Remove quantity from `items[{i}]`.",
+                                  param=f"items[{i}][quantity]")
+            checked.append((price, None))
+            continue
         checked.append((price, 1 if quantity is None else quantity))
     _same_cadence([p for p, _ in checked])
     check_item_limits([p["id"] for p, _ in checked])

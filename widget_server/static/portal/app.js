@@ -200,6 +200,7 @@
           render();
           if (flow) flow.start();
           invoicesRequest = loadInvoices(generation);
+          parts.usage.load(ctx, render, function () { return generation === loadGeneration && !destroyed; });
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
             return portal;

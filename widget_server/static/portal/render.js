@@ -363,6 +363,7 @@
         ? h("p", { class: "wsp-test-mode" }, h("span", { class: "wsp-badge wsp-badge-warning",
           text: t("Test mode") }), " ", t("No real payments are made.")) : null,
       subscriptions(ctx),
+      parts.usage ? [parts.usage.usageView(ctx), parts.usage.creditView(ctx)] : null,
       h("div", { class: "wsp-grid" }, paymentMethod(ctx), billingDetails(ctx)),
       invoices(ctx));
   }

@@ -1,0 +1,131 @@
+"""Usage and credit in Chromium, in the iframe and on the hosted page: the metered item's
+usage and estimate, the daily chart (bars, a table for screen readers, mirrored right to
+left), the credit balance and the grant; nothing of it when the settings are off."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+import requests
+
+from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.test_actions_portal import Sandbox, configure, stripe_state
+from tests.browser.test_flow_browser import _api_key
+
+FIXTURES = (stripe_state,)  # the reseeding fixture, shared with test_actions_portal
+OLGA = "cus_demo_olga"
+
+
+def _iframe(live_portal: LivePortal, host_site: HostSite, page: Any, locale: str) -> Any:
+    options = json.dumps({"account": live_portal.account_id, "customerId": OLGA,
+                          "hash": live_portal.hash(OLGA), "locale": locale})
+    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="portal"></div><script src="{live_portal.loader_url}"></script>
+<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
+    page.goto(url)
+    return page.frame_locator("#portal iframe")
+
+
+def _usage_of(live_portal: LivePortal) -> dict[str, Any]:
+    """What the API answers for Olga (the browser must show the same numbers)."""
+    from widget_server.identity import issue_portal_token
+
+    token, _ = issue_portal_token(live_portal.app.config["SECRET_KEY"],
+                                  account_id=live_portal.account_id, customer_ids=[OLGA],
+                                  mode="embed", ttl_seconds=600)
+    headers = {"Authorization": f"Bearer {token}"}
+    usage = requests.get(live_portal.url + "/v1/portal/usage", headers=headers, timeout=10)
+    credit = requests.get(live_portal.url + "/v1/portal/credit", headers=headers, timeout=10)
+    assert usage.status_code == credit.status_code == 200
+    return {"usage": usage.json(), "credit": credit.json()}
+
+
+def _check_sections(scope: Any, expected: dict[str, Any]) -> None:
+    item = expected["usage"]["items"][0]
+    estimate = expected["usage"]["estimates"][0]
+    section = scope.locator(".wsp-section-usage")
+    section.locator(".wsp-usage-item").wait_for()
+    text = section.inner_text()
+    assert "API calls" in text and item["usage_display"] in text
+    assert item["amount_display"] in text and estimate["amount_due_display"] in text
+    bars = section.locator("svg rect.wsp-usage-bar")
+    assert bars.count() == len(item["history"]) == 30
+    assert section.locator("svg[role=img]").get_attribute("aria-label")
+    cells = section.locator("table.wsp-visually-hidden tbody td")
+    assert cells.count() == 60 and cells.nth(59).inner_text() == \
+        item["history"][-1]["value_display"]
+    credit = expected["credit"]["customers"][0]
+    box = scope.locator(".wsp-section-credit .wsp-credit")
+    box.wait_for()
+    credit_text = box.inner_text()
+    assert credit["credit_display"] in credit_text
+    assert credit["applies_display"] in credit_text
+    grant = credit["grants"][0]
+    assert grant["remaining_display"] in credit_text and grant["name"] in credit_text
+
+
+def test_iframe_shows_usage_chart_and_credit(live_portal: LivePortal, host_site: HostSite,
+                                             browser_page: Any, stripe_state: Sandbox) -> None:
+    configure(live_portal, show_usage=True, show_credit=True)
+    frame = _iframe(live_portal, host_site, browser_page, "en")
+    frame.get_by_role("heading", name="Usage").wait_for()
+    _check_sections(frame, _usage_of(live_portal))
+    assert frame.get_by_role("heading", name="Credit", exact=True).count() == 1
+
+
+def test_hosted_page_shows_usage_and_credit(live_portal: LivePortal, host_site: HostSite,
+                                            browser_page: Any, stripe_state: Sandbox) -> None:
+    configure(live_portal, show_usage=True, show_credit=True)
+    response = requests.post(live_portal.url + "/v1/portal_sessions", timeout=10, json={
+        "customer": OLGA, "return_url": host_site.origin + "/", "locale": "en"},
+        headers={"Authorization": f"Bearer {_api_key(live_portal)}"})
+    assert response.status_code == 200, response.text
+    browser_page.goto(response.json()["url"])
+    _check_sections(browser_page, _usage_of(live_portal))
+
+
+def test_chart_is_mirrored_in_arabic(live_portal: LivePortal, host_site: HostSite,
+                                     browser_page: Any, stripe_state: Sandbox) -> None:
+    configure(live_portal, show_usage=True, show_credit=True)
+    frame = _iframe(live_portal, host_site, browser_page, "ar")
+    chart = frame.locator(".wsp-usage-chart svg")
+    chart.wait_for()
+    assert frame.locator(".wsp[dir=rtl]").count() == 1
+    transform = chart.evaluate("node => getComputedStyle(node).transform")
+    assert transform.startswith("matrix(-1")  # scaleX(-1): today's bar is on the left
+    assert frame.get_by_role("heading", name="الاستخدام").count() == 1
+
+
+def test_nothing_renders_when_off(live_portal: LivePortal, host_site: HostSite,
+                                  browser_page: Any, stripe_state: Sandbox) -> None:
+    configure(live_portal)
+    frame = _iframe(live_portal, host_site, browser_page, "en")
+    frame.locator(".wsp-section-invoices").wait_for()
+    assert frame.locator(".wsp-section-usage, .wsp-section-credit").count() == 0
+    paths = [r["path"] for r in stripe_state.control("GET", "/requests")["requests"]]
+    assert not any(p.startswith("/v1/billing") or "balance_transactions" in p for p in paths)
+
+
+@pytest.mark.skipif(not os.environ.get("WIDGET_SERVER_SCREENSHOTS"),
+                    reason="set WIDGET_SERVER_SCREENSHOTS=docs/img")
+@pytest.mark.parametrize("locale", ["en", "ar"])
+def test_usage_pictures(live_portal: LivePortal, host_site: HostSite, browser_page: Any,
+                        stripe_state: Sandbox, locale: str) -> None:
+    """docs/img/usage.png, credit.png and ar-usage.png (docs/usage.md)."""
+    from tests.browser.test_screenshots import shoot
+
+    configure(live_portal, show_usage=True, show_credit=True)
+    browser_page.set_viewport_size({"width": 760, "height": 1400})
+    frame = _iframe(live_portal, host_site, browser_page, locale)
+    usage = frame.locator(".wsp-section-usage")
+    usage.locator(".wsp-usage-estimate").wait_for()
+    credit = frame.locator(".wsp-section-credit")
+    credit.locator(".wsp-credit-grant").wait_for()
+    frame.locator(".wsp-section-invoices .wsp-table-card").wait_for()
+    prefix = "" if locale == "en" else f"{locale}-"
+    shoot(usage, f"{prefix}usage")
+    if locale == "en":
+        shoot(credit, "credit")
