@@ -125,6 +125,8 @@ def scale(ctx: Context) -> list[str]:
                                     ("nginx → 2 instances", two, instances)):
             before = [(b.throttled() if b else (0, 0)) for b in budgets[:len(used)]]
             cpu_before, idle_before = [i.cpu() for i in used], _idle()
+            outside_before = (ctx.cluster.sandbox.cpu() if ctx.cluster.sandbox else 0.0,
+                              target.cpu(), time.process_time())
             began = time.monotonic()
             rows.append(measure.run(label, target.url, view, services=used,
                                     **common))  # type: ignore[arg-type]
@@ -142,7 +144,13 @@ def scale(ctx: Context) -> list[str]:
                     f"{label}: instance {n + 1} used {cores:.2f} of its {budget.cores:.2f} "
                     f"cores ({100 * cores / budget.cores:.0f} %, incl. the warm-up), budget "
                     f"exhausted in {100 * throttled / max(1, periods):.0f} % of its periods")
-            usage.append(f"{label}: machine idle {100 * idle:.0f} % (all cores, incl. warm-up)")
+            sandbox, nginx, here = (
+                (ctx.cluster.sandbox.cpu() if ctx.cluster.sandbox else 0.0) - outside_before[0],
+                target.cpu() - outside_before[1], time.process_time() - outside_before[2])
+            usage.append(f"{label}: outside the budgets, the sandbox used "
+                         f"{sandbox / elapsed:.2f} cores, nginx {nginx / elapsed:.2f}, the load "
+                         f"generator {here / elapsed:.2f}; machine idle {100 * idle:.0f} % "
+                         "(all cores, incl. warm-up)")
     finally:
         ctx.sandbox.latency(0)
         for service in (two, one, *instances):
