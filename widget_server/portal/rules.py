@@ -72,11 +72,15 @@ class Actions:
     cancel_change: bool = False
 
     def as_dict(self) -> dict[str, bool]:
-        # flat booleans: no need for asdict's recursive deep copy (twice per subscription shown)
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        # flat booleans: no need for asdict's recursive deep copy (twice per subscription
+        # shown), nor for dataclasses.fields() on every call
+        return {name: getattr(self, name) for name in ACTION_NAMES}
 
     def any(self) -> bool:
         return any(self.as_dict().values())
+
+
+ACTION_NAMES = tuple(f.name for f in fields(Actions))
 
 
 @dataclass(frozen=True)
