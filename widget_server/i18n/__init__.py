@@ -213,12 +213,13 @@ def _memo_translate(message: str) -> str:
     state = g.__dict__
     locale: str = state.get("locale", "en")
     overrides: Overrides | None = state.get("custom_strings")
-    memo = state.get("_i18n_memo")
+    memo: tuple[str, Overrides | None, dict[str, str]] | None = state.get("_i18n_memo")
     if memo is None or memo[0] != locale or memo[1] is not overrides:
         memo = state["_i18n_memo"] = (locale, overrides, {})
-    found: str | None = memo[2].get(message)
+    known = memo[2]
+    found = known.get(message)
     if found is None:
-        found = memo[2][message] = translate(message, locale, overrides)
+        found = known[message] = translate(message, locale, overrides)
     return found
 
 
