@@ -273,11 +273,13 @@ def describe(
     *,
     others: Sequence[Subscription] = (),
     catalog: Sequence[Price] | None = None,
+    options: Mapping[str, Sequence[Price]] | None = None,
 ) -> SubscriptionView:
     """The state, dates and allowed actions of `sub`.
 
     `others`: the customer's other subscriptions (a resubscribe must not duplicate a live
-    one); `catalog`: the prices on offer (None: any, for callers that check a price later).
+    one); `catalog`: the prices on offer (None: any, for callers that check a price later);
+    `options`: each item's ``plan_options`` when the caller has them already (by item id).
     """
     def on(name: str) -> bool:
         return settings.get(name) is True
@@ -292,7 +294,8 @@ def describe(
     duplicate = live_duplicate(sub, others) if ended else None
     other_plans = catalog is None or any(
         p.id != i.price.id for i in sub.items
-        for p in plan_options(sub, i, catalog, settings, others))
+        for p in (options[i.id] if options is not None and i.id in options
+                  else plan_options(sub, i, catalog, settings, others)))
     actions = Actions(
         change_plan=on("change_plan") and steady and other_plans,
         change_quantity=on("quantity") and steady
