@@ -56,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latencies", default="0,50", help="Stripe latency L of the sweep, ms")
     parser.add_argument("--scale-latency", type=int, default=200)
     parser.add_argument("--scale-users", type=int, default=64)
+    parser.add_argument("--scale-cpu", type=float, default=0.35,
+                        help="scale: CPU budget of each instance, in cores (cgroups, root); "
+                             "0: none (the instances share the cores with everything else)")
     parser.add_argument("--memory-minutes", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=None,
                         help="--workers of widget-server serve (default: serve's default)")

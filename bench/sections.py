@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import loadgen
 import measure
 import procs
 import seeding
+from cpu_budget import CpuBudget
 from measure import Row, fmt, ratio
 
 ANA = ("ana@example.com", "cus_demo_ana")
@@ -86,33 +88,91 @@ def identity(ctx: Context) -> list[str]:
 
 
 def scale(ctx: Context) -> list[str]:
+    """nginx in front of one instance, then two. With --scale-cpu C (root, cgroups), each
+    instance runs in a CPU budget of its own (C cores' worth of time), as on a machine of its
+    own, while the sandbox, nginx and the load generator stay outside: one instance's
+    capacity, not the shared cores, is then the limit (bench/cpu_budget.py)."""
     args = ctx.args
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         return ["skipped: nginx is not installed (apt-get install nginx)"]
     if "REDIS_URL" not in ctx.cluster.env:
         return ["skipped: two instances share rate limits through Redis; none answers"]
-    second = ctx.cluster.start_service("service-b", workers=args.workers,
-                                       threads=args.threads, extra=ctx.serve_args)
-    upstream = [ctx.service.url.removeprefix("http://"), second.url.removeprefix("http://")]
+    instances = [ctx.cluster.start_service(f"scale-{name}", workers=args.workers,
+                                           threads=args.threads, extra=ctx.serve_args)
+                 for name in ("a", "b")]
+    budgets: list[CpuBudget | None] = []
+    notes: list[str] = []
+    if args.scale_cpu > 0:
+        for instance in instances:
+            budget = CpuBudget.create(f"ws-bench-{instance.name}", args.scale_cpu)
+            if budget is not None:
+                budget.add(instance.pids())
+            budgets.append(budget)
+        if any(b is None for b in budgets):
+            notes.append("no CPU budget: cgroups not writable here (run as root); both "
+                         "instances share the machine's cores with the sandbox and the load")
+    upstream = [i.url.removeprefix("http://") for i in instances]
     one = ctx.cluster.start_nginx("nginx-one", upstream[:1])
     two = ctx.cluster.start_nginx("nginx-two", upstream)
-    headers = ctx.token_headers(ANA[0], one.url)
-    view = loadgen.get("/v1/portal", headers)
+    view = loadgen.get("/v1/portal", ctx.token_headers(ANA[0], one.url))
     ctx.sandbox.latency(args.scale_latency)
+    usage: list[str] = []
     try:
         common = {"users": args.scale_users, "seconds": args.duration,
                   "latency_ms": args.scale_latency, "sandbox": ctx.sandbox}
-        single = measure.run("nginx → 1 instance", one.url, view, services=[ctx.service],
-                             **common)  # type: ignore[arg-type]
-        double = measure.run("nginx → 2 instances", two.url, view,
-                             services=[ctx.service, second], **common)  # type: ignore[arg-type]
+        rows = []
+        for label, target, used in (("nginx → 1 instance", one, instances[:1]),
+                                    ("nginx → 2 instances", two, instances)):
+            before = [(b.throttled() if b else (0, 0)) for b in budgets[:len(used)]]
+            cpu_before, idle_before = [i.cpu() for i in used], _idle()
+            outside_before = (ctx.cluster.sandbox.cpu() if ctx.cluster.sandbox else 0.0,
+                              target.cpu(), time.process_time())
+            began = time.monotonic()
+            rows.append(measure.run(label, target.url, view, services=used,
+                                    **common))  # type: ignore[arg-type]
+            elapsed = time.monotonic() - began
+            idle = (_idle() - idle_before) / elapsed / (os.cpu_count() or 1)
+            for n, instance in enumerate(used):
+                budget = budgets[n] if n < len(budgets) else None
+                cores = (instance.cpu() - cpu_before[n]) / elapsed
+                if budget is None:
+                    usage.append(f"{label}: instance {n + 1} used {cores:.2f} cores")
+                    continue
+                periods, throttled = (a - b for a, b in zip(budget.throttled(), before[n],
+                                                             strict=True))
+                usage.append(
+                    f"{label}: instance {n + 1} used {cores:.2f} of its {budget.cores:.2f} "
+                    f"cores ({100 * cores / budget.cores:.0f} %, incl. the warm-up), budget "
+                    f"exhausted in {100 * throttled / max(1, periods):.0f} % of its periods")
+            sandbox, nginx, here = (
+                (ctx.cluster.sandbox.cpu() if ctx.cluster.sandbox else 0.0) - outside_before[0],
+                target.cpu() - outside_before[1], time.process_time() - outside_before[2])
+            usage.append(f"{label}: outside the budgets, the sandbox used "
+                         f"{sandbox / elapsed:.2f} cores, nginx {nginx / elapsed:.2f}, the load "
+                         f"generator {here / elapsed:.2f}; machine idle {100 * idle:.0f} % "
+                         "(all cores, incl. warm-up)")
     finally:
         ctx.sandbox.latency(0)
-        for service in (two, one, second):
+        for service in (two, one, *instances):
             service.stop()
-    return [*measure.table([single, double]), "",
+        for budget in budgets:
+            if budget is not None:
+                budget.close()
+    single, double = rows
+    budget_text = (f"each instance in a CPU budget of {args.scale_cpu:.2f} cores "
+                   "(cgroup CFS quota); sandbox, nginx and load generator outside"
+                   if budgets and all(budgets) else "no CPU budget (shared cores)")
+    return [*measure.table([single, double]), "", *notes, *(f"- {u}" for u in usage), "",
             f"two instances ÷ one: {ratio(double.result.per_second, single.result.per_second)}"
-            f" views/s ({args.scale_users} users, L = {args.scale_latency} ms)"]
+            f" views/s ({args.scale_users} users, L = {args.scale_latency} ms; "
+            f"{budget_text})"]
+
+
+def _idle() -> float:
+    """Idle seconds of all cores so far (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        fields = stat.readline().split()
+    return (int(fields[4]) + int(fields[5])) / procs.CLOCK_TICKS
 
 
 def memory(ctx: Context) -> list[str]:

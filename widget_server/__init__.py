@@ -51,6 +51,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     limits.init_app(app)
     init_billing(app)
+    from widget_server.portal.account_cache import init_app as cache_accounts
+
+    cache_accounts(app)  # after the database and billing (its token store)
     register_error_handlers(app)
     _register_blueprints(app)
     limits.apply_route_limits(app)

@@ -200,8 +200,28 @@ def interpolate(text: str, variables: Mapping[str, object]) -> str:
 
 def gettext(message: str, **variables: object) -> str:
     """Translate into the request's locale (with the account's overrides), then format."""
-    text = translate(message, current_locale(), _request_overrides())
+    text = _memo_translate(message)
     return interpolate(text, variables) if variables else text
+
+
+def _memo_translate(message: str) -> str:
+    """``translate`` in the request's locale, remembered for the rest of the request (a view
+    of 50 subscriptions asks for the same few badges and labels ~200 times). The memo is
+    dropped when the request's locale or overrides change (``g.locale`` is set once the
+    account is known)."""
+    if not has_request_context():
+        return translate(message, "en", None)
+    state = g.__dict__
+    locale: str = state.get("locale", "en")
+    overrides: Overrides | None = state.get("custom_strings")
+    memo: tuple[str, Overrides | None, dict[str, str]] | None = state.get("_i18n_memo")
+    if memo is None or memo[0] != locale or memo[1] is not overrides:
+        memo = state["_i18n_memo"] = (locale, overrides, {})
+    known = memo[2]
+    found = known.get(message)
+    if found is None:
+        found = known[message] = translate(message, locale, overrides)
+    return found
 
 
 def ngettext(singular: str, plural: str, num: int, **variables: object) -> str:

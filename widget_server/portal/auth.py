@@ -8,13 +8,12 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from widget_server.accounts import AccountService, secret_box
 from widget_server.bearer import bearer_token
-from widget_server.db import get_session
 from widget_server.errors import Unauthorized
 from widget_server.i18n import _, negotiate_locale
 from widget_server.identity import InvalidPortalToken, PortalToken, read_portal_token
 from widget_server.models import Account
+from widget_server.portal.account_cache import account_cache
 
 
 @dataclass(frozen=True)
@@ -64,12 +63,11 @@ def portal_context() -> PortalContext:
             return preview
         raise Unauthorized(_("Your session has expired. Reload the page to continue."),
                            code="invalid_token") from None
-    service = AccountService(get_session(), secret_box())
-    account = service.get(token.account_id)
-    if account is None or _revoked(account, token):
+    found = account_cache().lookup(token.account_id)
+    if found is None or _revoked(found[0], token):
         raise Unauthorized(_("Your session has expired. Reload the page to continue."),
                            code="invalid_token")
-    settings = service.settings(account)
+    account, settings, stripe_key = found
     g.locale = negotiate_locale(
         explicit=request.args.get("locale") or token.locale,
         accept_language=request.accept_languages,
@@ -77,6 +75,6 @@ def portal_context() -> PortalContext:
         auto_detect=settings["auto_detect_locale"],
     )
     g.custom_strings = settings["custom_strings"].get(g.locale, {})
-    context = PortalContext(account, settings, token, service.stripe_key(account))
+    context = PortalContext(account, settings, token, stripe_key)
     g.portal_context = context
     return context

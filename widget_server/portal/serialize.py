@@ -221,7 +221,9 @@ def subscription_json(
     locale = locale or current_locale()
     pause = sub.pause_collection
     invoice = sub.latest_invoice if has_open_invoice(sub) else None
-    view = describe(settings, sub, others=others, catalog=catalog)
+    options = {item.id: plan_options(sub, item, catalog, settings, others)
+               for item in sub.items} if catalog is not None else None
+    view = describe(settings, sub, others=others, catalog=catalog, options=options)
     return {
         "id": sub.id,
         "status": sub.status,
@@ -249,8 +251,8 @@ def subscription_json(
         } if pause is not None else None,
         # the prices each item may switch to (the plan picker shows only these)
         "items": [{**item_json(item, locale, settings), "plan_options": [
-            p.id for p in plan_options(sub, item, catalog, settings, others)]
-            if catalog is not None else None} for item in sub.items],
+            p.id for p in options[item.id]] if options is not None else None}
+            for item in sub.items],
         "discounts": [discount_json(d, locale) for d in sub.discounts],
         "latest_invoice_id": sub.latest_invoice_id,
         "open_invoice": {

@@ -23,6 +23,7 @@ from widget_server.portal import bp
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.embed_headers import account_origins
 from widget_server.portal.entitlements_payload import entitlements_payload
+from widget_server.portal.json_body import json_response
 from widget_server.portal.preview_guard import PREVIEW_MODE
 from widget_server.portal.serialize import (
     catalog_for_settings,
@@ -78,7 +79,7 @@ def portal_view() -> Response:
     if context.token.mode == PREVIEW_MODE:  # the draft's custom strings, not the saved ones
         payload["strings"] = strings_for(locale, context.settings["custom_strings"].get(locale)
                                          or {})
-    return _private(jsonify(payload))
+    return _private(json_response(payload))
 
 
 def _positions(context: PortalContext, cursor: str | None) -> dict[str, str]:
@@ -114,7 +115,7 @@ def invoices_view() -> Response:
     locale = current_locale()
     # product names come from the cached catalog (no Stripe call when it is warm)
     products = billing.products({p for i in invoices for p in i.product_ids})
-    return _private(jsonify({
+    return _private(json_response({
         "invoices": [invoice_json(i, locale, products, pending.get(i.id)) for i in invoices],
         "has_more": page.next is not None, "next": page.next}))
 
@@ -128,7 +129,7 @@ def canceled_subscriptions_view() -> Response:
     canceled, live, cursor = billing.canceled_page(_positions(context, query.starting_after))
     catalog = catalog_for_settings(billing.catalog_prices(), context.settings)
     locale = current_locale()
-    return _private(jsonify({
+    return _private(json_response({
         "subscriptions": [subscription_json(s, context.settings, locale=locale,
                                             others=[*live, *canceled], catalog=catalog)
                           for s in canceled],
