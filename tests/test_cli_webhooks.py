@@ -154,7 +154,8 @@ def _view_tokens(tmp_path) -> dict[str, str]:
     engine = create_engine(f"sqlite:///{tmp_path / 'cli.db'}")
     with engine.connect() as connection:
         found = {r[0]: r[1] for r in connection.execute(text(
-            "SELECT name, token FROM view_tokens"))}
+            "SELECT name, token FROM view_tokens"))
+            if not r[0].startswith("account-row:")}  # the account cache's (portal/account_cache)
     engine.dispose()
     return found
 

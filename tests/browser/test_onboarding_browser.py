@@ -170,7 +170,7 @@ def test_settings_are_grouped_and_saved_where_the_owner_looks(
     legends = page.locator("#settings legend").all_inner_texts()
     # branding and custom strings have their own Appearance section (with the live preview)
     assert legends == ["Identity", "Plans", "Cancellation", "Payments", "Invoices",
-                       "Languages"]
+                       "Languages", "Sign-in by email"]
     page.uncheck("input[name=pause]")
     page.click("#settings button[type=submit]")
     page.wait_for_function("() => document.activeElement.id === 'settings-saved'")
