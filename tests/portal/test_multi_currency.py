@@ -119,3 +119,82 @@ def test_a_downgrade_at_period_end_renews_in_eur(portal: Portal) -> None:
     assert portal.item_price("sub_demo_elena") == "price_starter_monthly"
     invoice = latest_invoice(portal, "sub_demo_elena")
     assert (invoice["currency"], invoice["total"], invoice["status"]) == ("eur", 900, "paid")
+
+
+def test_the_views_subscriptions_are_a_tuple_so_the_rules_index_is_reused() -> None:
+    """The view passes ``shown_all``'s result as every subscription's `others`: a tuple is
+    indexed once per view (a list would be rescanned for every item)."""
+    from widget_server.billing.domain import Subscription
+    from widget_server.portal import currency, rules
+
+    subs = (Subscription(id="sub_1", customer_id="cus_1", status="active", currency="usd",
+                         created=1, items=()),)
+    shown = currency.shown_all(list(subs), ())
+    assert isinstance(shown, tuple) and shown == subs
+    assert rules._live_holders(shown) is rules._live_holders(shown)  # the cache hits
+
+
+def test_after_an_action_the_item_keeps_its_currency_with_an_owner_list(
+        portal: Portal) -> None:
+    """The owner's list filters the plans offered, not the amounts of the price held."""
+    portal.configure(catalog_prices=["price_starter_monthly"])
+    response = portal.post(f"{ELENA}/cancel", json={}, customer="cus_demo_elena")
+    assert response.status_code == 200, response.get_json()
+    item = response.get_json()["subscription"]["items"][0]
+    assert (item["price"]["currency"], item["price"]["unit_amount"]) == ("eur", 2700)
+    assert item["amount_display"] == "\u20ac27.00"
+
+
+def test_canceled_pages_show_their_currency_and_resubscribe_options(portal: Portal) -> None:
+    portal.configure(multi_currency=True, resubscribe=True)
+    portal.stripe.v1.subscriptions.cancel("sub_demo_elena")
+    from widget_server.billing.paging import encode_cursor, first_positions
+
+    start = encode_cursor(first_positions(["cus_demo_elena"]))  # the page the view begins
+    response = portal.call("GET", f"/v1/portal/subscriptions/canceled?starting_after={start}",
+                           "cus_demo_elena")
+    assert response.status_code == 200, response.get_json()
+    [page] = response.get_json()["subscriptions"]
+    item = page["items"][0]
+    assert (item["price"]["currency"], item["price"]["unit_amount"]) == ("eur", 2700)
+    assert item["amount_display"] == "\u20ac27.00"
+    assert "price_pro_yearly" in item["plan_options"]
+    # the same as the view's copy of it
+    [shown] = [s for s in view(portal, "cus_demo_elena")["subscriptions"]
+               if s["id"] == "sub_demo_elena"]
+    assert page["items"] == shown["items"] and page["actions"] == shown["actions"]
+
+
+def test_entitlement_changes_are_offered_in_the_customers_currency(portal: Portal) -> None:
+    portal.configure(multi_currency=True, show_entitlements=True)
+    body = view(portal, "cus_demo_elena")
+    [entry] = body["entitlements"]["subscriptions"]
+    options = set(body["subscriptions"][0]["items"][0]["plan_options"])
+    assert options and {c["price"] for c in entry["changes"]} == options
+
+
+def test_each_subscription_gets_plans_in_its_own_currency(portal: Portal) -> None:
+    """A token of a USD and a EUR customer: each subscription's plan options are those of
+    its currency (as the actions check them), not those of the first customer's."""
+    portal.configure(multi_currency=True)
+    for customers in (("cus_demo_ana", "cus_demo_elena"), ("cus_demo_elena", "cus_demo_ana")):
+        response = portal.call("GET", "/v1/portal", customers)
+        assert response.status_code == 200, response.get_json()
+        subs = {s["id"]: s for s in response.get_json()["subscriptions"]}
+        for sub_id in ("sub_demo_ana", "sub_demo_elena"):
+            assert subs[sub_id]["items"][0]["plan_options"], (customers, sub_id)
+
+
+def test_an_archived_price_in_another_currency_shows_no_amount(portal: Portal) -> None:
+    """Not in the active catalog, the item's EUR amount is unknown: none is shown rather
+    than the price's USD base amount."""
+    portal.stripe.v1.prices.update("price_pro_monthly", {"active": False})
+    item = view(portal, "cus_demo_elena")["subscriptions"][0]["items"][0]
+    assert item["price"]["currency"] == "eur"
+    assert item["price"]["unit_amount"] is None and item["price"]["amount_display"] is None
+    assert item["amount_display"] is None
+    # a USD customer of the same archived price still sees its (USD) amount
+    ana = portal.item_price("sub_demo_ana")
+    portal.stripe.v1.prices.update(ana, {"active": False})
+    shown = view(portal, "cus_demo_ana")["subscriptions"][0]["items"][0]
+    assert shown["price"]["currency"] == "usd" and shown["amount_display"]

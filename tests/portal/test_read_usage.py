@@ -185,3 +185,23 @@ def test_the_view_says_a_metered_price_bills_by_usage(portal: Portal) -> None:
     assert prices["price_api_calls_monthly"]["interval_display"] == \
         "per unit used, billed per month"
     assert prices["price_starter_monthly"]["interval_display"] == "per month"
+
+
+def test_usage_on_a_eur_subscription_is_in_euros(portal: Portal) -> None:
+    """The metered price's base currency is USD; on a EUR subscription its usage is billed
+    (and shown) from its EUR option: the unit amount and the amount in one currency."""
+    portal.configure(show_usage=True)
+    portal.stripe.v1.prices.update("price_api_calls_monthly",
+                                   {"currency_options": {"eur": {"unit_amount": 2}}})
+    portal.stripe.v1.subscriptions.update("sub_demo_elena", {
+        "items": [{"price": "price_api_calls_monthly"}], "proration_behavior": "none"})
+    portal.stripe.v1.billing.meter_events.create({
+        "event_name": "api_call", "identifier": "test_elena_calls",
+        "payload": {"stripe_customer_id": "cus_demo_elena", "value": "300"}})
+    body = usage(portal, "cus_demo_elena")
+    [item] = body["items"]
+    [estimate] = body["estimates"]
+    assert item["currency"] == estimate["currency"] == "eur"
+    assert item["usage"] == 300 and item["amount"] == 300 * 2
+    assert item["unit_amount_display"] == "\u20ac0.02"
+    assert item["amount_display"] == "\u20ac6.00"

@@ -65,11 +65,14 @@ def localize_prices(prices: Sequence[Price], currency: str) -> list[Price]:
 def localize_subscription(sub: Subscription, catalog: Mapping[str, Price]) -> Subscription:
     """A subscription whose items show their prices in the subscription's currency (amounts
     from the catalog's copy of each price; an item whose price is not in the catalog keeps
-    what Stripe gave)."""
+    what Stripe gave when that is in the subscription's currency; when it is not, the amount
+    is unknown here (None), never shown in another currency)."""
     items = []
     for item in sub.items:
         known = catalog.get(item.price.id)
         found = price_in(known, sub.currency) if known is not None else None
+        if found is None and item.price.currency != sub.currency:  # e.g. an archived price
+            found = dataclasses.replace(item.price, currency=sub.currency, unit_amount=None)
         items.append(dataclasses.replace(item, price=dataclasses.replace(
             found, product=item.price.product)) if found is not None else item)
     return dataclasses.replace(sub, items=tuple(items))

@@ -174,7 +174,7 @@ class StripeBilling(StripeWriter):
         return stripe_tax_id_types()
 
     def usage(self, customer_ids: Sequence[str]) -> UsageOverview:
-        return usage_overview(self.gateway, customer_ids)
+        return usage_overview(self.gateway, customer_ids, self.catalog.prices)
 
     def credit(self, customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]:
         return credit_overview(self.gateway, customer_ids)

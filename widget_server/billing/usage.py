@@ -16,7 +16,7 @@ of this machine's), and the daily history ends with that day (UTC).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +33,8 @@ from stripe.params.billing import (
     MeterEventSummaryListParams,
 )
 
+from widget_server.billing.currencies import price_in
+from widget_server.billing.domain import Price
 from widget_server.billing.gateway import StripeGateway
 
 DAY = 86400
@@ -173,7 +175,20 @@ def _estimate(sub_id: str, preview: stripe.Invoice) -> UsageEstimate:
         amount_due=preview.amount_due, date=preview.next_payment_attempt)
 
 
-def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str]) -> UsageOverview:
+def _unit_amount(item: stripe.SubscriptionItem, currency: str,
+                 prices: Callable[[], Sequence[Price]]) -> int | None:
+    """The item's unit amount in the subscription's currency: the item gives its price in its
+    base currency; another currency's amount is the catalog's currency option (read only
+    then), None when unknown (never an amount in another currency)."""
+    if item.price.currency == currency:
+        return item.price.unit_amount
+    known = next((p for p in prices() if p.id == item.price.id), None)
+    found = price_in(known, currency) if known is not None else None
+    return found.unit_amount if found is not None else None
+
+
+def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str],
+                   prices: Callable[[], Sequence[Price]] = tuple) -> UsageOverview:
     subs = [s for f in [gateway.submit(partial(_subscriptions, gateway, c))
                         for c in customer_ids] for s in gateway.wait(f)]
     metered = [(s, _metered_items(s)) for s in subs]
@@ -204,7 +219,7 @@ def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str]) -> Usage
                 subscription_id=sub.id, item_id=item.id, price_id=item.price.id,
                 product_id=product if isinstance(product, str) else product.id,
                 meter_id=meter_id, meter_name=names[meter_id],
-                unit_amount=item.price.unit_amount, currency=item.price.currency,
+                unit_amount=_unit_amount(item, sub.currency, prices), currency=sub.currency,
                 period_start=line.period.start if line else item.current_period_start,
                 period_end=line.period.end if line else item.current_period_end,
                 usage=int(line.quantity or 0) if line else 0,

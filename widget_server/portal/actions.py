@@ -229,8 +229,9 @@ def subscription_json(ctx: PortalContext, sub: Subscription,
     if others is None:
         needed = sub.status in rules.ENDED_STATUSES or ctx.settings.get("change_plan") is True
         others = writer(ctx).subscriptions_of(sub.customer_id) if needed else ()
-    catalog = catalog_prices(ctx)
-    sub = currency.shown(sub, catalog)
+    prices = writer(ctx).catalog_prices()
+    sub = currency.shown(sub, prices)  # every price's amounts; the owner's list is for options
+    catalog = serialize.catalog_for_settings(prices, ctx.settings)
     return serialize.subscription_json(sub, ctx.settings, locale=current_locale(), others=others,
                                        catalog=currency.catalog_for(ctx.settings, catalog, [sub]))
 

@@ -40,9 +40,11 @@ def shown(sub: Subscription, catalog: Sequence[Price]) -> Subscription:
     return localize_subscription(sub, {p.id: p for p in catalog})
 
 
-def shown_all(subs: Sequence[Subscription], catalog: Sequence[Price]) -> list[Subscription]:
+def shown_all(subs: Sequence[Subscription],
+              catalog: Sequence[Price]) -> tuple[Subscription, ...]:
+    """A tuple: it is the view's `others`, and ``rules`` indexes a tuple once per view."""
     by_id = {p.id: p for p in catalog}
-    return [localize_subscription(s, by_id) for s in subs]
+    return tuple(localize_subscription(s, by_id) for s in subs)
 
 
 def price_for(settings: Mapping[str, Any], price: Price, currency: str) -> Price | None:

@@ -15,6 +15,7 @@ from widget_server.billing.entitlements import (
     compare,
     grants,
 )
+from widget_server.portal import currency
 from widget_server.portal.rules import plan_options
 from widget_server.portal.serialize import catalog_for_settings
 
@@ -49,5 +50,6 @@ def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
     return {"subscriptions": [{
         "id": sub.id,
         "grants": [feature_json(f) for f in grants(sub, features)],
-        "changes": _changes(sub, catalog, settings, snapshot.subscriptions, features),
+        "changes": _changes(sub, currency.catalog_for(settings, catalog, [sub]), settings,
+                            snapshot.subscriptions, features),
     } for sub in live]}

@@ -339,8 +339,8 @@ def portal_payload(
 ) -> JSON:
     """The body of ``GET /v1/portal`` (the UI strings are at `strings_url`, cached)."""
     subscriptions = currency.shown_all(snapshot.subscriptions, snapshot.catalog)
-    catalog = currency.catalog_for(settings, catalog_for_settings(snapshot.catalog, settings),
-                                   subscriptions)
+    allowed = catalog_for_settings(snapshot.catalog, settings)
+    catalog = currency.catalog_for(settings, allowed, subscriptions)
     return {
         "account": {"id": account.public_id, "name": account.name,
                     "test_mode": not account.live_mode},
@@ -354,7 +354,7 @@ def portal_payload(
         "payment_method": payment_method_json(snapshot.payment_method),
         "subscriptions": [
             subscription_json(s, settings, locale=locale, others=subscriptions,
-                              catalog=catalog)
+                              catalog=currency.catalog_for(settings, allowed, [s]))
             for s in visible_subscriptions(subscriptions, settings)
         ],
         "canceled_next": None if settings.get("only_active_subscriptions")

@@ -19,7 +19,7 @@ from widget_server.contract.validation import validated_query
 from widget_server.db import get_session
 from widget_server.errors import Conflict, NotFound
 from widget_server.i18n import _, current_locale, negotiate_locale, text_direction
-from widget_server.portal import bp
+from widget_server.portal import bp, currency
 from widget_server.portal.auth import PortalContext, portal_context
 from widget_server.portal.embed_headers import account_origins
 from widget_server.portal.entitlements_payload import entitlements_payload
@@ -127,12 +127,15 @@ def canceled_subscriptions_view() -> Response:
     query = validated_query(rq.CanceledSubscriptionsQuery)
     billing = billing_for(context.stripe_key)
     canceled, live, cursor = billing.canceled_page(_positions(context, query.starting_after))
-    catalog = catalog_for_settings(billing.catalog_prices(), context.settings)
+    prices = billing.catalog_prices()
+    allowed = catalog_for_settings(prices, context.settings)
+    others = currency.shown_all([*live, *canceled], prices)  # in their currencies, as the view
     locale = current_locale()
     return _private(json_response({
-        "subscriptions": [subscription_json(s, context.settings, locale=locale,
-                                            others=[*live, *canceled], catalog=catalog)
-                          for s in canceled],
+        "subscriptions": [subscription_json(
+            s, context.settings, locale=locale, others=others,
+            catalog=currency.catalog_for(context.settings, allowed, [s]))
+            for s in others[len(live):]],
         "next": cursor}))
 
 

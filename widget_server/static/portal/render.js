@@ -53,6 +53,8 @@
   }
 
   function quantityText(ctx, item) {
+    // an amount the server cannot give in the subscription's currency is null: no "3 × "
+    if (!(item.price || {}).amount_display) return String(item.quantity);
     return dom.sentence(ctx.t("%(quantity)s × %(price)s"), { quantity: item.quantity,
       price: (item.price || {}).amount_display || "" });
   }
