@@ -57,7 +57,10 @@ def test_a_subscription_is_shown_in_its_currency() -> None:
     shown = localize_subscription(sub("eur"), {"price_m": MONTHLY})
     assert (shown.items[0].price.currency, shown.items[0].price.unit_amount) == ("eur", 2700)
     unknown = localize_subscription(sub("eur"), {})
-    assert unknown.items[0].price.currency == "usd"  # not in the catalog: as Stripe gave it
+    # not in the catalog (an archived price): no amount rather than one in the wrong currency
+    assert (unknown.items[0].price.currency, unknown.items[0].price.unit_amount) == ("eur", None)
+    same = localize_subscription(sub("usd"), {})
+    assert (same.items[0].price.currency, same.items[0].price.unit_amount) == ("usd", 2900)
 
 
 def test_the_customers_currency_is_that_of_the_live_subscriptions() -> None:
