@@ -67,7 +67,7 @@ def test_a_known_email_gets_a_branded_code_that_opens_the_portal(
     assert "#0f766e" in html and 'src="https://cdn.example.com/logo.png"' in html
     assert code in html
     text_part = message.get_body(preferencelist=("plain",))
-    assert text_part is not None and "Your sign-in code for Acme <Guild> & Co" in text_part.get_content()
+    assert text_part is not None and "Sign in to Acme <Guild> & Co" in text_part.get_content()
     # the code is stored hashed only
     with db.session_scope(mail_app) as session:
         row = session.scalar(select(LoginCode))
