@@ -85,6 +85,11 @@ LOGIN_SETTINGS: tuple[Setting, ...] = (
             "20 per 15 minutes",
             "Sign-in code requests and code entries per client IP on the login and profile "
             "pages."),
+    Setting("RATELIMIT_LOGIN_CODE_FAILURES", "WIDGET_SERVER_RATELIMIT_LOGIN_CODE_FAILURES",
+            "10 per hour",
+            "Wrong sign-in codes per email address and page, whatever the code and the IP (a "
+            "new code does not reset it); then even a right code is refused until the window "
+            "passes."),
     Setting("PROFILE_PAGE", "WIDGET_SERVER_PROFILE_PAGE", False,
             "Serve `/profile`: a customer signs in by emailed code and sees their "
             "subscriptions in every account that turned `shared_profile` on.",
@@ -245,7 +250,7 @@ _PUBLIC_URL = re.compile(r"\Ahttps?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~\-/]*)?
 _LIMIT_KEYS = ("RATELIMIT_DEFAULT", "RATELIMIT_SESSION", "RATELIMIT_IDENTITY_FAILURES_IP",
                "RATELIMIT_IDENTITY_FAILURES", "RATELIMIT_IDENTITY_VERIFIED",
                "RATELIMIT_LOGIN_FAILURES", "RATELIMIT_API", "RATELIMIT_LOGIN_CODE_EMAIL",
-               "RATELIMIT_LOGIN_CODE_IP")
+               "RATELIMIT_LOGIN_CODE_IP", "RATELIMIT_LOGIN_CODE_FAILURES")
 
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

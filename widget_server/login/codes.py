@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from widget_server.identity import ascii_lower
@@ -22,6 +22,7 @@ from widget_server.models import LoginCode
 
 CODE_DIGITS = 6
 PROFILE_SCOPE = "profile"
+PURGE_BATCH = 200  # expired rows deleted, at most, each time a code is stored
 
 
 def new_code() -> str:
@@ -49,8 +50,13 @@ def _aware(moment: datetime) -> datetime:
 
 def store(session: Session, secret_key: str, *, scope: str, email: str, code: str,
           customer_ids: str, locale: str | None, ttl_seconds: int, now: datetime) -> None:
-    """Keep the code's hash; void every earlier unused code of this scope and email."""
+    """Keep the code's hash; void every earlier unused code of this scope and email; delete
+    a bounded batch of expired codes (of any scope), so the table does not grow forever."""
     key = email_key(secret_key, email)
+    expired = list(session.scalars(select(LoginCode.id).where(LoginCode.expires_at < now)
+                                   .order_by(LoginCode.id).limit(PURGE_BATCH)))
+    if expired:
+        session.execute(delete(LoginCode).where(LoginCode.id.in_(expired)))
     session.execute(update(LoginCode)
                     .where(LoginCode.scope == scope, LoginCode.email_key == key,
                            LoginCode.used_at.is_(None))
@@ -74,21 +80,21 @@ def redeem(session: Session, secret_key: str, *, scope: str, email: str, code: s
            max_attempts: int, now: datetime) -> Redeemed | None:
     """The code's customers when it is this scope and email's live code; None otherwise.
 
-    A wrong code counts an attempt; after `max_attempts` the code is void even if right. The
-    claim is one conditional UPDATE, so two tabs cannot both use a code.
+    A wrong code counts an attempt; after `max_attempts` the code is void even if right. Every
+    refusal does the same work whether or not the address has a code (one conditional UPDATE
+    and a commit), and the count is atomic (``attempts < max`` in the UPDATE's WHERE), so
+    parallel wrong guesses cannot exceed the maximum. The claim is one conditional UPDATE too,
+    so two tabs cannot both use a code.
     """
     key = email_key(secret_key, email)
-    row = session.scalar(select(LoginCode)
-                         .where(LoginCode.scope == scope, LoginCode.email_key == key,
-                                LoginCode.used_at.is_(None))
+    live = (LoginCode.scope == scope, LoginCode.email_key == key, LoginCode.used_at.is_(None))
+    row = session.scalar(select(LoginCode).where(*live)
                          .order_by(LoginCode.id.desc()).limit(1))
     expected = _keyed(secret_key, "login-code", scope, key, normalized_code(code))
-    if row is None:
-        return None
-    if _aware(row.expires_at) <= now or row.attempts >= max_attempts:
-        return None
-    if not hmac.compare_digest(row.code_hash, expected):
-        session.execute(update(LoginCode).where(LoginCode.id == row.id)
+    right = row is not None and hmac.compare_digest(row.code_hash, expected)
+    if row is None or not right or _aware(row.expires_at) <= now:
+        session.execute(update(LoginCode)
+                        .where(*live, LoginCode.attempts < max_attempts)
                         .values(attempts=LoginCode.attempts + 1))
         session.commit()
         return None

@@ -51,7 +51,26 @@ def valid_email(raw: str) -> bool:
 def throttled(scope: str, email: str) -> bool:
     """Count one code request for this page and address; True when over the limit."""
     rule = Throttle("login-code-email", str(current_app.config["RATELIMIT_LOGIN_CODE_EMAIL"]))
-    return not rule.hit(scope, private_key(ascii_lower(email)))
+    return not rule.hit(scope, _address(email))
+
+
+def _failures() -> Throttle:
+    return Throttle("login-code-fail", str(current_app.config["RATELIMIT_LOGIN_CODE_FAILURES"]))
+
+
+def _address(email: str) -> str:
+    return private_key(ascii_lower(email))
+
+
+def locked(scope: str, email: str) -> bool:
+    """True when this page and address had too many wrong codes: even a right one is refused
+    until the window passes (new codes do not reset the count)."""
+    return _failures().exhausted(scope, _address(email))
+
+
+def locked_message() -> str:
+    return _("Too many wrong codes were entered for this address. Please wait and try again "
+             "later, with the latest code.")
 
 
 @dataclass(frozen=True)
@@ -65,10 +84,9 @@ def render_letter(code: str, branding: Branding, locale: str) -> Letter:
     """The email in the request's language (g.locale), branded. The text part is plain text
     (no escaping needed); the HTML part is an autoescaped template."""
     minutes = max(1, int(current_app.config["LOGIN_CODE_TTL"]) // 60)
-    if branding.name:
-        subject = _("Your sign-in code for %(name)s: %(code)s", name=branding.name, code=code)
-    else:
-        subject = _("Your sign-in code: %(code)s", code=code)
+    # never the code in the subject: lock screens and notifications show it
+    subject = (_("Your sign-in code for %(name)s", name=branding.name) if branding.name
+               else _("Your sign-in code"))
     heading = (_("Sign in to %(name)s", name=branding.name) if branding.name
                else _("Sign in"))
     text = "\n\n".join([
@@ -132,8 +150,15 @@ def _deliver(app: Flask, scope: str, email: str, locale: str, letter: Letter, co
 
 
 def redeem(scope: str, email: str, code: str) -> codes.Redeemed | None:
+    """The code's customers, or None; a None counts one failure for the page and address,
+    known or not (the same work for every address)."""
     from widget_server.db import get_session
 
     config = current_app.config
-    return codes.redeem(get_session(), str(config["SECRET_KEY"]), scope=scope, email=email,
-                        code=code, max_attempts=int(config["LOGIN_CODE_ATTEMPTS"]), now=clock())
+    redeemed = codes.redeem(get_session(), str(config["SECRET_KEY"]), scope=scope, email=email,
+                            code=code, max_attempts=int(config["LOGIN_CODE_ATTEMPTS"]),
+                            now=clock())
+    if redeemed is None or not redeemed.customer_ids:
+        _failures().hit(scope, _address(email))
+        return None
+    return redeemed

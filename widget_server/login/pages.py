@@ -173,6 +173,11 @@ def login_check_code(public_id: str) -> Response:
     email = str(proof["e"])
     if not forms.csrf_ok():
         return _bad_form(account, settings, "code", email=email, proof=proof_text)
+    if flow.locked(account.public_id, email):
+        audit.record(account, "customer", "login", "login.sign_in", account.public_id,
+                     "refused", {"reason": "too_many_wrong_codes"})
+        return _view(account, settings, "code", 429, email=email, proof=proof_text,
+                     error=flow.locked_message())
     redeemed = flow.redeem(account.public_id, email, request.form.get("code", ""))
     if redeemed is None or not redeemed.customer_ids:
         audit.record(account, "customer", "login", "login.sign_in", account.public_id,

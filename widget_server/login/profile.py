@@ -8,6 +8,7 @@ for the customers of that account only. An account that did not opt in is never 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api.hosted import join_customer_ids
 from widget_server.billing.domain import Subscription
+from widget_server.billing.errors import BillingError
+from widget_server.crypto import SecretBoxError
 from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, format_date
@@ -29,17 +32,23 @@ from widget_server.login.mail import Branding
 from widget_server.login.pages import hosted_redirect, page, unavailable, use_locale
 from widget_server.models import Account
 
+log = logging.getLogger(__name__)
 PATH = "/profile"
 SIGNED_IN_AGE = 1800  # seconds a signed-in profile page can open portals
 PROOF_AGE = 3600
 _SHOWN_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
+# One opted-in account's failure (a revoked key, a Stripe outage, a key the server can no
+# longer decrypt) must not break the page for the others: it is logged and skipped.
+_UNREACHABLE = (BillingError, SecretBoxError)
 
 
 def opted_in_accounts() -> list[tuple[Account, dict[str, Any]]]:
     """Every account with ``shared_profile`` on and a Stripe key, by name."""
     service = AccountService(get_session(), secret_box())
     found = []
-    for account in get_session().scalars(select(Account).order_by(Account.name, Account.id)):
+    query = (select(Account).where(Account.stripe_key_encrypted.is_not(None))
+             .order_by(Account.name, Account.id))
+    for account in get_session().scalars(query):
         settings = service.settings(account)
         if settings.get("shared_profile") is True and account.stripe_key_encrypted:
             found.append((account, settings))
@@ -53,11 +62,19 @@ def _customers_in(account: Account, email: str) -> list[str]:
     return [c.id for c in billing_for(key).find_customers(email=email)]
 
 
+def _unreachable(account: Account, error: Exception) -> None:
+    log.warning("profile: the account %s could not be reached (%s); skipped",
+                account.public_id, type(error).__name__)
+
+
 def _lookup(email: str) -> flow.Lookup:
     def find() -> tuple[str, int | None]:
         for account, _settings in opted_in_accounts():
-            if _customers_in(account, email):
-                return "profile", None  # a customer somewhere: send the code
+            try:
+                if _customers_in(account, email):
+                    return "profile", None  # a customer somewhere: send the code
+            except _UNREACHABLE as error:
+                _unreachable(account, error)
         return "", None
 
     return find
@@ -96,21 +113,28 @@ def _line(subscription: Subscription, locale: str) -> Line:
                 renews=format_date(end, locale) if end else "")
 
 
-def groups_for(email: str, locale: str) -> list[Group]:
+def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
+    """The groups, and whether an opted-in account could not be reached (then skipped)."""
     from widget_server.billing_web import billing_for
 
     found: list[Group] = []
+    unreachable = False
     service = AccountService(get_session(), secret_box())
     for account, settings in opted_in_accounts():
-        ids = _customers_in(account, email)
-        if not ids:
+        try:
+            ids = _customers_in(account, email)
+            snapshot = billing_for(service.stripe_key(account)).snapshot(ids) if ids else None
+        except _UNREACHABLE as error:
+            _unreachable(account, error)
+            unreachable = True
             continue
-        snapshot = billing_for(service.stripe_key(account)).snapshot(ids)
+        if snapshot is None:
+            continue
         lines = tuple(_line(s, locale) for s in snapshot.subscriptions
                       if s.status in _SHOWN_STATUSES)
         found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
                            lines=lines))
-    return found
+    return found, unreachable
 
 
 def _refusal() -> Response | None:
@@ -174,18 +198,23 @@ def profile_check_code() -> Response:
         return _view("code", 400, email=email, proof=proof_text, error=_(
             "This form expired or did not come from this page, so nothing was sent. Please "
             "try again."))
+    if flow.locked(codes.PROFILE_SCOPE, email):
+        audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
+                     {"reason": "too_many_wrong_codes"})
+        return _view("code", 429, email=email, proof=proof_text, error=flow.locked_message())
     if flow.redeem(codes.PROFILE_SCOPE, email, request.form.get("code", "")) is None:
         audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
                      {"reason": "wrong_or_expired_code"})
         return _view("code", 400, email=email, proof=proof_text, error=_(
             "This code is not right or has expired. Check the latest email, or ask for a new "
             "code."))
-    groups = groups_for(email, locale)
+    groups, unreachable = groups_for(email, locale)
     for group in groups:
         audit.record(group.account, "customer", "profile", "login.sign_in", "profile", "ok",
                      {"page": "profile"})
     return page("login/profile.html", cookie_path=PATH, groups=groups, locale=locale,
-                signed_in=forms.sign("profile-in", {"e": email}), email=email)
+                signed_in=forms.sign("profile-in", {"e": email}), email=email,
+                unreachable=unreachable)
 
 
 @bp.post(f"{PATH}/manage")
@@ -203,7 +232,14 @@ def profile_manage() -> Response:
     email = str(proof["e"])
     public_id = request.form.get("account", "")
     chosen = next((a for a, _s in opted_in_accounts() if a.public_id == public_id), None)
-    ids = _customers_in(chosen, email) if chosen is not None else []
+    ids: list[str] = []
+    if chosen is not None:
+        try:
+            ids = _customers_in(chosen, email)
+        except _UNREACHABLE as error:
+            _unreachable(chosen, error)
+            return unavailable(503, _("This account could not be reached"), _(
+                "Please try again in a few minutes, or contact the website's support team."))
     if chosen is None or not ids:
         return unavailable(404, _("This page is not available"),
                            _("Check the address, or contact the website's support team."))
