@@ -16,6 +16,7 @@ of this machine's), and the daily history ends with that day (UTC).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -35,9 +36,13 @@ from stripe.params.billing import (
 
 from widget_server.billing.gateway import StripeGateway
 
+log = logging.getLogger(__name__)
 DAY = 86400
 HISTORY_DAYS = 30
 BALANCE_TRANSACTIONS = 5
+# Stripe's list without a status filter includes incomplete_expired, and Stripe refuses to
+# preview the next invoice of a subscription that will never bill again.
+ENDED = ("canceled", "incomplete_expired")
 
 
 @dataclass(frozen=True)
@@ -136,12 +141,19 @@ def _customer_of(sub: stripe.Subscription) -> str:
 
 def _subscriptions(gateway: StripeGateway, customer_id: str) -> list[stripe.Subscription]:
     params: SubscriptionListParams = {"customer": customer_id, "limit": 100}
-    return list(gateway.client.v1.subscriptions.list(params).data)
+    return [s for s in gateway.client.v1.subscriptions.list(params).data
+            if s.status not in ENDED]
 
 
-def _preview(gateway: StripeGateway, subscription_id: str) -> stripe.Invoice:
+def _preview(gateway: StripeGateway, subscription_id: str) -> stripe.Invoice | None:
+    """The next invoice; None when Stripe refuses to preview this subscription (it ended
+    since it was listed), so one subscription never fails the whole usage read."""
     params: InvoiceCreatePreviewParams = {"subscription": subscription_id}
-    return gateway.client.v1.invoices.create_preview(params)
+    try:
+        return gateway.client.v1.invoices.create_preview(params)
+    except stripe.InvalidRequestError as exc:
+        log.warning("no preview for %s: %s", subscription_id, exc.code or exc.user_message)
+        return None
 
 
 def _history(gateway: StripeGateway, meter_id: str, customer_id: str,
@@ -179,7 +191,8 @@ def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str]) -> Usage
     metered = [(s, _metered_items(s)) for s in subs]
     metered = [(s, items) for s, items in metered if items]
     previews = {s.id: gateway.submit(partial(_preview, gateway, s.id)) for s, _ in metered}
-    done = {sub_id: gateway.wait(f) for sub_id, f in previews.items()}
+    done = {sub_id: p for sub_id, f in previews.items() if (p := gateway.wait(f)) is not None}
+    metered = [(s, items) for s, items in metered if s.id in done]
     meters: dict[str, Future[stripe.billing.Meter]] = {}
     histories: dict[tuple[str, str], Future[tuple[UsageDay, ...]]] = {}
     for sub, items in metered:
