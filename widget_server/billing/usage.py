@@ -83,6 +83,10 @@ class UsageEstimate:
     balance_applied: int  # customer credit balance used (positive)
     amount_due: int
     date: int | None  # when Stripe will try to charge it
+    # subtotal - discount + tax - credits - balance_applied + balance_added == amount_due
+    discount: int = 0  # coupons and promotion codes
+    tax: int = 0  # exclusive tax (inclusive tax is already in the subtotal)
+    balance_added: int = 0  # a balance owed that the invoice adds (positive)
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,9 @@ class CreditGrant:
     remaining: int
     expires_at: int | None
     effective_at: int | None
-    metered_only: bool
+    metered_only: bool  # scoped to metered prices (all of them, or the ones in price_ids)
     category: str
+    price_ids: tuple[str, ...] = ()  # scoped to these (metered) prices only
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,10 @@ def _estimate(sub_id: str, preview: stripe.Invoice) -> UsageEstimate:
         subscription_id=sub_id, currency=preview.currency, subtotal=preview.subtotal,
         credits=credits, total=preview.total,
         balance_applied=max(0, preview.total - preview.amount_due),
-        amount_due=preview.amount_due, date=preview.next_payment_attempt)
+        amount_due=preview.amount_due, date=preview.next_payment_attempt,
+        discount=sum(d.amount for d in preview.total_discount_amounts or []),
+        tax=sum(t.amount for t in preview.total_taxes or [] if t.tax_behavior == "exclusive"),
+        balance_added=max(0, preview.amount_due - preview.total))
 
 
 def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str]) -> UsageOverview:
@@ -245,12 +253,14 @@ def _grant_left(gateway: StripeGateway, customer_id: str, grant_id: str) -> int:
 
 def _grant(grant: stripe.billing.CreditGrant, remaining: int) -> CreditGrant:
     monetary = grant.amount.monetary
+    scope = grant.applicability_config.scope
     return CreditGrant(
         id=grant.id, name=grant.name, currency=monetary.currency if monetary else "",
         amount=monetary.value if monetary else 0, remaining=remaining,
         expires_at=grant.expires_at, effective_at=grant.effective_at,
-        metered_only=grant.applicability_config.scope.price_type == "metered",
-        category=grant.category)
+        metered_only=scope.price_type == "metered" or bool(scope.prices),
+        category=grant.category,
+        price_ids=tuple(p.id for p in scope.prices or [] if p.id))
 
 
 def credit_overview(gateway: StripeGateway,
