@@ -129,3 +129,52 @@ def test_usage_pictures(live_portal: LivePortal, host_site: HostSite, browser_pa
     shoot(usage, f"{prefix}usage")
     if locale == "en":
         shoot(credit, "credit")
+
+
+def _coupon_and_debt(stripe_state: Sandbox) -> None:
+    """Olga's subscription gets 20% off and she owes $25: discount and balance rows."""
+    import stripe
+
+    client = stripe.StripeClient("sk_test_arrange", base_addresses={"api": stripe_state.url},
+                                 max_network_retries=0)
+    client.v1.subscriptions.update("sub_demo_olga", {"discounts": [{"coupon": "welcome-20"}]})
+    balance = stripe_state.obj("customer", OLGA)["balance"]
+    client.v1.customers.balance_transactions.create(
+        OLGA, {"amount": 2500 - balance, "currency": "usd", "description": "Late fee"})
+
+
+def test_estimate_rows_add_up_with_a_discount_and_a_balance_owed(
+        live_portal: LivePortal, host_site: HostSite, browser_page: Any,
+        stripe_state: Sandbox) -> None:
+    configure(live_portal, show_usage=True, show_credit=True)
+    _coupon_and_debt(stripe_state)
+    estimate = _usage_of(live_portal)["usage"]["estimates"][0]
+    assert estimate["discount"] > 0 and estimate["balance_added"] == 2500
+    frame = _iframe(live_portal, host_site, browser_page, "en")
+    card = frame.locator(".wsp-usage-estimate")
+    card.wait_for()
+    rows = [(r.locator("dt").inner_text(), r.locator("dd").inner_text())
+            for r in card.locator(".wsp-meta-row").all()]
+    labels = [label for label, _ in rows]
+    assert labels[:4] == ["Estimated next invoice", "Discount", "Credit grants applied",
+                          "Balance owed"]
+    assert labels[4].startswith("Amount due") and len(rows) == 5
+    assert rows[1][1] == "\u2212" + estimate["discount_display"]
+    assert rows[3][1] == "+" + estimate["balance_added_display"]
+    assert rows[4][1] == estimate["amount_due_display"]
+
+
+@pytest.mark.skipif(not os.environ.get("WIDGET_SERVER_SCREENSHOTS"),
+                    reason="set WIDGET_SERVER_SCREENSHOTS=docs/img")
+def test_estimate_rows_picture(live_portal: LivePortal, host_site: HostSite,
+                               browser_page: Any, stripe_state: Sandbox) -> None:
+    """docs/img/usage-estimate-rows.png (docs/usage.md)."""
+    from tests.browser.test_screenshots import shoot
+
+    configure(live_portal, show_usage=True)
+    _coupon_and_debt(stripe_state)
+    browser_page.set_viewport_size({"width": 760, "height": 1400})
+    frame = _iframe(live_portal, host_site, browser_page, "en")
+    card = frame.locator(".wsp-usage-estimate")
+    card.wait_for()
+    shoot(card, "usage-estimate-rows")

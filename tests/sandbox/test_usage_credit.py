@@ -249,3 +249,51 @@ def test_refusals_name_the_nested_parameter(raw: Any) -> None:
         "amount[monetary][value]": "5", "applicability_config[scope][price_type]": "metered"})
     assert grant.status_code == 400
     assert grant.json()["error"]["param"] == "amount[monetary][currency]"
+
+
+@pytest.mark.parametrize(("customer", "params", "param"), [
+    ("cus_demo_ana", {"amount": -300, "currency": "xyz"}, "currency"),
+    ("cus_demo_ana", {"amount": -300, "currency": ""}, "currency"),
+    ("cus_demo_ben", {"amount": -150, "currency": "isk"}, "amount"),
+])
+def test_balance_transaction_currency_rules(client: stripe.StripeClient, customer: str,
+                                            params: Any, param: str) -> None:
+    before = client.v1.customers.retrieve(customer).balance
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.customers.balance_transactions.create(customer, params)
+    assert refused.value.param == param
+    assert client.v1.customers.retrieve(customer).balance == before
+
+
+@pytest.mark.parametrize(("currency", "value", "param"), [
+    ("xyz", 100, "amount[monetary][currency]"),
+    ("isk", 150, "amount[monetary][value]"),
+])
+def test_credit_grant_currency_rules(client: stripe.StripeClient, currency: str, value: int,
+                                     param: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        client.v1.billing.credit_grants.create({
+            "customer": "cus_demo_ana",
+            "amount": {"type": "monetary", "monetary": {"currency": currency, "value": value}},
+            "applicability_config": {"scope": {"price_type": "metered"}}})
+    assert refused.value.param == param
+    assert client.v1.billing.credit_grants.list({"customer": "cus_demo_ana"}).data == []
+
+
+def test_negative_usage_corrects_and_a_negative_period_bills_zero(
+        client: stripe.StripeClient) -> None:
+    """Stripe takes negative values to correct usage; a period below zero bills 0."""
+    def usage_line() -> Any:
+        preview = client.v1.invoices.create_preview({"subscription": "sub_demo_olga"})
+        return next(x for x in preview.lines.data
+                    if x.pricing.price_details.price == "price_api_calls_monthly")
+
+    before = usage_line().quantity
+    assert before > 0
+    client.v1.billing.meter_events.create({"event_name": "api_call", "payload": {
+        "stripe_customer_id": "cus_demo_olga", "value": "-1"}})
+    assert usage_line().quantity == before - 1
+    client.v1.billing.meter_events.create({"event_name": "api_call", "payload": {
+        "stripe_customer_id": "cus_demo_olga", "value": str(-10 * before)}})
+    line = usage_line()
+    assert line.quantity == 0 and line.amount == 0

@@ -16,6 +16,7 @@ of this machine's), and the daily history ends with that day (UTC).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -37,9 +38,13 @@ from widget_server.billing.currencies import price_in
 from widget_server.billing.domain import Price
 from widget_server.billing.gateway import StripeGateway
 
+log = logging.getLogger(__name__)
 DAY = 86400
 HISTORY_DAYS = 30
 BALANCE_TRANSACTIONS = 5
+# Stripe's list without a status filter includes incomplete_expired, and Stripe refuses to
+# preview the next invoice of a subscription that will never bill again.
+ENDED = ("canceled", "incomplete_expired")
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,10 @@ class UsageEstimate:
     balance_applied: int  # customer credit balance used (positive)
     amount_due: int
     date: int | None  # when Stripe will try to charge it
+    # subtotal - discount + tax - credits - balance_applied + balance_added == amount_due
+    discount: int = 0  # coupons and promotion codes
+    tax: int = 0  # exclusive tax (inclusive tax is already in the subtotal)
+    balance_added: int = 0  # a balance owed that the invoice adds (positive)
 
 
 @dataclass(frozen=True)
@@ -108,8 +117,9 @@ class CreditGrant:
     remaining: int
     expires_at: int | None
     effective_at: int | None
-    metered_only: bool
+    metered_only: bool  # scoped to metered prices (all of them, or the ones in price_ids)
     category: str
+    price_ids: tuple[str, ...] = ()  # scoped to these (metered) prices only
 
 
 @dataclass(frozen=True)
@@ -138,12 +148,19 @@ def _customer_of(sub: stripe.Subscription) -> str:
 
 def _subscriptions(gateway: StripeGateway, customer_id: str) -> list[stripe.Subscription]:
     params: SubscriptionListParams = {"customer": customer_id, "limit": 100}
-    return list(gateway.client.v1.subscriptions.list(params).data)
+    return [s for s in gateway.client.v1.subscriptions.list(params).data
+            if s.status not in ENDED]
 
 
-def _preview(gateway: StripeGateway, subscription_id: str) -> stripe.Invoice:
+def _preview(gateway: StripeGateway, subscription_id: str) -> stripe.Invoice | None:
+    """The next invoice; None when Stripe refuses to preview this subscription (it ended
+    since it was listed), so one subscription never fails the whole usage read."""
     params: InvoiceCreatePreviewParams = {"subscription": subscription_id}
-    return gateway.client.v1.invoices.create_preview(params)
+    try:
+        return gateway.client.v1.invoices.create_preview(params)
+    except stripe.InvalidRequestError as exc:
+        log.warning("no preview for %s: %s", subscription_id, exc.code or exc.user_message)
+        return None
 
 
 def _history(gateway: StripeGateway, meter_id: str, customer_id: str,
@@ -172,7 +189,10 @@ def _estimate(sub_id: str, preview: stripe.Invoice) -> UsageEstimate:
         subscription_id=sub_id, currency=preview.currency, subtotal=preview.subtotal,
         credits=credits, total=preview.total,
         balance_applied=max(0, preview.total - preview.amount_due),
-        amount_due=preview.amount_due, date=preview.next_payment_attempt)
+        amount_due=preview.amount_due, date=preview.next_payment_attempt,
+        discount=sum(d.amount for d in preview.total_discount_amounts or []),
+        tax=sum(t.amount for t in preview.total_taxes or [] if t.tax_behavior == "exclusive"),
+        balance_added=max(0, preview.amount_due - preview.total))
 
 
 def _unit_amount(item: stripe.SubscriptionItem, currency: str,
@@ -194,7 +214,8 @@ def usage_overview(gateway: StripeGateway, customer_ids: Sequence[str],
     metered = [(s, _metered_items(s)) for s in subs]
     metered = [(s, items) for s, items in metered if items]
     previews = {s.id: gateway.submit(partial(_preview, gateway, s.id)) for s, _ in metered}
-    done = {sub_id: gateway.wait(f) for sub_id, f in previews.items()}
+    done = {sub_id: p for sub_id, f in previews.items() if (p := gateway.wait(f)) is not None}
+    metered = [(s, items) for s, items in metered if s.id in done]
     meters: dict[str, Future[stripe.billing.Meter]] = {}
     histories: dict[tuple[str, str], Future[tuple[UsageDay, ...]]] = {}
     for sub, items in metered:
@@ -247,12 +268,14 @@ def _grant_left(gateway: StripeGateway, customer_id: str, grant_id: str) -> int:
 
 def _grant(grant: stripe.billing.CreditGrant, remaining: int) -> CreditGrant:
     monetary = grant.amount.monetary
+    scope = grant.applicability_config.scope
     return CreditGrant(
         id=grant.id, name=grant.name, currency=monetary.currency if monetary else "",
         amount=monetary.value if monetary else 0, remaining=remaining,
         expires_at=grant.expires_at, effective_at=grant.effective_at,
-        metered_only=grant.applicability_config.scope.price_type == "metered",
-        category=grant.category)
+        metered_only=scope.price_type == "metered" or bool(scope.prices),
+        category=grant.category,
+        price_ids=tuple(p.id for p in scope.prices or [] if p.id))
 
 
 def credit_overview(gateway: StripeGateway,

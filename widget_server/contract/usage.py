@@ -46,6 +46,15 @@ class UsageEstimate(Body):
     total_display: str
     balance_applied: int = Field(description="Credit balance the invoice will use.")
     balance_applied_display: str
+    discount: int = Field(description="Coupons and promotion codes (positive).")
+    discount_display: str
+    tax: int = Field(description="Tax added on top (exclusive tax; inclusive tax is in the "
+                     "subtotal).")
+    tax_display: str
+    balance_added: int = Field(description="A balance owed the invoice adds (positive). "
+                               "subtotal - discount + tax - credits - balance_applied + "
+                               "balance_added == amount_due.")
+    balance_added_display: str
     amount_due: int = Field(description="What will be charged: equal to the cent to the "
                             "invoice Stripe creates if usage does not change.")
     amount_due_display: str

@@ -194,6 +194,7 @@ UI_STRINGS: tuple[str, ...] = (
     N_("Loading usage…"),
     N_("No metered usage."),
     N_("Recent balance changes"),
+    N_("Tax"),
     N_("Usage can still change until the end of the period."),
     N_("Usage this period so far"),
     N_("Usage"),

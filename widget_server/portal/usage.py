@@ -95,6 +95,10 @@ def estimate_json(estimate: UsageEstimate, locale: str) -> JSON:
         "total": estimate.total, "total_display": money(estimate.total),
         "balance_applied": estimate.balance_applied,
         "balance_applied_display": money(estimate.balance_applied),
+        "discount": estimate.discount, "discount_display": money(estimate.discount),
+        "tax": estimate.tax, "tax_display": money(estimate.tax),
+        "balance_added": estimate.balance_added,
+        "balance_added_display": money(estimate.balance_added),
         "amount_due": estimate.amount_due, "amount_due_display": money(estimate.amount_due),
         "date": estimate.date,
         "date_display": format_date(estimate.date, locale) if estimate.date else None,
@@ -122,8 +126,10 @@ def _grant_json(grant: CreditGrant, locale: str) -> JSON:
         "remaining_display": format_money(grant.remaining, grant.currency, locale),
         "expires_at": grant.expires_at,
         "expires_display": format_date(grant.expires_at, locale) if grant.expires_at else None,
-        "applies_display": (_("Applies to metered usage on your next invoices.")
-                            if grant.metered_only else _("Applies to your next invoices.")),
+        "applies_display": (
+            _("Applies to the usage of some metered prices on your next invoices.")
+            if grant.price_ids else _("Applies to metered usage on your next invoices.")
+            if grant.metered_only else _("Applies to your next invoices.")),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from widget_server.sandbox import currencies
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import (
     apply_metadata,
@@ -63,7 +64,8 @@ def create_balance_transaction(req: ApiRequest, customer_id: str) -> JSON:
     amount = opt_int(req.params, "amount")
     if amount is None:
         raise bad_request("Missing required param: amount.", param="amount")
-    currency = req_str(req.params, "currency").lower()
+    currency = currencies.check_currency(req_str(req.params, "currency"), "currency")
+    currencies.whole_units(amount, currency, "amount")
     if customer.get("currency") and customer["currency"] != currency:
         raise bad_request(f"The currency {currency} does not match the customer's currency "
                           f"{customer['currency']}.", param="currency")
@@ -119,8 +121,9 @@ def create_credit_grant(req: ApiRequest) -> JSON:
     if monetary is None:
         raise bad_request("Missing required param: amount[monetary].",
                           param="amount[monetary]")
-    currency = req_str({"amount[monetary][currency]": monetary.get("currency")},
-                       "amount[monetary][currency]").lower()
+    currency = currencies.check_currency(
+        req_str({"amount[monetary][currency]": monetary.get("currency")},
+                "amount[monetary][currency]"), "amount[monetary][currency]")
     value = opt_int({"amount[monetary][value]": monetary.get("value")},
                     "amount[monetary][value]")
     if value is None:
@@ -129,6 +132,7 @@ def create_credit_grant(req: ApiRequest) -> JSON:
     if value <= 0:
         raise bad_request("This value must be greater than 0.",
                           param="amount[monetary][value]")
+    currencies.whole_units(value, currency, "amount[monetary][value]")
     scope = opt_dict(opt_dict(params, "applicability_config") or {}, "scope") or {}
     price_type = "applicability_config[scope][price_type]"
     if opt_enum({price_type: scope.get("price_type")}, price_type, ("metered",)) is None:

@@ -132,8 +132,9 @@ def _preview(req: ApiRequest) -> JSON:
             params["currency"], "currency") != sub["currency"]:
         raise bad_request(f"The currency must be the subscription's currency "
                           f"({sub['currency']}).", param="currency")
-    if sub["status"] == "canceled":
-        raise bad_request("No upcoming invoices for a canceled subscription.",
+    if sub["status"] in ("canceled", "incomplete_expired"):
+        ended = "a canceled" if sub["status"] == "canceled" else "an incomplete expired"
+        raise bad_request(f"No upcoming invoices for {ended} subscription.",
                           code="invoice_upcoming_none")
     if "discounts" in params:
         sub["discounts"] = build_discounts(store, params["discounts"], customer, sub["id"],

@@ -210,9 +210,10 @@ def aggregate(store: Store, meter: JSON, customer_id: str, start: int, end: int)
 
 
 def usage_quantity(store: Store, price: JSON, customer_id: str, period: tuple[int, int]) -> int:
-    """What a metered price bills for one period: its meter's aggregate of the customer."""
+    """What a metered price bills for one period: its meter's aggregate of the customer.
+    Stripe takes negative event values (to correct usage) and bills a negative period as 0."""
     meter = store.require(METER, price["recurring"]["meter"])
-    return aggregate(store, meter, customer_id, period[0], period[1])
+    return max(0, aggregate(store, meter, customer_id, period[0], period[1]))
 
 
 @routes.get("/billing/meters/<meter_id>/event_summaries", "customer", "start_time",

@@ -245,8 +245,8 @@ def list_subscriptions(req: ApiRequest) -> JSON:
         rows = [s for s in rows if s["status"] in ("canceled", "incomplete_expired")]
     elif status and status != "all":
         rows = [s for s in rows if s["status"] == status]
-    elif status is None:
-        rows = [s for s in rows if s["status"] not in ("canceled", "incomplete_expired")]
+    elif status is None:  # Stripe: every subscription not canceled (incomplete_expired too)
+        rows = [s for s in rows if s["status"] != "canceled"]
     if customer:
         rows = [s for s in rows if s["customer"] == customer]
     if price:

@@ -78,11 +78,15 @@
 
   function estimate(ctx, est) {
     var t = ctx.t;
+    // the rows add up to the amount due: subtotal - discount + tax - grants -/+ balance
     var rows = [meta(t("Estimated next invoice"), est.subtotal_display)];
+    if (est.discount > 0) rows.push(meta(t("Discount"), "\u2212" + est.discount_display));
+    if (est.tax > 0) rows.push(meta(t("Tax"), "+" + est.tax_display));
     if (est.credits > 0) rows.push(meta(t("Credit grants applied"), "\u2212" + est.credits_display));
     if (est.balance_applied > 0) {
       rows.push(meta(t("Credit balance applied"), "\u2212" + est.balance_applied_display));
     }
+    if (est.balance_added > 0) rows.push(meta(t("Balance owed"), "+" + est.balance_added_display));
     rows.push(meta(est.date_display ? t("Amount due on %(date)s", { date: est.date_display })
       : t("Amount due"), est.amount_due_display));
     return h("div", { class: "wsp-card wsp-usage-estimate", "data-subscription": est.subscription_id },
