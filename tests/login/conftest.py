@@ -1,4 +1,5 @@
-"""A real SMTP server process (aiosmtpd, on a free port) and an app that sends through it."""
+"""A real SMTP server (aiosmtpd in a thread, on a free port) and an app that sends through it
+(test_smtp_process.py runs one in a process of its own)."""
 
 from __future__ import annotations
 
