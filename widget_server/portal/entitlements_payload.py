@@ -15,6 +15,7 @@ from widget_server.billing.entitlements import (
     compare,
     grants,
 )
+from widget_server.portal import currency
 from widget_server.portal.rules import plan_options
 from widget_server.portal.serialize import catalog_for_settings
 
@@ -41,7 +42,9 @@ def _changes(sub: Subscription, catalog: Sequence[Price], settings: Mapping[str,
 def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
                          features_of: Callable[[Collection[str]], FeaturesByProduct]) -> JSON:
     """The body: live subscriptions only (an ended one grants nothing and changes no plan)."""
-    catalog = catalog_for_settings(snapshot.catalog, settings)
+    # the plans the picker offers: in the customer's currency (as the view's plan_options)
+    catalog = currency.catalog_for(settings, catalog_for_settings(snapshot.catalog, settings),
+                                   snapshot.subscriptions)
     live = [s for s in snapshot.subscriptions if s.status in ENTITLING_STATUSES]
     wanted = ({i.price.product.id for s in live for i in s.items}
               | {p.product.id for p in catalog})
