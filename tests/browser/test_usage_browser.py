@@ -178,3 +178,33 @@ def test_estimate_rows_picture(live_portal: LivePortal, host_site: HostSite,
     card = frame.locator(".wsp-usage-estimate")
     card.wait_for()
     shoot(card, "usage-estimate-rows")
+def test_credit_is_read_again_after_a_plan_change(live_portal: LivePortal,
+                                                  host_site: HostSite, browser_page: Any,
+                                                  stripe_state: Sandbox) -> None:
+    """A downgrade credits the unused time: the credit section shows it without a reload."""
+    configure(live_portal, show_credit=True, change_plan=True)
+    ana = "cus_demo_ana"
+    options = json.dumps({"account": live_portal.account_id, "customerId": ana,
+                          "hash": live_portal.hash(ana), "locale": "en"})
+    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="portal"></div><script src="{live_portal.loader_url}"></script>
+<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
+    browser_page.goto(url)
+    frame = browser_page.frame_locator("#portal iframe")
+    frame.locator(".wsp-section-credit").get_by_text("You have no credit.").wait_for()
+    frame.locator("[data-action=change_plan]").first.click()
+    dialog = frame.locator("dialog, [role=dialog]").first
+    dialog.locator(".wsp-option").filter(has_text="Starter monthly").first.click()
+    dialog.locator("button[type=submit]").first.click()
+    credited = dialog.locator(".wsp-totals dd").nth(1)
+    credited.wait_for()
+    shown = credited.inner_text()
+    dialog.locator("button[type=submit]").first.click()
+    box = frame.locator(".wsp-section-credit .wsp-credit")
+    box.get_by_text(shown).first.wait_for()  # before the fix: "You have no credit." stayed
+    balance = live_portal.sandbox  # the sandbox's own number, as the customer reads it
+    customer = requests.get(balance.url + f"/v1/customers/{ana}", timeout=10,
+                            headers={"Authorization": "Bearer sk_test_x"}).json()
+    assert customer["balance"] < 0
+    assert shown in box.inner_text()
+    assert f"{-customer['balance'] / 100:.2f}" in box.inner_text()

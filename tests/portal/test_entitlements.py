@@ -89,6 +89,25 @@ def test_changes_name_what_each_plan_option_adds_and_removes(shown: Portal) -> N
     assert same["gain"] == same["lose"] == []
 
 
+def test_a_customer_billed_in_another_currency_gets_the_same_comparisons(
+        portal: Portal) -> None:
+    portal.configure(show_entitlements=True, multi_currency=True)
+    for customer, sub_id in (("cus_demo_elena", "sub_demo_elena"),
+                             ("cus_demo_kenji", "sub_demo_kenji")):
+        view = portal.call("GET", "/v1/portal", customer).get_json()
+        [sub] = [s for s in view["subscriptions"] if s["id"] == sub_id]
+        options = sub["items"][0]["plan_options"]
+        assert "price_team_monthly" in options
+        changes = {c["price"]: c for c in _grants(portal, customer)[sub_id]["changes"]}
+        assert set(changes) == set(options)  # one comparison per plan offered, as in USD
+        carried = {c["price"]: c for s in view["entitlements"]["subscriptions"]
+                   if s["id"] == sub_id for c in s["changes"]}
+        assert carried == changes
+        team = _product_features(portal, "prod_team")
+        had = _keys(_grants(portal, customer)[sub_id]["grants"])
+        assert _keys(changes["price_team_monthly"]["gain"]) == team - had != set()
+
+
 def test_after_a_plan_change_the_new_products_features_are_granted(shown: Portal) -> None:
     _grants(shown)  # cache the features of every product shown
     preview = shown.post(f"{ANA}/change_plan/preview",

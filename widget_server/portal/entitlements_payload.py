@@ -42,7 +42,7 @@ def _changes(sub: Subscription, catalog: Sequence[Price], settings: Mapping[str,
 def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
                          features_of: Callable[[Collection[str]], FeaturesByProduct]) -> JSON:
     """The body: live subscriptions only (an ended one grants nothing and changes no plan)."""
-    catalog = catalog_for_settings(snapshot.catalog, settings)
+    catalog = catalog_for_settings(snapshot.catalog, settings)  # localized per subscription
     live = [s for s in snapshot.subscriptions if s.status in ENTITLING_STATUSES]
     wanted = ({i.price.product.id for s in live for i in s.items}
               | {p.product.id for p in catalog})

@@ -239,6 +239,8 @@
       }
       render();
       if (parts.entitlements) parts.entitlements.load(ctx, render, true);
+      var generation = loadGeneration;  // an action moves money: usage and credit read again
+      parts.usage.load(ctx, render, function () { return generation === loadGeneration && !destroyed; });
       return loadInvoices(loadGeneration);
     }
 

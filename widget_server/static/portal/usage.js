@@ -26,7 +26,8 @@
       ["credit", "/v1/portal/credit", settings.show_credit]].forEach(function (part) {
       var key = part[0];
       if (!part[2]) { ctx.state[key] = null; return; }
-      ctx.state[key] = { loading: true };
+      // a reload after an action keeps the shown numbers until the new ones arrive
+      if (!(ctx.state[key] && ctx.state[key].data)) ctx.state[key] = { loading: true };
       ctx.api.get(part[1]).then(function (data) {
         if (!current()) return;
         ctx.state[key] = { data: data };
