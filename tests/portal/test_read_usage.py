@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import stripe
 
 from tests.portal.helpers import Portal, error_of
 
@@ -205,3 +206,24 @@ def test_usage_on_a_eur_subscription_is_in_euros(portal: Portal) -> None:
     assert item["usage"] == 300 and item["amount"] == 300 * 2
     assert item["unit_amount_display"] == "\u20ac0.02"
     assert item["amount_display"] == "\u20ac6.00"
+
+
+def test_a_metered_item_has_no_quantity_to_change(portal: Portal) -> None:
+    """Its usage is its quantity: Stripe refuses a quantity on a metered price, so the portal
+    neither offers nor accepts one (the product's unit label alone would allow it)."""
+    portal.configure(quantity=True)
+    view = portal.call("GET", "/v1/portal", customer=OLGA).get_json()
+    [sub] = [s for s in view["subscriptions"] if s["id"] == SUB]
+    by_price = {i["price"]["id"]: i for i in sub["items"]}
+    assert by_price["price_api_calls_monthly"]["product"]["adjustable_quantity"] is False
+    metered = by_price["price_api_calls_monthly"]["id"]
+    refused = portal.post(f"/v1/portal/subscriptions/{SUB}/quantity/preview",
+                          json={"quantity": 2, "item": metered}, customer=OLGA)
+    assert refused.status_code in (400, 403), refused.get_json()
+    assert error_of(refused)["code"] in ("quantity_not_adjustable", "action_not_allowed")
+    before = portal.item_of(SUB, 1)
+    # and the sandbox, as Stripe, refuses a quantity on it
+    with pytest.raises(stripe.InvalidRequestError) as error:
+        portal.stripe.v1.subscription_items.update(metered, {"quantity": 2})
+    assert error.value.param == "items[0][quantity]"
+    assert portal.item_of(SUB, 1) == before

@@ -44,6 +44,7 @@ from widget_server.portal.actions import (
 from widget_server.portal.auth import PortalContext
 from widget_server.portal.currency import price_for as price_in_currency
 from widget_server.portal.previews import preview_json
+from widget_server.portal.rules import quantity_adjustable
 
 PRORATION_DATE_SLACK = 3600  # a preview stays valid for an hour
 _PER_YEAR = {"day": 365, "week": 52, "month": 12, "year": 1}
@@ -181,11 +182,11 @@ def plan_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
     item = choose_item(sub, body.get("item"))
     price = catalog_price(ctx, stripe, body["price"], sub.currency)
     check_replacement(ctx, sub, item, price, others)
-    quantity = body.get("quantity", item.quantity if price.product.adjustable_quantity else 1)
+    quantity = body.get("quantity", item.quantity if quantity_adjustable(price) else 1)
     if "quantity" in body and quantity != item.quantity:
         require_feature(ctx, "quantity", param="quantity")
     if quantity != 1 or "quantity" in body:
-        if price.product.adjustable_quantity:
+        if quantity_adjustable(price):
             check_quantity(price.product, quantity)
         elif quantity != 1:
             raise BadRequest(_("The quantity of this plan cannot be changed."),
@@ -203,6 +204,9 @@ def quantity_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
     sub = owned_subscription(ctx, stripe, sub_id)
     require_action(ctx, sub, "change_quantity")
     item = choose_item(sub, body.get("item"))
+    if not quantity_adjustable(item.price):
+        raise BadRequest(_("The quantity of this plan cannot be changed."),
+                         code="quantity_not_adjustable", param="quantity")
     check_quantity(item.price.product, body["quantity"])
     if body["quantity"] == item.quantity:
         raise BadRequest(_("This is already your quantity."), code="no_change",

@@ -299,7 +299,7 @@ def describe(
     actions = Actions(
         change_plan=on("change_plan") and steady and other_plans,
         change_quantity=on("quantity") and steady
-        and any(item.price.product.adjustable_quantity for item in sub.items),
+        and any(quantity_adjustable(item.price) for item in sub.items),
         cancel=on("cancellation") and not ended and not ending
         and sub.status in ("active", "trialing", "past_due", "unpaid", "paused"),
         resume=on("undo_cancel") and ending,
@@ -344,3 +344,9 @@ def require_action(
                          "to see it."), code="duplicate_subscription")
     raise Forbidden(_("This action is not available for this subscription. Reload the page "
                       "to see what you can do now."), code="action_not_allowed")
+
+
+def quantity_adjustable(price: Price) -> bool:
+    """The product allows a quantity change and the price is licensed: Stripe refuses a
+    quantity on a metered price (its usage is the quantity)."""
+    return price.product.adjustable_quantity and not price.metered

@@ -35,7 +35,13 @@ from widget_server.i18n import (
 from widget_server.i18n.ui_strings import UI_STRINGS
 from widget_server.models import Account
 from widget_server.portal import currency
-from widget_server.portal.rules import describe, has_open_invoice, is_addon, plan_options
+from widget_server.portal.rules import (
+    describe,
+    has_open_invoice,
+    is_addon,
+    plan_options,
+    quantity_adjustable,
+)
 
 JSON = dict[str, Any]
 
@@ -150,8 +156,9 @@ def item_json(item: SubscriptionItem, locale: str,
         "current_period_end": item.current_period_end,
         "amount_display": format_money(price.unit_amount * item.quantity, price.currency, locale)
         if price.unit_amount is not None else None,
-        "price": price_json(price, locale),
-        "product": product_json(price.product, settings),
+        "price": price_json(price, locale),  # usage decides a metered item's quantity:
+        "product": {**product_json(price.product, settings),
+                    "adjustable_quantity": quantity_adjustable(price)},
     }
 
 

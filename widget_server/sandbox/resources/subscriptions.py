@@ -281,11 +281,15 @@ def item_changes(store: Store, sub: JSON, value: Any) -> list[JSON]:
             raise bad_request(f"Missing required param: items[{n}][price].",
                               param=f"items[{n}][price]")
         quantity = opt_int(entry, "quantity", 0)
+        metered = (new_price.get("recurring") or {}).get("usage_type") == "metered"
+        if metered and quantity is not None:  # as on create: usage decides the quantity
+            raise bad_request("Quantity should not be specified where usage_type is `metered`. "
+                              f"Remove quantity from `items[{n}]`.", param=f"items[{n}][quantity]")
         changes.append({
             "item": item["id"] if item else None, "old_price": old_price,
             "old_quantity": item["quantity"] if item else 0, "new_price": new_price,
-            "new_quantity": quantity if quantity is not None else (
-                item["quantity"] if item else 1),
+            "new_quantity": None if metered else quantity if quantity is not None else (
+                item["quantity"] if item and item["quantity"] is not None else 1),
         })
     kept = {c["item"] for c in changes}
     remaining = [billing.item_price(store, sub, i["price"]) for i in current.values() if i["id"]
