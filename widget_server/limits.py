@@ -102,9 +102,9 @@ def _setting_value(app: Flask, setting: str) -> Callable[[], str]:
     return lambda: str(app.config[setting])
 
 
-def _rate_limit_exceeded(error: RateLimitExceeded) -> Response | RateLimitExceeded:
-    if not wants_json():
-        return error
+def _rate_limit_exceeded(error: RateLimitExceeded) -> Response:
+    """429 in the user's language: the JSON error shape for the API, else a page (the
+    sign-in pages, the hosted portal), with Retry-After either way."""
     from widget_server.i18n import _, negotiate_locale
 
     if not g.get("locale"):  # a breach is refused before the view chose a language
@@ -112,8 +112,16 @@ def _rate_limit_exceeded(error: RateLimitExceeded) -> Response | RateLimitExceed
                                     accept_language=request.accept_languages)
     current = limiter().current_limit
     reset_at = current.reset_at if current is not None else time.time() + 1
-    return error_response(RateLimited(_("Too many attempts. Please wait a minute and try again."),
-                                      retry_after=max(1, math.ceil(reset_at - time.time()))))
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    message = _("Too many attempts. Please wait a minute and try again.")
+    if wants_json():
+        return error_response(RateLimited(message, retry_after=retry_after))
+    from widget_server.portal.pages import render_error_page
+
+    g.setdefault("custom_strings", {})
+    page = render_error_page(429, _("Please wait a moment"), message)
+    page.headers["Retry-After"] = str(retry_after)
+    return page
 
 
 def limiter() -> Limiter:

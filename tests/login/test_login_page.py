@@ -255,6 +255,12 @@ def test_rate_limit_per_ip(tmp_path: Any, sandbox: SandboxServer,
         assert _ask(client, public_id, f"user{index}@example.com").status_code == 200
     limited = _ask(client, public_id, "user9@example.com")
     assert limited.status_code == 429
+    # a page in the visitor's language, not the rate limiter's bare "Too Many Requests"
+    assert limited.mimetype == "text/html" and int(limited.headers["Retry-After"]) >= 1
+    assert "Please wait a moment" in limited.text and "Too Many Requests" not in limited.text
+    german = client.post(f"/login/{public_id}", data={"email": "x@example.com"},
+                         headers={"Accept-Language": "de"})
+    assert german.status_code == 429 and "Bitte warten Sie einen Moment" in german.text
     # code entries count against the same limit, from the same IP
     other_ip = client.post(f"/login/{public_id}", data={"email": "x@example.com"},
                            environ_base={"REMOTE_ADDR": "10.0.0.9"})
