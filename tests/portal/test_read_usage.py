@@ -145,12 +145,23 @@ def test_credit_balance_transactions_and_grants(portal: Portal) -> None:
     assert mine["applies_display"] == "Applied to your next invoice."
     [txn] = mine["transactions"]
     assert txn["type"] == "applied_to_invoice" and txn["credit"] == -customer["balance"]
+    assert txn["type_display"] == "Credit from an invoice"  # credit gained, not used
     [grant] = mine["grants"]
     stored = portal.obj("billing.credit_grant", grant["id"])
     assert grant["amount"] == stored["amount"]["monetary"]["value"] == 500
     assert grant["remaining"] == 500 and grant["remaining_display"] == "$5.00"
     assert grant["expires_at"] == stored["expires_at"] and grant["expires_display"]
     assert grant["applies_display"] == "Applies to metered usage on your next invoices."
+
+
+def test_credit_used_by_an_invoice_reads_as_applied(portal: Portal) -> None:
+    portal.configure(show_credit=True, show_usage=True)
+    item = usage(portal)["items"][0]
+    now = portal.control("GET", "/clock")["now"]
+    portal.control("POST", "/clock", json={"advance_seconds": item["period_end"] - now + 1})
+    [mine] = credit(portal)["customers"]
+    used = [t for t in mine["transactions"] if t["credit"] < 0]
+    assert used and {t["type_display"] for t in used} == {"Applied to an invoice"}
 
 
 def test_grant_remaining_drops_after_the_invoice_uses_it(portal: Portal) -> None:

@@ -107,6 +107,8 @@ def estimate_json(estimate: UsageEstimate, locale: str) -> JSON:
 
 def _transaction_json(txn: BalanceTransaction, locale: str) -> JSON:
     label = TRANSACTION_TYPES.get(txn.type, N_("Balance change"))
+    if txn.type == "applied_to_invoice" and txn.amount < 0:  # an invoice below zero credited it
+        label = N_("Credit from an invoice")
     return {
         "id": txn.id, "type": txn.type, "type_display": translate(label, locale),
         # Stripe writes credit as negative; the customer reads it as a positive credit
