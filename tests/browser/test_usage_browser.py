@@ -182,7 +182,7 @@ def test_credit_is_read_again_after_a_plan_change(live_portal: LivePortal,
                                                   host_site: HostSite, browser_page: Any,
                                                   stripe_state: Sandbox) -> None:
     """A downgrade credits the unused time: the credit section shows it without a reload."""
-    configure(live_portal, show_credit=True, change_plan=True)
+    configure(live_portal, show_credit=True, show_usage=True, change_plan=True)
     ana = "cus_demo_ana"
     options = json.dumps({"account": live_portal.account_id, "customerId": ana,
                           "hash": live_portal.hash(ana), "locale": "en"})
@@ -192,6 +192,8 @@ def test_credit_is_read_again_after_a_plan_change(live_portal: LivePortal,
     browser_page.goto(url)
     frame = browser_page.frame_locator("#portal iframe")
     frame.locator(".wsp-section-credit").get_by_text("You have no credit.").wait_for()
+    # Ana has nothing metered: no usage section once her usage has loaded (no empty card)
+    frame.locator(".wsp-section-usage").wait_for(state="detached")
     frame.locator("[data-action=change_plan]").first.click()
     dialog = frame.locator("dialog, [role=dialog]").first
     dialog.locator(".wsp-option").filter(has_text="Starter monthly").first.click()

@@ -192,7 +192,6 @@ UI_STRINGS: tuple[str, ...] = (
     N_("Estimated next invoice"),
     N_("Loading credit…"),
     N_("Loading usage…"),
-    N_("No metered usage."),
     N_("Recent balance changes"),
     N_("Tax"),
     N_("Usage can still change until the end of the period."),

@@ -112,7 +112,7 @@
     if (!part.data) {
       content = state(ctx, part, t("Loading usage…"), t("We couldn't load your usage."));
     } else if (!part.data.items.length) {
-      content = h("div", { class: "wsp-card wsp-empty" }, h("p", { text: t("No metered usage.") }));
+      return null; // nothing metered: no section (the credit section stands on its own)
     } else {
       content = [part.data.items.map(function (item) {
         return h("div", { class: "wsp-card wsp-usage-item", "data-item": item.item_id },
