@@ -32,7 +32,7 @@ def anything_due(store: Store) -> bool:
 def run_due(store: Store) -> None:
     """Run every due event at its own moment, so the invoices and charges it creates carry
     that time (a renewal a month ago is dated a month ago), then restore the clock."""
-    target_offset = store.clock_offset
+    target_offset, pinned = store.clock_offset, store.pinned_now
     now = store.now()
     try:
         for sub in list(store.table("subscription").values()):
@@ -41,9 +41,10 @@ def run_due(store: Store) -> None:
                 if event is None or event[0] > now:
                     break
                 store.clock_offset = target_offset - (now - event[0])
+                store.pinned_now = event[0]
                 _handle(store, sub, *event)
     finally:
-        store.clock_offset = target_offset
+        store.clock_offset, store.pinned_now = target_offset, pinned
 
 
 def next_event(store: Store, sub: JSON) -> tuple[int, str] | None:

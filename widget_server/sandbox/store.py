@@ -122,8 +122,13 @@ class Store:
     # keys rolled with POST /_sandbox/expired_keys: refused like Stripe refuses a rolled key
     expired_keys: set[str] = field(default_factory=set)
     _seq: int = 0
+    # the moment an event being replayed happens (lifecycle.run_due): "now" for everything it
+    # creates, so a second ticking by while it runs cannot date its invoice a second late
+    pinned_now: int | None = None
 
     def now(self) -> int:
+        if self.pinned_now is not None:
+            return self.pinned_now
         return int(time.time()) + self.clock_offset
 
     def new_id(self, prefix: str, length: int = 14) -> str:
@@ -170,6 +175,7 @@ class Store:
         self.tables.clear()
         self.idempotency.clear()
         self.clock_offset = 0
+        self.pinned_now = None
 
     def snapshot(self) -> JSON:
         """A deep copy of every table, internal fields stripped (for tests and debugging)."""
