@@ -14,6 +14,7 @@ import stripe
 
 from widget_server.billing.currencies import currency_options_of
 from widget_server.billing.domain import (
+    UNSETTLED_INVOICE,
     Customer,
     Discount,
     Invoice,
@@ -187,7 +188,8 @@ def subscription_from_stripe(
         cancellation_feedback=_field(details, "feedback") if details is not None else None,
         cancellation_comment=_field(details, "comment") if details is not None else None,
         metadata=_metadata(sub),
-        latest_invoice=invoice_from_stripe(latest) if isinstance(latest, stripe.Invoice) else None,
+        latest_invoice=invoice_from_stripe(latest) if isinstance(latest, stripe.Invoice)
+        and latest.status in UNSETTLED_INVOICE else None,
         scheduled_change=scheduled_change_from_stripe(_field(sub, "schedule")),
         pending_update_expires_at=_field(pending, "expires_at") if pending is not None
         else None,

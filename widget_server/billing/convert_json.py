@@ -20,6 +20,7 @@ from widget_server.billing.convert import (
     placeholder_product,
 )
 from widget_server.billing.domain import (
+    UNSETTLED_INVOICE,
     Customer,
     Discount,
     Invoice,
@@ -180,7 +181,8 @@ def subscription_from_json(sub: JSON, products: Mapping[str, Product] | None = N
         cancellation_feedback=details.get("feedback") if details is not None else None,
         cancellation_comment=details.get("comment") if details is not None else None,
         metadata=_metadata(sub),
-        latest_invoice=invoice_from_json(latest) if isinstance(latest, dict) else None,
+        latest_invoice=invoice_from_json(latest)
+        if isinstance(latest, dict) and latest.get("status") in UNSETTLED_INVOICE else None,
         scheduled_change=scheduled_change_from_json(sub.get("schedule")),
         pending_update_expires_at=pending.get("expires_at") if pending is not None else None,
     )

@@ -63,16 +63,22 @@ def localize_prices(prices: Sequence[Price], currency: str) -> list[Price]:
 
 
 def localize_subscription(sub: Subscription, catalog: Mapping[str, Price]) -> Subscription:
-    """A subscription whose items show their prices in the subscription's currency (amounts
-    from the catalog's copy of each price; an item whose price is not in the catalog keeps
-    what Stripe gave when that is in the subscription's currency; when it is not, the amount
-    is unknown here (None), never shown in another currency)."""
+    """A subscription whose items show their prices in the subscription's currency: an item
+    whose price Stripe gave in that currency is kept as it is (the common case, and then the
+    subscription itself is returned, not copied); another item's amount comes from the
+    catalog's copy of its price (currency options), and when the catalog does not have it in
+    that currency the amount is unknown here (None), never shown in another currency."""
+    if all(item.price.currency == sub.currency for item in sub.items):
+        return sub  # Stripe gave every item's price in the subscription's currency already
     items = []
     for item in sub.items:
+        if item.price.currency == sub.currency:
+            items.append(item)
+            continue
         known = catalog.get(item.price.id)
         found = price_in(known, sub.currency) if known is not None else None
-        if found is None and item.price.currency != sub.currency:  # e.g. an archived price
+        if found is None:  # e.g. an archived price: no amount rather than another currency's
             found = dataclasses.replace(item.price, currency=sub.currency, unit_amount=None)
         items.append(dataclasses.replace(item, price=dataclasses.replace(
-            found, product=item.price.product)) if found is not None else item)
+            found, product=item.price.product)))
     return dataclasses.replace(sub, items=tuple(items))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -76,6 +77,13 @@ class ScheduledChange:
     items: tuple[tuple[str, int], ...]  # (price id, quantity) of the next phase
 
 
+# A subscription's latest invoice matters only while it may still be paid (a banner, "Pay
+# now", the next attempt's date, a payment to confirm): the converters keep a draft or open
+# one and drop a paid or void one (converting 50 settled renewal invoices was most of the
+# work of a view of 50 subscriptions). `latest_invoice_id` is always kept.
+UNSETTLED_INVOICE = frozenset({"draft", "open"})
+
+
 @dataclass(frozen=True)
 class Subscription:
     id: str
@@ -97,14 +105,14 @@ class Subscription:
     cancellation_feedback: str | None = None
     cancellation_comment: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
-    latest_invoice: Invoice | None = None  # expanded by the gateway's reads
+    latest_invoice: Invoice | None = None  # expanded by the reads; only while UNSETTLED_INVOICE
     scheduled_change: ScheduledChange | None = None  # from the expanded schedule
     pending_update_expires_at: int | None = None  # a change waiting for its payment
 
     def product_ids(self) -> frozenset[str]:
         return frozenset(item.price.product.id for item in self.items)
 
-    @property
+    @cached_property  # asked several times per subscription shown; the items never change
     def current_period_end(self) -> int | None:
         """Items carry the periods in this API version; the earliest end is the next bill."""
         return min((i.current_period_end for i in self.items), default=None)

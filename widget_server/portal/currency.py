@@ -10,7 +10,7 @@ server either way (``currency_mismatch``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from widget_server.billing.currencies import (
@@ -33,6 +33,22 @@ def catalog_for(settings: Mapping[str, Any], catalog: Sequence[Price],
     currency)."""
     currency = customer_currency(subscriptions) if enabled(settings) else None
     return localize_prices(catalog, currency) if currency else list(catalog)
+
+
+def catalogs_by_currency(settings: Mapping[str, Any], catalog: Sequence[Price],
+                         ) -> Callable[[Subscription], list[Price]]:
+    """``catalog_for(settings, catalog, [sub])`` for each subscription of one view, localized
+    once per currency (50 subscriptions in one currency cost one localization, not 50)."""
+    localized: dict[str | None, list[Price]] = {}
+
+    def for_subscription(sub: Subscription) -> list[Price]:
+        key = sub.currency if enabled(settings) else None
+        found = localized.get(key)
+        if found is None:
+            found = localized[key] = catalog_for(settings, catalog, [sub])
+        return found
+
+    return for_subscription
 
 
 def shown(sub: Subscription, catalog: Sequence[Price]) -> Subscription:

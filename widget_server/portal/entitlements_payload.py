@@ -47,9 +47,10 @@ def entitlements_payload(snapshot: PortalSnapshot, settings: Mapping[str, Any],
     wanted = ({i.price.product.id for s in live for i in s.items}
               | {p.product.id for p in catalog})
     features: FeaturesByProduct = features_of(wanted) if wanted else {}
+    offered = currency.catalogs_by_currency(settings, catalog)
     return {"subscriptions": [{
         "id": sub.id,
         "grants": [feature_json(f) for f in grants(sub, features)],
-        "changes": _changes(sub, currency.catalog_for(settings, catalog, [sub]), settings,
+        "changes": _changes(sub, offered(sub), settings,
                             snapshot.subscriptions, features),
     } for sub in live]}

@@ -77,7 +77,7 @@ class Actions:
         return {name: getattr(self, name) for name in ACTION_NAMES}
 
     def any(self) -> bool:
-        return any(self.as_dict().values())
+        return any(getattr(self, name) for name in ACTION_NAMES)
 
 
 ACTION_NAMES = tuple(f.name for f in fields(Actions))
@@ -206,12 +206,15 @@ def plan_options(sub: Subscription, item: SubscriptionItem, catalog: Sequence[Pr
     movable = base is not None and base.id == item.id
     found = []
     for price in catalog:
-        if price.id in taken or price.currency != sub.currency or price.interval is None:
+        if price.currency != sub.currency or price.interval is None or price.id in taken:
             continue
         target = price.product.id
-        if target in elsewhere or any(o.id != sub.id for _at, o in holders.get(target, ())):
-            continue
         if target != product.id and (not movable or is_addon(price.product, settings)):
+            continue
+        if target in elsewhere:
+            continue
+        held = holders.get(target)  # each live subscription once per product it holds:
+        if held and (len(held) > 1 or held[0][1].id != sub.id):  # another one holds it
             continue
         found.append(price)
     return found

@@ -348,6 +348,7 @@ def portal_payload(
     subscriptions = currency.shown_all(snapshot.subscriptions, snapshot.catalog)
     allowed = catalog_for_settings(snapshot.catalog, settings)
     catalog = currency.catalog_for(settings, allowed, subscriptions)
+    offered = currency.catalogs_by_currency(settings, allowed)
     return {
         "account": {"id": account.public_id, "name": account.name,
                     "test_mode": not account.live_mode},
@@ -361,7 +362,7 @@ def portal_payload(
         "payment_method": payment_method_json(snapshot.payment_method),
         "subscriptions": [
             subscription_json(s, settings, locale=locale, others=subscriptions,
-                              catalog=currency.catalog_for(settings, allowed, [s]))
+                              catalog=offered(s))
             for s in visible_subscriptions(subscriptions, settings)
         ],
         "canceled_next": None if settings.get("only_active_subscriptions")

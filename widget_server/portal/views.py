@@ -131,10 +131,10 @@ def canceled_subscriptions_view() -> Response:
     allowed = catalog_for_settings(prices, context.settings)
     others = currency.shown_all([*live, *canceled], prices)  # in their currencies, as the view
     locale = current_locale()
+    offered = currency.catalogs_by_currency(context.settings, allowed)
     return _private(json_response({
         "subscriptions": [subscription_json(
-            s, context.settings, locale=locale, others=others,
-            catalog=currency.catalog_for(context.settings, allowed, [s]))
+            s, context.settings, locale=locale, others=others, catalog=offered(s))
             for s in others[len(live):]],
         "next": cursor}))
 

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, current_app, request
 
 from widget_server.sandbox import events, permissions
@@ -59,9 +60,18 @@ def store_of_app() -> Store:
     return store
 
 
+def _pretty(body: JSON) -> bytes:
+    """Indented like Stripe's answers, UTF-8 as Stripe sends it. orjson: the standard
+    library's encoder runs in pure Python once it indents (a third of a list's time here)."""
+    try:
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2)
+    except TypeError:  # e.g. an integer past 64 bits: let the standard encoder say it
+        return json.dumps(body, indent=2, ensure_ascii=False).encode()
+
+
 def json_response(body: JSON, status: int = 200, headers: dict[str, str] | None = None
                   ) -> Response:
-    response = Response(json.dumps(body, indent=2), status, mimetype="application/json")
+    response = Response(_pretty(body), status, mimetype="application/json")
     response.headers["Request-Id"] = "req_" + secrets.token_hex(7)
     response.headers["Stripe-Version"] = API_VERSION
     for name, value in (headers or {}).items():

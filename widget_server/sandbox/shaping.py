@@ -10,6 +10,7 @@ payment method's `card`) are left alone.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from widget_server.stripe_schema.objects import (
@@ -63,6 +64,13 @@ def conform(node: Any, cls: type | None, paths: Paths) -> None:
     for name, value in node.items():
         if isinstance(value, dict | list) and name in fields:
             child = frozenset(p[1:] for p in paths if p[0] == name and len(p) > 1)
-            candidates = [c for c in classes_in(fields[name])
-                          if getattr(c, "OBJECT_NAME", None) is None]
-            conform(value, candidates[0] if candidates else None, child)
+            conform(value, nested_class(cls, name), child)
+
+
+@functools.cache
+def nested_class(cls: type, name: str) -> type | None:
+    """The nested (not top-level resource) class a field of `cls` holds, if any: read from
+    the annotations once, not for every object of every response."""
+    candidates = [c for c in classes_in(declared_fields(cls)[name])
+                  if getattr(c, "OBJECT_NAME", None) is None]
+    return candidates[0] if candidates else None

@@ -198,4 +198,6 @@ def strip_internal(obj: Any) -> Any:
         return {k: strip_internal(v) for k, v in obj.items() if not k.startswith("_")}
     if isinstance(obj, list):
         return [strip_internal(v) for v in obj]
+    if obj is None or isinstance(obj, str | int | float):  # immutable: nothing to copy
+        return obj
     return copy.copy(obj)
