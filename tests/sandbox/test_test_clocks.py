@@ -94,8 +94,8 @@ def test_advance_runs_the_clocks_renewals_only(client, sandbox):
     # nobody else's time moved
     assert client.v1.invoices.list({"subscription": "sub_demo_grace"}).data == other
     types = [e.type for e in client.v1.events.list({"limit": 100}).data]
-    assert "test_helpers.test_clock.advancing" in types
-    assert "test_helpers.test_clock.ready" in types
+    assert {"test_helpers.test_clock.created", "test_helpers.test_clock.advancing",
+            "test_helpers.test_clock.ready"} <= set(types)
 
 
 def test_sandbox_clock_does_not_move_a_test_clock(client, sandbox):
@@ -135,6 +135,8 @@ def test_refusals(client):
     # the creation parameter `customer` is not emulated: refused by name, never ignored
     err = _error(lambda: clocks.create({"frozen_time": MONTH_AGO, "customer": "cus_x"}))
     assert err.param == "customer"
+    err = _error(lambda: client.v1.customers.list({"test_clock": clock.id}))
+    assert err.param == "test_clock"
 
 
 def test_customer_limits_and_a_clock_that_cannot_change(client, raw):
