@@ -14,7 +14,8 @@ START = int(time.time()) - 100 * DAY
 MID_PERIOD = START + 10 * DAY + 3 * 3600 + 17
 
 
-def on_clock(portal: Portal, price: str, quantity: int = 1) -> tuple[str, str, str]:
+def on_clock(portal: Portal, price: str, quantity: int = 1, trial_days: int = 0,
+             ) -> tuple[str, str, str]:
     """(clock, customer, subscription): subscribed at START, the clock then advanced to
     MID_PERIOD (the customer lives there; the real time is 90 days later)."""
     stripe = portal.stripe
@@ -26,9 +27,12 @@ def on_clock(portal: Portal, price: str, quantity: int = 1) -> tuple[str, str, s
     stripe.v1.payment_methods.attach(pm.id, {"customer": customer.id})
     stripe.v1.customers.update(customer.id,
                                {"invoice_settings": {"default_payment_method": pm.id}})
-    sub = stripe.v1.subscriptions.create(
-        {"customer": customer.id, "items": [{"price": price, "quantity": quantity}]})
-    assert sub.status == "active"
+    params: dict[str, Any] = {"customer": customer.id,
+                              "items": [{"price": price, "quantity": quantity}]}
+    if trial_days:
+        params["trial_period_days"] = trial_days
+    sub = stripe.v1.subscriptions.create(params)  # type: ignore[arg-type]
+    assert sub.status == ("trialing" if trial_days else "active")
     stripe.v1.test_helpers.test_clocks.advance(clock.id, {"frozen_time": MID_PERIOD})
     return clock.id, customer.id, sub.id
 
@@ -87,6 +91,20 @@ def test_quantity_change_on_a_clock_charges_the_preview_to_the_cent(portal: Port
     assert (invoice["status"], invoice["amount_paid"]) == ("paid", shown["amount_due"])
     assert invoice["total"] == shown["total"] and invoice["created"] == MID_PERIOD
     assert portal.item_of(sub_id)["quantity"] == 7
+
+
+def test_a_trial_still_running_on_the_clock_is_a_trial(portal: Portal) -> None:
+    """The trial ended 76 days ago in real time, but not on the customer's clock."""
+    _, customer, sub_id = on_clock(portal, "price_starter_monthly", trial_days=14)
+    path = f"/v1/portal/subscriptions/{sub_id}/change_plan"
+    shown = preview(portal, path, {"price": "price_pro_monthly"}, customer)
+    assert shown["in_trial"] is True and shown["trial_end"] == START + 14 * DAY
+    assert (shown["amount_due"], shown["lines"]) == (0, [])
+    before = portal.subscription(sub_id)["latest_invoice"]
+    response = portal.post(path, customer=customer, json={"price": "price_pro_monthly"})
+    assert response.status_code == 200, response.get_json()
+    assert portal.item_price(sub_id) == "price_pro_monthly"
+    assert portal.subscription(sub_id)["latest_invoice"] == before  # nothing charged
 
 
 def test_the_real_time_is_refused_as_a_proration_date_on_a_clock(portal: Portal) -> None:
