@@ -26,6 +26,7 @@ from widget_server.stripe_schema import params as sdk
 from widget_server.stripe_schema.endpoints import endpoint_for
 from widget_server.stripe_schema.objects import check_response
 
+from .clock_scenarios import CLOCK_SCENARIOS
 from .usage_scenarios import USAGE_SCENARIOS
 
 AUTH = {"Authorization": "Bearer sk_test_fidelity"}
@@ -305,6 +306,7 @@ def _schedule_update(api: Api) -> Call:
 
 
 SCENARIOS.update(USAGE_SCENARIOS)
+SCENARIOS.update(CLOCK_SCENARIOS)
 ROUTES = [route for table in _TABLES for route in table.routes]
 KEYS = [f"{r.method} {r.rule}" for r in ROUTES]
 

@@ -193,6 +193,7 @@ def subscription_from_stripe(
         scheduled_change=scheduled_change_from_stripe(_field(sub, "schedule")),
         pending_update_expires_at=_field(pending, "expires_at") if pending is not None
         else None,
+        test_clock=expandable_id(_field(sub, "test_clock")),
     )
 
 

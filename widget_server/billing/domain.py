@@ -108,6 +108,7 @@ class Subscription:
     latest_invoice: Invoice | None = None  # expanded by the reads; only while UNSETTLED_INVOICE
     scheduled_change: ScheduledChange | None = None  # from the expanded schedule
     pending_update_expires_at: int | None = None  # a change waiting for its payment
+    test_clock: str | None = None  # test mode: the customer's test clock (billing/test_clocks.py)
 
     def product_ids(self) -> frozenset[str]:
         return frozenset(item.price.product.id for item in self.items)

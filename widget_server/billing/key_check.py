@@ -53,6 +53,8 @@ OPTIONAL_CALLS = frozenset({
     "billing.meters.retrieve", "billing.meters.event_summaries.list",
     "billing.credit_grants.list", "billing.credit_balance_summary.retrieve",
     "customers.balance_transactions.list",
+    # test mode only: the time of a customer on a test clock (billing/test_clocks.py)
+    "test_helpers.test_clocks.retrieve",
 })
 READ_METHODS = frozenset({"list", "retrieve", "search"})
 

@@ -16,7 +16,7 @@ from typing import Protocol, get_args, get_type_hints
 import stripe
 from stripe.params import CustomerTaxIdCreateParams
 
-from widget_server.billing import history
+from widget_server.billing import history, test_clocks
 from widget_server.billing.catalog import MAX_ENTRIES as CATALOG_MAX_ENTRIES
 from widget_server.billing.catalog import Catalog, CatalogStore, cache_key_for, make_store
 from widget_server.billing.changes import ChangePreview, ItemChangePlan
@@ -93,6 +93,7 @@ class BillingService(Protocol):
                                  promotion_code_id: str | None) -> NewSubscriptionPreview: ...
     def usage(self, customer_ids: Sequence[str]) -> UsageOverview: ...
     def credit(self, customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]: ...
+    def clock_time(self, test_clock_id: str) -> int | None: ...
 
     # --- writes ----------------------------------------------------------------------------
     def change_now(self, plan: ItemChangePlan) -> Subscription: ...
@@ -178,6 +179,10 @@ class StripeBilling(StripeWriter):
 
     def credit(self, customer_ids: Sequence[str]) -> tuple[CustomerCredit, ...]:
         return credit_overview(self.gateway, customer_ids)
+
+    def clock_time(self, test_clock_id: str) -> int | None:
+        """A test clock's frozen time (None: the clock is gone); see billing/test_clocks.py."""
+        return test_clocks.frozen_time(self.client, test_clock_id)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ fresh preview) when Stripe would now charge or credit something else than was sh
 immediate change is invoiced at once and applies only when that invoice is paid: a card that
 needs 3-D Secure gets ``requires_action`` with the client secret for Stripe.js; a declined
 card leaves the plan as it was.
+
+"Now" is the service's clock, except for a test-mode customer on a Stripe test clock: Stripe
+prorates at the clock's frozen time, so the preview's proration date (and the confirm's check
+of it) is taken from the clock (one extra Stripe call, only for such a subscription; see
+``billing/test_clocks.py``).
 """
 
 from __future__ import annotations
@@ -141,25 +146,33 @@ def is_downgrade(item: Item, price: Price, quantity: int) -> bool:
     return old is not None and new is not None and new < old
 
 
-def checked_proration_date(item: Item, value: int | None) -> int:
+def subscription_now(stripe: BillingService, sub: Subscription) -> int | None:
+    """The moment Stripe prorates this subscription at: its test clock's frozen time, or None
+    for the real time (no call at all without a clock)."""
+    return stripe.clock_time(sub.test_clock) if sub.test_clock else None
+
+
+def checked_proration_date(item: Item, value: int | None, now: int | None = None) -> int:
     """The preview's proration date if still plausible (never a date chosen to game credits);
     "now" when the client sent none."""
     if value is None:
-        return proration_now(item)
+        return proration_now(item, now)
     inside = item.current_period_start <= value < item.current_period_end
-    if not inside or abs(value - proration_now(item)) > PRORATION_DATE_SLACK:
+    if not inside or abs(value - proration_now(item, now)) > PRORATION_DATE_SLACK:
         raise BadRequest(_("This price preview has expired. Review the change again."),
                          code="preview_expired", param="proration_date")
     return value
 
 
-def in_trial(sub: Subscription) -> bool:
-    return sub.status == "trialing" and (sub.trial_end or 0) > time.time()
+def in_trial(sub: Subscription, now: int | None = None) -> bool:
+    return sub.status == "trialing" and (sub.trial_end or 0) > (
+        time.time() if now is None else now)
 
 
 def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_end: bool,
-          proration_date: int | None) -> Change:
-    if in_trial(sub):  # nothing was paid: the change applies now and is billed at trial end
+          proration_date: int | None, now: int | None = None) -> Change:
+    """`now`: the subscription's test clock time, None for the real time."""
+    if in_trial(sub, now):  # nothing was paid: the change applies now and is billed at trial end
         return Change(ItemChangePlan(
             subscription=sub, item=item, price_id=price.id, quantity=quantity,
             at_period_end=False, proration_date=None, restarts_cycle=False, in_trial=True),
@@ -169,7 +182,8 @@ def build(sub: Subscription, item: Item, price: Price, quantity: int, at_period_
     plan = ItemChangePlan(
         subscription=sub, item=item, price_id=price.id, quantity=quantity,
         at_period_end=at_period_end,
-        proration_date=None if at_period_end else checked_proration_date(item, proration_date),
+        proration_date=None if at_period_end else checked_proration_date(item, proration_date,
+                                                                         now),
         restarts_cycle=restarts and not at_period_end)
     return Change(plan, price)
 
@@ -195,7 +209,8 @@ def plan_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
         raise BadRequest(_("This is already your plan."), code="no_change", param="price")
     later = bool(ctx.settings.get("downgrade_at_period_end")) and is_downgrade(
         item, price, quantity)
-    return replace(build(sub, item, price, quantity, later, body.get("proration_date")),
+    return replace(build(sub, item, price, quantity, later, body.get("proration_date"),
+                         subscription_now(stripe, sub)),
                    others=others)
 
 
@@ -212,7 +227,7 @@ def quantity_change(ctx: PortalContext, stripe: BillingService, sub_id: str,
         raise BadRequest(_("This is already your quantity."), code="no_change",
                          param="quantity")
     return replace(build(sub, item, item.price, body["quantity"], False,
-                         body.get("proration_date")),
+                         body.get("proration_date"), subscription_now(stripe, sub)),
                    others=customer_subscriptions(ctx, stripe, sub.customer_id))
 
 

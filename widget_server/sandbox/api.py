@@ -14,6 +14,7 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from widget_server.sandbox import events, permissions
+from widget_server.sandbox.clocks import request_time
 from widget_server.sandbox.errors import StripeAPIError, unauthorized
 from widget_server.sandbox.lifecycle import anything_due, run_due
 from widget_server.sandbox.params import parse_pairs
@@ -31,6 +32,7 @@ from widget_server.sandbox.resources import (
     schedules,
     subscription_updates,
     subscriptions,
+    test_clocks,
     webhooks,
 )
 from widget_server.sandbox.resources.payment_methods import substitute_test_payment_methods
@@ -46,7 +48,7 @@ API_VERSION = "2026-10-28.endive"
 _TABLES = (customers.routes, catalog.routes, coupons.routes, payment_methods.routes,
            subscriptions.routes, subscription_updates.routes, invoices.routes,
            schedules.routes, webhooks.routes, payment_intents.routes, entitlements.routes,
-           meters.routes, credit.routes)
+           meters.routes, credit.routes, test_clocks.routes)
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the "
            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer "
            "YOUR_SECRET_KEY').")
@@ -195,9 +197,16 @@ def _run(store: Store, route: Route, params: JSON, publishable: bool,
         with events.tracked(store, {"id": None, "idempotency_key": None}):
             run_due(store)
     saved = copy.deepcopy(store.tables) if route.method != "GET" else None
+    pinned = store.pinned_now
     try:
         substitute_test_payment_methods(store, params, path_args)
-        body = route.handler(ApiRequest(store, params, publishable), **path_args)
+        # a customer on a test clock lives at its frozen time (clocks.py)
+        at = request_time(store, params, path_args)
+        store.pinned_now = pinned if at is None else at
+        try:
+            body = route.handler(ApiRequest(store, params, publishable), **path_args)
+        finally:
+            store.pinned_now = pinned
         paths = params.get("expand") or []
         if isinstance(paths, str):
             paths = [paths]

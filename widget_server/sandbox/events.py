@@ -39,7 +39,7 @@ PREFIX = {
     "tax_id": "customer.tax_id", "invoice": "invoice", "payment_method": "payment_method",
     "setup_intent": "setup_intent", "subscription_schedule": "subscription_schedule",
     "product": "product", "price": "price", "coupon": "coupon",
-    "promotion_code": "promotion_code",
+    "promotion_code": "promotion_code", "test_clock": "test_helpers.test_clock",
 }
 EVENT_TYPES = frozenset(typing.get_args(declared_fields(stripe.Event)["type"]))
 
@@ -80,6 +80,8 @@ def _transition_types(kind: str, before: JSON | None, after: JSON | None) -> lis
     elif kind == "subscription_schedule" and old != new and new in (
             "released", "canceled", "completed"):
         found.append(f"subscription_schedule.{new}")
+    elif kind == "test_clock" and before.get("frozen_time") != after.get("frozen_time"):
+        found += ["test_helpers.test_clock.advancing", "test_helpers.test_clock.ready"]
     elif kind == "subscription" and new == "canceled" and old != "canceled":
         found.append("customer.subscription.deleted")
     return found

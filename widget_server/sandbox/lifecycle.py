@@ -1,11 +1,15 @@
 """The sandbox clock: moving time forward runs renewals, trial ends, scheduled cancels,
-schedule phase changes and pause resumptions in time order."""
+schedule phase changes and pause resumptions in time order.
+
+A subscription whose customer is on a test clock (clocks.py) is due by that clock's frozen
+time, not by the sandbox's own clock: only advancing its test clock moves it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from widget_server.sandbox import billing, pending_updates
+from widget_server.sandbox.clocks import clock_of, subscription_now
 from widget_server.sandbox.render import subscription_items
 from widget_server.sandbox.resources.schedules import release
 from widget_server.sandbox.store import Store
@@ -24,8 +28,8 @@ def advance(store: Store, seconds: int) -> int:
 
 
 def anything_due(store: Store) -> bool:
-    now = store.now()
-    return any((event := next_event(store, sub)) is not None and event[0] <= now
+    return any((event := next_event(store, sub)) is not None
+               and event[0] <= subscription_now(store, sub)
                for sub in store.table("subscription").values())
 
 
@@ -33,14 +37,17 @@ def run_due(store: Store) -> None:
     """Run every due event at its own moment, so the invoices and charges it creates carry
     that time (a renewal a month ago is dated a month ago), then restore the clock."""
     target_offset, pinned = store.clock_offset, store.pinned_now
-    now = store.now()
+    global_now = store.now()
     try:
         for sub in list(store.table("subscription").values()):
+            clock = clock_of(store, sub.get("customer"))
+            now = global_now if clock is None else int(clock["frozen_time"])
             for _ in range(10_000):  # a bound, in case a bad period never moves forward
                 event = next_event(store, sub)
                 if event is None or event[0] > now:
                     break
-                store.clock_offset = target_offset - (now - event[0])
+                # a test clock's time never moves the sandbox's own
+                store.clock_offset = target_offset - (now - event[0] if clock is None else 0)
                 store.pinned_now = event[0]
                 _handle(store, sub, *event)
     finally:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import has_request_context, request
 
+from widget_server.sandbox.clocks import clock_id_of
 from widget_server.sandbox.currencies import rendered_options
 from widget_server.sandbox.errors import bad_request
 from widget_server.sandbox.params import opt_int
@@ -23,7 +24,7 @@ _EXPANDABLE = {
     "customer", "default_payment_method", "latest_invoice", "product", "price", "discounts",
     "payment_method", "subscription", "coupon", "promotion_code", "invoice", "schedule",
     "released_subscription", "default_price", "pending_setup_intent", "subscription_item",
-    "feature",
+    "feature", "test_clock",
 }
 
 
@@ -158,9 +159,16 @@ _RENDERERS: dict[str, Callable[[Store, JSON], JSON]] = {
 }
 
 
+# objects that belong to their customer's test clock (clocks.py)
+_CLOCKED = frozenset({"subscription", "subscription_schedule", "invoice"})
+
+
 def render(store: Store, kind: str, obj: JSON) -> JSON:
     renderer = _RENDERERS.get(kind)
-    return renderer(store, obj) if renderer else strip_internal(obj)
+    out = renderer(store, obj) if renderer else strip_internal(obj)
+    if kind in _CLOCKED and not obj.get("deleted"):
+        out["test_clock"] = clock_id_of(store, obj.get("customer"))
+    return out
 
 
 def subscription_items(store: Store, subscription_id: str) -> list[JSON]:

@@ -36,6 +36,7 @@ LABELS: dict[str, str] = {
     "billing.meter": "billing meter",
     "billing.credit_grant": "billing credit grant",
     "customer_balance_transaction": "customer balance transaction",
+    "test_clock": "test_clock",
 }
 
 # id prefix -> kind, longest prefix first so `sub_sched_` wins over `sub_`
@@ -59,6 +60,7 @@ PREFIXES: list[tuple[str, str]] = [
     ("mtr_", "billing.meter"),
     ("credgr_", "billing.credit_grant"),
     ("cbtxn_", "customer_balance_transaction"),
+    ("clock_", "test_clock"),
 ]
 
 _ALPHABET = string.ascii_letters + string.digits

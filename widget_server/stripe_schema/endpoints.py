@@ -46,9 +46,9 @@ def normalise_path(path: str) -> str:
 
 
 # namespaces of stripe-python whose v1 services the sandbox emulates besides the top level
-# (Entitlements; Billing's meters and credit)
+# (Entitlements; Billing's meters and credit; test helpers: test clocks)
 # (their params live in the namespace of the same name under stripe.params)
-SUBPACKAGES = ("entitlements", "billing")
+SUBPACKAGES = ("entitlements", "billing", "test_helpers")
 
 
 def _service_modules() -> list[str]:

@@ -108,9 +108,15 @@ def new_customer(store: Store, customer_id: str | None = None) -> JSON:
     }
 
 
-@routes.post("/customers", *_CUSTOMER_FIELDS, "payment_method", "tax_id_data")
+@routes.post("/customers", *_CUSTOMER_FIELDS, "payment_method", "tax_id_data", "test_clock")
 def create_customer(req: ApiRequest) -> JSON:
+    clock_id = opt_str(req.params, "test_clock")
+    if clock_id:  # created at the clock's frozen time (clocks.request_time), for good
+        from widget_server.sandbox.resources.test_clocks import check_new_customer
+
+        check_new_customer(req.store, clock_id)
     customer = req.store.insert("customer", new_customer(req.store))
+    customer["test_clock"] = clock_id or None
     pm_id = opt_str(req.params, "payment_method")
     if pm_id:
         from widget_server.sandbox.resources.payment_methods import attach
@@ -139,11 +145,16 @@ def update_customer(req: ApiRequest, customer_id: str) -> JSON:
 @routes.delete("/customers/<customer_id>")
 def delete_customer(req: ApiRequest, customer_id: str) -> JSON:
     get_customer(req.store, customer_id)
-    for sub in req.store.table("subscription").values():
+    return remove_customer(req.store, customer_id, req.now)
+
+
+def remove_customer(store: Store, customer_id: str, now: int) -> JSON:
+    """Delete a customer: its live subscriptions end now."""
+    for sub in store.table("subscription").values():
         if sub["customer"] == customer_id and sub["status"] != "canceled":
-            sub.update(status="canceled", canceled_at=req.now, ended_at=req.now)
+            sub.update(status="canceled", canceled_at=now, ended_at=now)
     deleted = {"id": customer_id, "object": "customer", "deleted": True}
-    req.store.table("customer")[customer_id] = {**deleted, "_seq": 0}
+    store.table("customer")[customer_id] = {**deleted, "_seq": 0}
     return deleted
 
 

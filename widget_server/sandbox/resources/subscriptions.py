@@ -20,6 +20,7 @@ from widget_server.sandbox.params import (
 from widget_server.sandbox.render import list_response, render, subscription_items
 from widget_server.sandbox.resources.coupons import build_discounts
 from widget_server.sandbox.resources.customers import get_customer
+from widget_server.sandbox.resources.test_clocks import check_new_subscription
 from widget_server.sandbox.routing import PAGING, ApiRequest, RouteTable
 from widget_server.sandbox.store import Store
 
@@ -126,6 +127,7 @@ def _same_cadence(prices: list[JSON]) -> None:
 def create_subscription(req: ApiRequest) -> JSON:
     store, params = req.store, req.params
     customer = get_customer(store, str(params.get("customer") or ""), "customer")
+    check_new_subscription(store, customer)
     asked = currencies.check_currency(params["currency"], "currency") \
         if params.get("currency") else None
     items = _check_items(store, opt_list(params, "items") or [], asked)
