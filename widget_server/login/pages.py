@@ -96,11 +96,23 @@ def _view(account: Account, settings: dict[str, Any], step: str, status: int = 2
 @bp.get("/login/<public_id>")
 def login_page(public_id: str) -> Response:
     account, settings = _account(public_id)
+    if account is not None and account.public_id != public_id:  # an imported id: its page
+        return _canonical(account)
     use_locale(settings)
     refused = _refusal(account, settings)
     if refused is not None or account is None:
         return refused or unavailable(404, "", "")
     return _view(account, settings, "email", email="")
+
+
+def _canonical(account: Account) -> Response:
+    """A redirect from an imported id to the account's own page (whose cookie and forms are
+    scoped to its public id), keeping ``?locale=``."""
+    query = request.query_string.decode("ascii", "replace")
+    response = Response(status=302)
+    response.headers["Location"] = f"/login/{account.public_id}" + (f"?{query}" if query else "")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _bad_form(account: Account, settings: dict[str, Any], step: str, **context: Any) -> Response:
