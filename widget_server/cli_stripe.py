@@ -10,6 +10,7 @@ import stripe
 from flask import Flask
 
 from widget_server.accounts import AccountError
+from widget_server.billing.contract_optional import FEATURES
 from widget_server.billing.errors import BillingError
 from widget_server.billing.webhooks import check_endpoint, format_endpoint_check
 from widget_server.billing_web.snapshots import forget_account_views
@@ -76,6 +77,31 @@ def check_webhook(client: stripe.StripeClient, url: str) -> bool:
     return found.ok
 
 
+def features_on(account_id: str) -> list[str]:
+    """The optional settings (`FEATURES`) the account has on, said on stdout; none when this
+    server's database does not have the account."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from widget_server import db
+    from widget_server.accounts import AccountService, secret_box
+
+    app = _app(migrate=False)
+    try:
+        with db.session_scope(app) as session:
+            service = AccountService(session, secret_box(app))
+            account = service.get(account_id)
+            settings = service.settings(account) if account is not None else None
+    except SQLAlchemyError:
+        settings = None
+    if settings is None:
+        click.echo(f"{account_id}: not in this server's database; its settings' optional "
+                   "calls are not checked (give --feature to check them)")
+        return []
+    on = [f for f in FEATURES if settings.get(f) is True]
+    click.echo(f"{account_id}: optional settings on: {', '.join(on) or 'none'}")
+    return on
+
+
 @main.group("stripe")
 def stripe_group() -> None:
     """Checks against Stripe."""
@@ -89,20 +115,26 @@ def stripe_group() -> None:
 @click.option("--webhook-url", default=None,
               help="Also check that an enabled webhook endpoint sends the needed events here.")
 @click.option("--account", "account_id", default=None,
-              help="Check the webhook endpoint of this account (under WIDGET_SERVER_PUBLIC_URL).")
+              help="Check the webhook endpoint of this account (under WIDGET_SERVER_PUBLIC_URL)"
+                   ", and the optional calls of the settings it has on.")
+@click.option("--feature", "features", multiple=True, type=click.Choice(FEATURES),
+              help="Also check the (read-only) calls this optional setting needs (repeatable).")
 def stripe_check(stripe_key: str, api_base: str | None, webhook_url: str | None,
-                 account_id: str | None) -> None:
+                 account_id: str | None, features: tuple[str, ...]) -> None:
     """Run every Stripe call the portal makes and check each answer's shape.
 
     Creates its own test-mode objects (metadata widget_server_check), lists the permissions
     a restricted key lacks, and cleans up. Refuses live keys. With --webhook-url or --account,
-    also checks the Stripe webhook endpoint that makes view snapshots possible.
+    also checks the Stripe webhook endpoint that makes view snapshots possible. With --feature
+    (or --account, for the settings the account has on) also reads what show_entitlements,
+    show_usage and show_credit need, and says whether the key may.
     """
     from widget_server.billing.contract import ContractCheck, LiveKeyRefused, format_report
 
     url = webhook_url_for(account_id, webhook_url)
+    wanted = list(features) + (features_on(account_id) if account_id else [])
     try:
-        check = ContractCheck(stripe_key, api_base=api_base)
+        check = ContractCheck(stripe_key, api_base=api_base, features=wanted)
     except LiveKeyRefused as exc:
         raise click.ClickException(str(exc)) from None
     report = check.run()

@@ -156,12 +156,30 @@ def test_estimate_rows_add_up_with_a_discount_and_a_balance_owed(
     rows = [(r.locator("dt").inner_text(), r.locator("dd").inner_text())
             for r in card.locator(".wsp-meta-row").all()]
     labels = [label for label, _ in rows]
-    assert labels[:4] == ["Estimated next invoice", "Discount", "Credit grants applied",
-                          "Balance owed"]
+    assert labels[:4] == ["Subtotal", "Discount", "Credit grants applied", "Balance owed"]
     assert labels[4].startswith("Amount due") and len(rows) == 5
-    assert rows[1][1] == "\u2212" + estimate["discount_display"]
+    # the server's signed amounts, as shown: Babel's minus, like every other amount
+    assert [shown for _, shown in rows[:4]] == [r["amount_display"] for r in estimate["rows"]]
+    assert rows[1][1] == "-" + estimate["discount_display"]
     assert rows[3][1] == "+" + estimate["balance_added_display"]
     assert rows[4][1] == estimate["amount_due_display"]
+    assert "\u2212" not in card.inner_text()
+    credit = frame.locator(".wsp-section-credit .wsp-credit-txn .wsp-num").all_inner_texts()
+    assert credit and all(t.startswith(("+", "-")) for t in credit)
+
+
+@pytest.mark.parametrize(("locale", "title"), [("en", "Your next invoice (estimate)"),
+                                               ("ar", "فاتورتك التالية (تقدير)")])
+def test_the_estimate_card_has_a_title(live_portal: LivePortal, host_site: HostSite,
+                                       browser_page: Any, stripe_state: Sandbox, locale: str,
+                                       title: str) -> None:
+    configure(live_portal, show_usage=True)
+    frame = _iframe(live_portal, host_site, browser_page, locale)
+    card = frame.locator(".wsp-usage-estimate")
+    card.wait_for()
+    heading = card.get_by_role("heading", name=title)
+    assert heading.count() == 1
+    assert frame.get_by_role("group", name=title).count() == 1  # the card is named by it
 
 
 @pytest.mark.skipif(not os.environ.get("WIDGET_SERVER_SCREENSHOTS"),

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from tests.helpers import create_account
 from tests.login.conftest import Mailbox, code_in, csrf, hidden, settle
 from widget_server.identity import read_portal_token
-from widget_server.login import profile
+from widget_server.login import profile_lookup
 
 
 def _sign_in(client: FlaskClient, app: Flask, mailbox: Mailbox, address: str) -> Any:
@@ -35,16 +35,15 @@ def test_the_customer_sees_exactly_the_opted_in_accounts(
     second = create_account(mail_app, name="Beta <Server>", settings={"shared_profile": True})
     hidden_account = create_account(mail_app, name="Gamma Private")
     queried: list[str] = []
-    real = profile._customers_in
-    monkeypatch.setattr(profile, "_customers_in",
-                        lambda account, address: queried.append(account.name) or real(
-                            account, address))
+    real = profile_lookup._service  # every account the profile asks Stripe about
+    monkeypatch.setattr(profile_lookup, "_service",
+                        lambda account: queried.append(account.name) or real(account))
     signed_in = _sign_in(mail_client, mail_app, mailbox, "ana@example.com")
     assert signed_in.status_code == 200, signed_in.text
     names = re.findall(r'<h2 class="wsp-section-title"[^>]*><bdi>(.*?)</bdi>', signed_in.text)
     assert names == ["Alpha Guild", "Beta &lt;Server&gt;"]
     assert "Gamma" not in signed_in.text
-    assert "Gamma Private" not in queried
+    assert "Gamma Private" not in queried and "Alpha Guild" in queried
     assert hidden_account.account.public_id not in signed_in.text
     assert "Starter" in signed_in.text or "Pro" in signed_in.text  # ana's plan is listed
 

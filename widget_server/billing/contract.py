@@ -13,7 +13,7 @@ import json
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import stripe
 
 from widget_server.billing.catalog import Catalog, MemoryCatalogStore
+from widget_server.billing.contract_optional import OPTIONAL_STEPS
 from widget_server.billing.contract_steps import STEPS, CheckFailed
 from widget_server.billing.errors import BillingError
 from widget_server.billing.gateway import StripeGateway
@@ -81,10 +82,14 @@ class Row:
     path: str
     status: int
     problems: list[str] = field(default_factory=list)
+    # a probe with a made-up id: Stripe's "no such object" proves the permission
+    expected_missing: bool = False
 
     @property
     def ok(self) -> bool:
-        return 200 <= self.status < 300 and not self.problems
+        answered = 200 <= self.status < 300 or (self.expected_missing
+                                                 and self.status in (400, 404))
+        return answered and not self.problems
 
 
 @dataclass
@@ -92,6 +97,16 @@ class Report:
     rows: list[Row] = field(default_factory=list)
     failed_steps: list[tuple[str, str]] = field(default_factory=list)  # (step, why)
     missing_permissions: set[str] = field(default_factory=set)
+    # the optional settings checked (stripe check --feature), with the steps of each
+    features: dict[str, list[str]] = field(default_factory=dict)
+
+    def feature_problems(self, feature: str) -> list[str]:
+        """Why an optional setting's calls failed (empty: they all answered as needed)."""
+        steps = self.features.get(feature, [])
+        found = [p for row in self.rows if row.step in steps for p in row.problems]
+        if not found:  # no row names it (a 403 does): the step's own failure
+            found = [why for step, why in self.failed_steps if step in steps]
+        return list(dict.fromkeys(found))
 
     @property
     def ok(self) -> bool:
@@ -126,7 +141,8 @@ def _permission(exchange: Exchange) -> str | None:
 class ContractCheck:
     """Runs the steps of `contract_steps.STEPS`, one `Row` per Stripe call."""
 
-    def __init__(self, stripe_key: str, api_base: str | None = None) -> None:
+    def __init__(self, stripe_key: str, api_base: str | None = None,
+                 features: Sequence[str] = ()) -> None:
         if stripe_key.startswith(LIVE_PREFIXES):
             raise LiveKeyRefused("stripe check creates and deletes objects; it refuses live "
                                  "keys. Use a test-mode key (sk_test_… or rk_test_…).")
@@ -146,6 +162,21 @@ class ContractCheck:
         self.report = Report()
         self.state: dict[str, Any] = {}
         self.cleanups: list[tuple[str, Callable[[], object]]] = []
+        unknown = [f for f in features if f not in OPTIONAL_STEPS]
+        if unknown:
+            raise ValueError(f"no optional calls for {', '.join(unknown)}")
+        self.features = list(dict.fromkeys(features))
+        self._missing_from: int | None = None
+        self._expected_missing: set[int] = set()  # indexes in self.http.exchanges
+
+    def expect_missing(self, expected: bool = True) -> None:
+        """The calls until ``expect_missing(False)`` use a made-up id: "no such object" is
+        their right answer."""
+        if expected:
+            self._missing_from = len(self.http.exchanges)
+        elif self._missing_from is not None:
+            self._expected_missing.update(range(self._missing_from, len(self.http.exchanges)))
+            self._missing_from = None
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
@@ -155,9 +186,10 @@ class ContractCheck:
         except (BillingError, stripe.StripeError, LookupError, CheckFailed) as exc:
             self.report.failed_steps.append((name, _why(exc)))
         finally:
-            for exchange in self.http.since(start):
+            for index, exchange in enumerate(self.http.since(start), start):
                 row = Row(name, exchange.method, exchange.path, exchange.status,
-                          shape_problems(exchange))
+                          shape_problems(exchange),
+                          expected_missing=index in self._expected_missing)
                 permission = _permission(exchange)
                 if permission:
                     self.report.missing_permissions.add(permission)
@@ -168,8 +200,13 @@ class ContractCheck:
         self.cleanups.append((name, undo))
 
     def run(self) -> Report:
+        steps = list(STEPS)
+        for feature in self.features:
+            optional = OPTIONAL_STEPS[feature]
+            self.report.features[feature] = [name for name, _action in optional]
+            steps += optional
         try:
-            for name, action in STEPS:
+            for name, action in steps:
                 with self.step(name):
                     action(self)
         finally:
@@ -196,7 +233,9 @@ def format_report(report: Report) -> str:
     lines = [f"{'step':<34} {'call':<52} {'status':>6}  result"]
     for row in report.rows:
         call = f"{row.method} {row.path}"
-        result = "ok" if row.ok else "; ".join(row.problems) or "error"
+        result = ("ok" if row.ok and not row.expected_missing
+                  else "ok (no such object: the key may read it)" if row.ok
+                  else "; ".join(row.problems) or "error")
         lines.append(f"{row.step[:34]:<34} {call[:52]:<52} {row.status:>6}  {result}")
     calls, good = len(report.rows), sum(1 for r in report.rows if r.ok)
     lines.append("")
@@ -207,5 +246,10 @@ def format_report(report: Report) -> str:
     if report.missing_permissions:
         lines.append("The key lacks these permissions: "
                      + ", ".join(sorted(report.missing_permissions)))
+    for feature in report.features:
+        problems = report.feature_problems(feature)
+        lines.append(f"{feature}: " + ("its calls work with this key" if not problems else
+                                       "its calls fail with this key (" + "; ".join(problems)
+                                       + "); the portal would show an error in its place"))
     lines.append("PASSED" if report.ok else "FAILED")
     return "\n".join(lines)

@@ -33,6 +33,18 @@ class MeteredItem(Body):
                                     "last; a day without usage is 0.")
 
 
+class EstimateRow(Body):
+    """One row of the estimate card, as it changes the total."""
+
+    kind: str = Field(description="subtotal, discount, tax, credits, balance_applied or "
+                      "balance_added (the fields of the same name).")
+    amount: int = Field(description="The row's effect on the total: negative when it takes "
+                        "money off (discount, credits, balance_applied), positive otherwise.")
+    amount_display: str = Field(description="`amount` in the locale's own form, its sign "
+                                "included (Babel's minus; a plus sign on additions but the "
+                                "subtotal).")
+
+
 class UsageEstimate(Body):
     """The next invoice of a subscription with metered items, as Stripe previews it."""
 
@@ -60,6 +72,9 @@ class UsageEstimate(Body):
     amount_due_display: str
     date: Int = None
     date_display: Str = None
+    rows: list[EstimateRow] = Field(description="The card's rows: the subtotal, then each "
+                                    "non-zero amount taken off or added, in that order; "
+                                    "with `amount_due` they add up.")
 
 
 class Usage(Body):
@@ -75,7 +90,8 @@ class CreditTransaction(Body):
     type_display: str
     credit: int = Field(description="Positive: credit added; negative: credit used.")
     currency: str
-    credit_display: str
+    credit_display: str = Field(description="`credit` with its sign in the locale's own "
+                                "form (\"+$5.00\", \"-$5.00\").")
     description: Str = None
     created: int
     created_display: str

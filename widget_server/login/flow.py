@@ -21,7 +21,7 @@ from flask import Flask, current_app, render_template
 
 from widget_server import audit
 from widget_server.db import session_scope
-from widget_server.i18n import _
+from widget_server.i18n import _, ngettext
 from widget_server.identity import ascii_lower
 from widget_server.limits import Throttle, private_key
 from widget_server.login import codes, mail
@@ -91,8 +91,10 @@ def render_letter(code: str, branding: Branding, locale: str) -> Letter:
                else _("Sign in"))
     text = "\n\n".join([
         heading, f"{_('Your sign-in code is:')} {code}",
-        _("It works once, for %(minutes)s minutes. If you did not ask for it, you can ignore "
-          "this email: nobody can sign in without the code.", minutes=minutes), ""])
+        ngettext("It works once, for %(num)s minute. If you did not ask for it, you can "
+                 "ignore this email: nobody can sign in without the code.",
+                 "It works once, for %(num)s minutes. If you did not ask for it, you can "
+                 "ignore this email: nobody can sign in without the code.", minutes), ""])
     context = {"code": code, "brand": branding, "minutes": minutes, "locale": locale}
     return Letter(subject=subject, text=text,
                   html=render_template("login/email.html", **context))

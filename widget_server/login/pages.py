@@ -13,9 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, g, render_template, request, url_for
-from sqlalchemy import select
 
-from widget_server import audit
+from widget_server import audit, legacy
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api.hosted import join_customer_ids
 from widget_server.db import get_session
@@ -29,7 +28,6 @@ from widget_server.login.mail import Branding
 from widget_server.models import Account, HostedSession
 
 PROOF_AGE = 3600  # seconds the code form stays usable after the email was sent
-_PUBLIC_ID = 64
 
 
 def use_locale(settings: dict[str, Any]) -> str:
@@ -40,6 +38,8 @@ def use_locale(settings: dict[str, Any]) -> str:
         accept_language=request.accept_languages,
         account_default=str(settings.get("locale") or current_app.config["DEFAULT_LOCALE"]),
         auto_detect=bool(settings.get("auto_detect_locale", True)))
+    # the owner's custom strings, as the portal applies them (portal/pages.py, portal/auth.py)
+    g.custom_strings = (settings.get("custom_strings") or {}).get(g.locale, {})
     return str(g.locale)
 
 
@@ -60,9 +60,9 @@ def unavailable(status: int, title: str, message: str) -> Response:
 
 
 def _account(public_id: str) -> tuple[Account | None, dict[str, Any]]:
-    account = None
-    if len(public_id) <= _PUBLIC_ID:
-        account = get_session().scalar(select(Account).where(Account.public_id == public_id))
+    """The account the address names: its public id, or a Servicebot/Billflow id imported
+    into it (as ``POST /v1/embed/session`` accepts); the forms then post to its public id."""
+    account = legacy.find_account(get_session(), public_id)
     if account is None:
         return None, default_settings()
     return account, AccountService(get_session(), secret_box()).settings(account)
@@ -96,11 +96,23 @@ def _view(account: Account, settings: dict[str, Any], step: str, status: int = 2
 @bp.get("/login/<public_id>")
 def login_page(public_id: str) -> Response:
     account, settings = _account(public_id)
+    if account is not None and account.public_id != public_id:  # an imported id: its page
+        return _canonical(account)
     use_locale(settings)
     refused = _refusal(account, settings)
     if refused is not None or account is None:
         return refused or unavailable(404, "", "")
     return _view(account, settings, "email", email="")
+
+
+def _canonical(account: Account) -> Response:
+    """A redirect from an imported id to the account's own page (whose cookie and forms are
+    scoped to its public id), keeping ``?locale=``."""
+    query = request.query_string.decode("ascii", "replace")
+    response = Response(status=302)
+    response.headers["Location"] = f"/login/{account.public_id}" + (f"?{query}" if query else "")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _bad_form(account: Account, settings: dict[str, Any], step: str, **context: Any) -> Response:

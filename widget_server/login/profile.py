@@ -9,6 +9,7 @@ for the customers of that account only. An account that did not opt in is never 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,9 @@ from sqlalchemy import select
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api.hosted import join_customer_ids
-from widget_server.billing.domain import Subscription
+from widget_server.billing.domain import PortalSnapshot, Subscription
 from widget_server.billing.errors import BillingError
+from widget_server.billing.service import BillingService
 from widget_server.crypto import SecretBoxError
 from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
@@ -30,6 +32,8 @@ from widget_server.login.availability import profile_enabled
 from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
 from widget_server.login.pages import hosted_redirect, page, unavailable, use_locale
+from widget_server.login.profile_lookup import ask_each
+from widget_server.login.sign_out import bound_to_this_browser, session_binding, signed_out_notice
 from widget_server.models import Account
 
 log = logging.getLogger(__name__)
@@ -69,13 +73,14 @@ def _unreachable(account: Account, error: Exception) -> None:
 
 def _lookup(email: str) -> flow.Lookup:
     def find() -> tuple[str, int | None]:
-        for account, _settings in opted_in_accounts():
-            try:
-                if _customers_in(account, email):
-                    return "profile", None  # a customer somewhere: send the code
-            except _UNREACHABLE as error:
-                _unreachable(account, error)
-        return "", None
+        asked = ask_each(opted_in_accounts(), lambda billing: billing.find_customers(email=email))
+        found = False
+        for account, _settings, result in asked:
+            if isinstance(result, Exception):
+                _unreachable(account, result)
+            elif result:
+                found = True  # a customer somewhere: send the code
+        return ("profile", None) if found else ("", None)
 
     return find
 
@@ -113,24 +118,27 @@ def _line(subscription: Subscription, locale: str) -> Line:
                 renews=format_date(end, locale) if end else "")
 
 
-def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
-    """The groups, and whether an opted-in account could not be reached (then skipped)."""
-    from widget_server.billing_web import billing_for
+def _subscriptions_of(email: str) -> Callable[[BillingService], PortalSnapshot | None]:
+    def read(billing: BillingService) -> PortalSnapshot | None:
+        ids = [c.id for c in billing.find_customers(email=email)]
+        return billing.snapshot(ids) if ids else None
 
+    return read
+
+
+def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
+    """The groups, and whether an opted-in account could not be reached (then skipped). The
+    accounts are read concurrently (``profile_lookup``), shown in their order by name."""
     found: list[Group] = []
     unreachable = False
-    service = AccountService(get_session(), secret_box())
-    for account, settings in opted_in_accounts():
-        try:
-            ids = _customers_in(account, email)
-            snapshot = billing_for(service.stripe_key(account)).snapshot(ids) if ids else None
-        except _UNREACHABLE as error:
-            _unreachable(account, error)
+    for account, settings, result in ask_each(opted_in_accounts(), _subscriptions_of(email)):
+        if isinstance(result, Exception):
+            _unreachable(account, result)
             unreachable = True
             continue
-        if snapshot is None:
+        if result is None:
             continue
-        lines = tuple(_line(s, locale) for s in snapshot.subscriptions
+        lines = tuple(_line(s, locale) for s in result.subscriptions
                       if s.status in _SHOWN_STATUSES)
         found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
                            lines=lines))
@@ -152,7 +160,7 @@ def _view(step: str, status: int = 200, **context: Any) -> Response:
 @bp.get(PATH)
 def profile_page() -> Response:
     use_locale(default_settings())
-    return _refusal() or _view("email", email="")
+    return _refusal() or _view("email", email="", notice=signed_out_notice())
 
 
 @bp.post(PATH)
@@ -213,7 +221,8 @@ def profile_check_code() -> Response:
         audit.record(group.account, "customer", "profile", "login.sign_in", "profile", "ok",
                      {"page": "profile"})
     return page("login/profile.html", cookie_path=PATH, groups=groups, locale=locale,
-                signed_in=forms.sign("profile-in", {"e": email}), email=email,
+                signed_in=forms.sign("profile-in", {"e": email, "c": session_binding()}),
+                email=email,
                 unreachable=unreachable)
 
 
@@ -226,7 +235,8 @@ def profile_manage() -> Response:
     if refused is not None:
         return refused
     proof = forms.unsign("profile-in", request.form.get("signed_in", ""), SIGNED_IN_AGE)
-    if proof is None or not isinstance(proof.get("e"), str) or not forms.csrf_ok():
+    if (proof is None or not isinstance(proof.get("e"), str) or not forms.csrf_ok()
+            or not bound_to_this_browser(proof)):  # signed out since: the cookie is gone
         return _view("email", 400, email="", error=_(
             "This sign-in took too long. Enter your email again to get a new code."))
     email = str(proof["e"])

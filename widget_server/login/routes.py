@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widget_server.login import pages, profile
+from widget_server.login import pages, profile, sign_out
 from widget_server.login.blueprint import bp
 
-__all__ = ["bp", "pages", "profile"]
+__all__ = ["bp", "pages", "profile", "sign_out"]

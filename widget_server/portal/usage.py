@@ -27,6 +27,7 @@ from widget_server.billing.usage import (
 )
 from widget_server.billing_web import billing_for
 from widget_server.i18n import N_, _, current_locale, format_date, format_money, translate
+from widget_server.i18n.signed_money import format_signed_money
 from widget_server.portal import bp
 from widget_server.portal.actions import require_feature
 from widget_server.portal.auth import portal_context
@@ -83,6 +84,21 @@ def item_json(item: MeteredItem, locale: str) -> JSON:
     }
 
 
+def estimate_rows(estimate: UsageEstimate, locale: str) -> list[JSON]:
+    """The estimate's rows as the card shows them, each with its signed effect on the total
+    (the sign written by the locale, never by the browser): the subtotal, then what is taken
+    off or added; a row only when it is not zero. They add up to ``amount_due``."""
+    effects = [("discount", -estimate.discount), ("tax", estimate.tax),
+               ("credits", -estimate.credits), ("balance_applied", -estimate.balance_applied),
+               ("balance_added", estimate.balance_added)]
+    rows = [{"kind": "subtotal", "amount": estimate.subtotal,
+             "amount_display": format_money(estimate.subtotal, estimate.currency, locale)}]
+    rows += [{"kind": kind, "amount": amount,
+              "amount_display": format_signed_money(amount, estimate.currency, locale)}
+             for kind, amount in effects if amount]
+    return rows
+
+
 def estimate_json(estimate: UsageEstimate, locale: str) -> JSON:
     def money(amount: int) -> str:
         return format_money(amount, estimate.currency, locale)
@@ -102,6 +118,7 @@ def estimate_json(estimate: UsageEstimate, locale: str) -> JSON:
         "amount_due": estimate.amount_due, "amount_due_display": money(estimate.amount_due),
         "date": estimate.date,
         "date_display": format_date(estimate.date, locale) if estimate.date else None,
+        "rows": estimate_rows(estimate, locale),
     }
 
 
@@ -113,7 +130,8 @@ def _transaction_json(txn: BalanceTransaction, locale: str) -> JSON:
         "id": txn.id, "type": txn.type, "type_display": translate(label, locale),
         # Stripe writes credit as negative; the customer reads it as a positive credit
         "credit": -txn.amount, "currency": txn.currency,
-        "credit_display": format_money(-txn.amount, txn.currency, locale),
+        # signed like the estimate's rows: "+$5.00" credit added, "-$5.00" credit used
+        "credit_display": format_signed_money(-txn.amount, txn.currency, locale),
         "description": txn.description, "created": txn.created,
         "created_display": format_date(txn.created, locale),
     }

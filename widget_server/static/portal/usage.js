@@ -77,20 +77,32 @@
         }))));
   }
 
+  /** The label of an estimate row (its `kind`, from the server). */
+  function rowLabel(t, kind) {
+    switch (kind) {
+      case "subtotal": return t("Subtotal");
+      case "discount": return t("Discount");
+      case "tax": return t("Tax");
+      case "credits": return t("Credit grants applied");
+      case "balance_applied": return t("Credit balance applied");
+      case "balance_added": return t("Balance owed");
+      default: return kind;
+    }
+  }
+
   function estimate(ctx, est) {
     var t = ctx.t;
-    // the rows add up to the amount due: subtotal - discount + tax - grants -/+ balance
-    var rows = [meta(t("Estimated next invoice"), est.subtotal_display)];
-    if (est.discount > 0) rows.push(meta(t("Discount"), "\u2212" + est.discount_display));
-    if (est.tax > 0) rows.push(meta(t("Tax"), "+" + est.tax_display));
-    if (est.credits > 0) rows.push(meta(t("Credit grants applied"), "\u2212" + est.credits_display));
-    if (est.balance_applied > 0) {
-      rows.push(meta(t("Credit balance applied"), "\u2212" + est.balance_applied_display));
-    }
-    if (est.balance_added > 0) rows.push(meta(t("Balance owed"), "+" + est.balance_added_display));
+    // the server sends the rows with their signs in the locale's own form (Babel's), so the
+    // minus here is the one of every other amount; they add up to the amount due
+    var rows = (est.rows || []).map(function (row) {
+      return meta(rowLabel(t, row.kind), row.amount_display);
+    });
     rows.push(meta(est.date_display ? t("Amount due on %(date)s", { date: est.date_display })
       : t("Amount due"), est.amount_due_display));
-    return h("div", { class: "wsp-card wsp-usage-estimate", "data-subscription": est.subscription_id },
+    var titleId = dom.uid("wsp-estimate");
+    return h("div", { class: "wsp-card wsp-usage-estimate", "data-subscription": est.subscription_id,
+      role: "group", "aria-labelledby": titleId },
+      h("h3", { class: "wsp-usage-meter", id: titleId, text: t("Your next invoice (estimate)") }),
       h("dl", { class: "wsp-meta" }, rows),
       h("p", { class: "wsp-muted", text: t("Usage can still change until the end of the period.") }));
   }
