@@ -185,6 +185,7 @@ def subscription_from_json(sub: JSON, products: Mapping[str, Product] | None = N
         if isinstance(latest, dict) and latest.get("status") in UNSETTLED_INVOICE else None,
         scheduled_change=scheduled_change_from_json(sub.get("schedule")),
         pending_update_expires_at=pending.get("expires_at") if pending is not None else None,
+        test_clock=expandable_id(sub.get("test_clock")),
     )
 
 
