@@ -103,3 +103,28 @@ def test_a_forked_worker_drops_the_masters_database_connections(tmp_path: Path) 
     after_fork(app)
     assert engine.pool is not pool_before  # a new, empty pool in the worker
     assert engine.pool.checkedout() == 0
+
+
+def test_the_master_freezes_its_heap_before_workers_fork(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """gunicorn's when_ready hook runs in the master before any worker forks: everything made
+    so far goes to the collector's permanent generation, so a worker's full collections walk
+    only what the worker made (and leave the master's pages shared)."""
+    import gc
+
+    from widget_server import server
+
+    options: dict[str, object] = {}
+    monkeypatch.setattr(server._Gunicorn, "run", lambda self: options.update(self.options))
+    from tests.helpers import make_test_app
+
+    app = make_test_app(tmp_path, "http://127.0.0.1:1")
+    server.serve_gunicorn(app, host="127.0.0.1", port=1, tuning=Tuning(workers=1))
+    hook = options["when_ready"]
+    assert callable(hook)
+    gc.unfreeze()
+    try:
+        hook(None)
+        assert gc.get_freeze_count() > 10_000  # the modules, the app, Babel's data
+    finally:
+        gc.unfreeze()

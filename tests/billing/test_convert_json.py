@@ -61,3 +61,24 @@ def test_the_scheduled_change_and_discount_are_read(client: stripe.StripeClient)
     (discount,) = convert_json.subscription_from_json(hana).discounts
     assert (discount.percent_off, discount.promotion_code) == (20, "WELCOME20")
 
+
+
+@pytest.mark.parametrize("status", ["draft", "open", "paid", "void", "uncollectible"])
+def test_only_an_unsettled_latest_invoice_is_converted(status: str) -> None:
+    """A paid or void latest invoice tells a view nothing (no banner, no payment, no attempt
+    date): both converters keep only a draft or open one, and always its id."""
+    invoice = {"id": "in_1", "object": "invoice", "status": status, "currency": "usd",
+               "amount_due": 900, "amount_paid": 0, "amount_remaining": 900, "total": 900,
+               "created": 1, "lines": {"object": "list", "data": [], "has_more": False}}
+    sub = {"id": "sub_1", "object": "subscription", "customer": "cus_1", "status": "past_due",
+           "currency": "usd", "created": 1, "latest_invoice": invoice,
+           "items": {"object": "list", "data": [], "has_more": False}}
+    from_json = convert_json.subscription_from_json(sub)
+    from_sdk = convert.subscription_from_stripe(stripe.Subscription.construct_from(sub, "sk"))
+    kept = status in ("draft", "open")
+    for converted in (from_json, from_sdk):
+        assert converted.latest_invoice_id == "in_1"
+        assert (converted.latest_invoice is not None) is kept
+        if kept:
+            assert converted.latest_invoice is not None
+            assert converted.latest_invoice.amount_remaining == 900

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import stripe
 
 from widget_server.billing.catalog import CatalogEntry
@@ -67,3 +69,19 @@ def test_the_customers_currency_is_that_of_the_live_subscriptions() -> None:
     assert customer_currency([]) is None
     assert customer_currency([sub("usd", "canceled"), sub("eur")]) == "eur"
     assert customer_currency([sub("jpy", "canceled")]) == "jpy"
+
+
+def test_a_subscription_already_in_its_currency_is_returned_as_it_is() -> None:
+    """The common case costs nothing: no copy of the subscription, its items or prices."""
+    usd = sub("usd")
+    assert localize_subscription(usd, {"price_m": MONTHLY}) is usd
+    mixed_items = (*sub("eur").items, SubscriptionItem(
+        id="si_2", price=Price(id="price_e", product=PRO, currency="eur", unit_amount=500,
+                               interval="month"),
+        quantity=1, current_period_start=0, current_period_end=1))
+    mixed = dataclasses.replace(sub("eur"), items=mixed_items)
+    shown = localize_subscription(mixed, {"price_m": MONTHLY})
+    assert shown is not mixed
+    assert [(i.price.currency, i.price.unit_amount) for i in shown.items] == [
+        ("eur", 2700), ("eur", 500)]
+    assert shown.items[1] is mixed_items[1]  # the item Stripe gave in euros is kept

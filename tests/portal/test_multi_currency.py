@@ -198,3 +198,28 @@ def test_an_archived_price_in_another_currency_shows_no_amount(portal: Portal) -
     portal.stripe.v1.prices.update(ana, {"active": False})
     shown = view(portal, "cus_demo_ana")["subscriptions"][0]["items"][0]
     assert shown["price"]["currency"] == "usd" and shown["amount_display"]
+
+
+def test_a_view_localizes_the_catalog_once_per_currency() -> None:
+    """50 subscriptions in one currency share one localized catalog (and get what
+    ``catalog_for`` gives each of them); another currency gets its own."""
+    from widget_server.billing.domain import Price, Product, Subscription, SubscriptionItem
+    from widget_server.portal.currency import catalog_for, catalogs_by_currency
+
+    pro = Product(id="prod_pro", name="Pro")
+    monthly = Price(id="price_m", product=pro, currency="usd", unit_amount=2900,
+                    interval="month", currency_options=(("eur", 2700),))
+
+    def sub(sub_id: str, currency: str) -> Subscription:
+        item = SubscriptionItem(id=f"si_{sub_id}", price=monthly, quantity=1,
+                                current_period_start=0, current_period_end=1)
+        return Subscription(id=sub_id, customer_id="cus_1", status="active",
+                            currency=currency, created=0, items=(item,))
+
+    for settings in ({"multi_currency": True}, {"multi_currency": False}):
+        offered = catalogs_by_currency(settings, [monthly])
+        first, second, euro = sub("sub_1", "usd"), sub("sub_2", "usd"), sub("sub_3", "eur")
+        assert offered(first) is offered(second)
+        for one in (first, second, euro):
+            assert offered(one) == catalog_for(settings, [monthly], [one])
+        assert (offered(euro) is offered(first)) is (settings["multi_currency"] is False)
