@@ -19,5 +19,5 @@ def test_answers_are_indented_utf8_json(sandbox: SandboxServer) -> None:
     body = response.content
     assert body.startswith(b'{\n  "object": "list",\n  "data": [\n    {\n      "id": ')
     text = body.decode("utf-8")
-    assert "\\u00d7" not in text and "\u00d7" in text  # "1 × Pro" as UTF-8, not escaped
+    assert "\\u00d7" not in text and "\u00d7" in text  # "1 \u00d7 Pro" as UTF-8, not escaped
     assert json.loads(text)["object"] == "list"

@@ -30,7 +30,7 @@ from widget_server.portal.actions import (
     subscription_json,
     writer,
 )
-from widget_server.portal.serialize import customer_json, invoice_json, payment_method_json
+from widget_server.portal.billing_json import customer_json, invoice_json, payment_method_json
 
 # --- card --------------------------------------------------------------------------------
 

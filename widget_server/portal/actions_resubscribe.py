@@ -43,7 +43,7 @@ from widget_server.portal.actions import (
 from widget_server.portal.actions_plan import catalog_price
 from widget_server.portal.actions_subscription import usable_promotion_code
 from widget_server.portal.auth import PortalContext
-from widget_server.portal.serialize import payment_method_json
+from widget_server.portal.billing_json import payment_method_json
 
 
 def state_token(previous: Subscription, others: Sequence[Subscription]) -> str:

@@ -16,8 +16,9 @@ from typing import Any
 from widget_server.billing.changes import ChangePreview, ItemChangePlan, PreviewLine
 from widget_server.billing.domain import Discount, PaymentMethod, Price, Subscription
 from widget_server.i18n import _, current_locale, format_date, format_money
+from widget_server.portal.billing_json import payment_method_json
 from widget_server.portal.rules import scheduled_to_cancel
-from widget_server.portal.serialize import interval_display, payment_method_json, plan_name
+from widget_server.portal.serialize import interval_display, plan_name
 
 JSON = dict[str, Any]
 

@@ -21,13 +21,13 @@ from widget_server.errors import Conflict, NotFound
 from widget_server.i18n import _, current_locale, negotiate_locale, text_direction
 from widget_server.portal import bp, currency
 from widget_server.portal.auth import PortalContext, portal_context
+from widget_server.portal.billing_json import invoice_json
 from widget_server.portal.embed_headers import account_origins
 from widget_server.portal.entitlements_payload import entitlements_payload
 from widget_server.portal.json_body import json_response
 from widget_server.portal.preview_guard import PREVIEW_MODE
 from widget_server.portal.serialize import (
     catalog_for_settings,
-    invoice_json,
     portal_payload,
     strings_for,
     strings_version,
