@@ -50,6 +50,8 @@ CONNECTS = [0]
 
 def serve_sandbox(port: int) -> None:
     """The child process: a seeded sandbox plus the two history-heavy customers."""
+    from sandbox_server import serve_keepalive
+
     from widget_server.sandbox import create_sandbox_app
     from widget_server.sandbox.growth import add_customer, add_invoices, add_subscriptions
 
@@ -63,21 +65,8 @@ def serve_sandbox(port: int) -> None:
     add_customer(store, MANY_INVOICES)
     add_subscriptions(store, MANY_INVOICES, 1)
     add_invoices(store, MANY_INVOICES, 111)
-    # Stripe keeps connections alive; werkzeug's server closes each one, so serve the sandbox
-    # with gunicorn's threaded worker (one process: the store lives in its memory)
-    from gunicorn.app.base import BaseApplication
-
-    class Sandbox(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for name, value in {"bind": f"127.0.0.1:{port}", "workers": 1, "threads": 8,
-                                "worker_class": "gthread", "keepalive": 30,
-                                "loglevel": "warning"}.items():
-                self.cfg.set(name, value)
-
-        def load(self) -> Any:
-            return app
-
-    Sandbox().run()
+    # Stripe keeps connections alive; werkzeug's server closes each one
+    serve_keepalive(app, port)
 
 
 def _count_connects() -> None:

@@ -204,8 +204,9 @@ class Cluster:
 
     def start_sandbox(self) -> Service:
         port = self.ports.take()
-        self.sandbox = self.spawn("sandbox", [CLI, "sandbox", "serve", "--seed", "--port",
-                                              str(port)], f"http://127.0.0.1:{port}",
+        # kept-alive connections, as Stripe's (werkzeug's server closes each one)
+        self.sandbox = self.spawn("sandbox", [sys.executable, str(BENCH / "sandbox_server.py"),
+                                              "--port", str(port)], f"http://127.0.0.1:{port}",
                                   "/_sandbox/faults", env=dict(os.environ))
         return self.sandbox
 

@@ -24,6 +24,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,6 +43,7 @@ from widget_server.billing.ttl_lru import TtlLru
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100
 MAX_ENTRIES = 1000
+DECODED_ENTRIES = 64  # per process: Redis entries kept decoded (the accounts in use)
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,12 @@ class RedisCatalogStore(_Locks):
         self._recency = prefix + "lru"
         self._max = max(1, max_entries)
         self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
+        # the last entries decoded, with the bytes they came from: an entry that has not
+        # changed in Redis is not decoded again (a fifth of a warm view's CPU went into
+        # rebuilding the same prices from JSON)
+        self._decoded: OrderedDict[str, tuple[bytes, CatalogEntry]] = OrderedDict()
+        self._decoded_max = min(self._max, DECODED_ENTRIES)
+        self._decoded_lock = threading.Lock()
 
     def get(self, key: str) -> CatalogEntry | None:
         try:
@@ -160,13 +168,27 @@ class RedisCatalogStore(_Locks):
             pipe.get(self._prefix + key)
             pipe.zadd(self._recency, {key: time.time()}, xx=True)
             raw: Any = pipe.execute()[0]
-            return CatalogEntry.from_json(raw) if raw else None
+            return self._decode(key, bytes(raw)) if raw else None
         except self._errors:
             log.warning("catalog cache: Redis unavailable, reading from Stripe", exc_info=True)
             return None
         except (ValueError, KeyError, TypeError):
             log.warning("catalog cache: unreadable entry dropped")
             return None
+
+    def _decode(self, key: str, raw: bytes) -> CatalogEntry:
+        with self._decoded_lock:
+            known = self._decoded.get(key)
+            if known is not None and known[0] == raw:
+                self._decoded.move_to_end(key)
+                return known[1]
+        entry = CatalogEntry.from_json(raw)
+        with self._decoded_lock:
+            self._decoded[key] = (raw, entry)
+            self._decoded.move_to_end(key)
+            while len(self._decoded) > self._decoded_max:
+                self._decoded.popitem(last=False)
+        return entry
 
     def put(self, key: str, entry: CatalogEntry, ttl_seconds: float) -> None:
         if ttl_seconds < 1:
@@ -226,6 +248,9 @@ class Catalog:
         self._key = cache_key
         self._ttl = ttl_seconds
         self._clock = clock
+        # A Catalog lives for one use (a request): the entry it read is read once, not once
+        # for the prices and again for the products (a Redis round trip each)
+        self._seen: CatalogEntry | None = None
 
     def prices(self) -> tuple[Price, ...]:
         """Active recurring prices of active products, newest first (as Stripe lists them)."""
@@ -264,6 +289,7 @@ class Catalog:
 
     def forget_features(self) -> None:
         """Drop the cached features only (prices and products stay): the next read lists them."""
+        self._seen = None
         entry = self._store.get(self._key)
         if entry is not None and entry.features:
             self._replace(entry, features={})
@@ -271,18 +297,21 @@ class Catalog:
     def _replace(self, entry: CatalogEntry, **changes: Any) -> CatalogEntry:
         updated = dataclasses.replace(entry, **changes)
         self._store.put(self._key, updated, self._ttl - (self._clock() - entry.fetched_at))
+        self._seen = updated
         return updated
 
     def _entry(self) -> CatalogEntry:
+        if self._seen is not None:
+            return self._seen
         entry = self._store.get(self._key)
-        if entry is not None:
-            return entry
-        with self._store.lock_for(self._key):
-            entry = self._store.get(self._key)  # another thread may have filled it meanwhile
-            if entry is None:
-                entry = self._fetch()
-                self._store.put(self._key, entry, self._ttl)
-            return entry
+        if entry is None:
+            with self._store.lock_for(self._key):
+                entry = self._store.get(self._key)  # another thread may have filled it
+                if entry is None:
+                    entry = self._fetch()
+                    self._store.put(self._key, entry, self._ttl)
+        self._seen = entry
+        return entry
 
     def _fetch(self) -> CatalogEntry:
         prices: list[Price] = []
@@ -310,6 +339,7 @@ class Catalog:
         updated = dataclasses.replace(entry, products=fetched)
         remaining = self._ttl - (self._clock() - entry.fetched_at)
         self._store.put(self._key, updated, remaining)
+        self._seen = updated
         return updated
 
 
