@@ -81,3 +81,28 @@ def test_catalog_excludes_one_off_prices(app: Flask) -> None:
     with app.app_context():
         ids = {p.id for p in billing_for("sk_test_widgetserver").catalog_prices()}
     assert "price_onboarding_once" not in ids and "price_team_monthly" in ids
+
+
+def test_one_use_of_the_catalog_reads_its_entry_once(app: Flask) -> None:
+    """A portal view asks for the prices and then for its items' products: one read of the
+    store (with Redis, one round trip), not one per question."""
+    from widget_server.billing_web import billing_factory
+
+    with app.app_context():
+        factory = billing_factory()
+        billing_for("sk_test_widgetserver").catalog_prices()  # warm
+        reads: list[str] = []
+        real_get = factory.catalog_store.get
+
+        def counting_get(key: str) -> CatalogEntry | None:
+            reads.append(key)
+            return real_get(key)
+
+        factory.catalog_store.get = counting_get  # type: ignore[method-assign]
+        catalog = factory.catalog("sk_test_widgetserver")
+        prices = catalog.prices()
+        assert catalog.products({prices[0].product.id}) == {
+            prices[0].product.id: prices[0].product}
+        assert len(reads) == 1
+        factory.catalog("sk_test_widgetserver").prices()  # the next use reads it again
+        assert len(reads) == 2

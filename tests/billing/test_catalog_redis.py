@@ -82,3 +82,42 @@ def test_entries_expire_and_are_keyed_by_a_hash(stripe_key: str) -> None:
     assert all(stripe_key not in n for n in names)
     assert 0 < client.ttl("widget-server:catalog:" + key) <= 30
     client.delete("widget-server:catalog:" + key)
+
+
+def test_an_unchanged_entry_is_decoded_once_and_a_changed_one_again(
+        stripe_key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every view reads the entry from Redis (so a price change or a forget is seen by every
+    worker at once), but rebuilds its prices only when the bytes in Redis changed."""
+    import dataclasses
+
+    from tests.billing.test_catalog import ENTRY
+    from widget_server.billing.catalog import CatalogEntry
+
+    decoded: list[int] = []
+    real = CatalogEntry.from_json.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(CatalogEntry, "from_json", classmethod(
+        lambda cls, raw: decoded.append(1) or real(cls, raw)))
+    reader, writer = RedisCatalogStore(REDIS_URL), RedisCatalogStore(REDIS_URL)
+    key = cache_key_for(stripe_key)
+    writer.put(key, ENTRY, ttl_seconds=30)
+    first = reader.get(key)
+    assert first == ENTRY and reader.get(key) is first and len(decoded) == 1
+    changed = dataclasses.replace(ENTRY, fetched_at=ENTRY.fetched_at + 1)
+    writer.put(key, changed, ttl_seconds=30)  # another worker refreshed it
+    assert reader.get(key) == changed and len(decoded) == 2
+    writer.forget(key)  # a webhook said a price changed
+    assert reader.get(key) is None
+
+
+def test_decoded_entries_are_bounded(stripe_key: str) -> None:
+    from tests.billing.test_catalog import ENTRY
+
+    store = RedisCatalogStore(REDIS_URL)
+    keys = [cache_key_for(f"{stripe_key}{n}") for n in range(70)]
+    for key in keys:
+        store.put(key, ENTRY, ttl_seconds=30)
+        assert store.get(key) == ENTRY
+    assert len(store._decoded) == 64  # DECODED_ENTRIES: the accounts most recently read
+    assert keys[-1] in store._decoded and keys[0] not in store._decoded
+    for key in keys:
+        store.forget(key)
