@@ -78,10 +78,12 @@ def init_app(app: Flask) -> None:
         default_limits=[app.config["RATELIMIT_DEFAULT"]],
         storage_uri=app.config.get("REDIS_URL") or "memory://",
         enabled=app.config["RATELIMIT_ENABLED"],
-        headers_enabled=True,
-        # a weighted count of this window and the last: within a request or two of a moving
-        # window, in two counters per key instead of a timestamp per request, and the
-        # X-RateLimit headers no longer read back every timestamp (a tenth of a view's CPU)
+        # No X-RateLimit-* headers: they read the window back from storage after every
+        # request (with Redis a second round trip, 6 % of a portal view's CPU); a refusal
+        # says when to retry (Retry-After, set by _rate_limit_exceeded).
+        headers_enabled=False,
+        # A weighted count of this window and the last: within a request or two of a moving
+        # window, in two counters per key instead of a timestamp per request.
         strategy="sliding-window-counter",
     )
     limiter.init_app(app)
