@@ -27,7 +27,14 @@ from widget_server.billing.convert import (
     invoice_from_stripe,
     payment_method_from_stripe,
 )
-from widget_server.billing.domain import Customer, Invoice, PaymentMethod, Subscription, TaxId
+from widget_server.billing.domain import (
+    LIVE_STATUSES,
+    Customer,
+    Invoice,
+    PaymentMethod,
+    Subscription,
+    TaxId,
+)
 from widget_server.billing.errors import (
     PaymentRequiresAction,
     stripe_errors,
@@ -35,7 +42,6 @@ from widget_server.billing.errors import (
 )
 
 T = TypeVar("T")
-LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,6 @@ PRICE_EXPAND = ["product", "currency_options"]
 # a coupon's applies_to is includable (left out unless expanded), so every coupon read asks
 COUPON_EXPAND = ["applies_to"]
 PROMOTION_EXPAND = ["data.promotion.coupon", "data.promotion.coupon.applies_to"]
-LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
 
 
 @dataclass(frozen=True)

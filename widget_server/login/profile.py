@@ -19,7 +19,7 @@ from sqlalchemy import select
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api.hosted import join_customer_ids
-from widget_server.billing.domain import PortalSnapshot, Subscription
+from widget_server.billing.domain import LIVE_STATUSES, PortalSnapshot, Subscription
 from widget_server.billing.errors import BillingError
 from widget_server.billing.service import BillingService
 from widget_server.crypto import SecretBoxError
@@ -39,7 +39,6 @@ from widget_server.models import Account
 log = logging.getLogger(__name__)
 PATH = "/profile"
 SIGNED_IN_AGE = 1800  # seconds a signed-in profile page can open portals
-_SHOWN_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
 # One opted-in account's failure (a revoked key, a Stripe outage, a key the server can no
 # longer decrypt) must not break the page for the others: it is logged and skipped.
 _UNREACHABLE = (BillingError, SecretBoxError)
@@ -138,7 +137,7 @@ def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
         if result is None:
             continue
         lines = tuple(_line(s, locale) for s in result.subscriptions
-                      if s.status in _SHOWN_STATUSES)
+                      if s.status in LIVE_STATUSES)
         found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
                            lines=lines))
     return found, unreachable
