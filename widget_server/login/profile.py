@@ -144,6 +144,9 @@ def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
 
 
 def _refusal() -> Response | None:
+    """Set the page's language (the instance's defaults: the profile has no account); the
+    answer when the profile is off."""
+    use_locale(default_settings())
     if not profile_enabled(current_app.config):
         return unavailable(404, _("This page is not available"),
                            _("Check the address, or contact the website's support team."))
@@ -167,24 +170,22 @@ SIGN_IN = steps.SignInPage(scope=codes.PROFILE_SCOPE, proof_name="profile", view
 
 @bp.get(PATH)
 def profile_page() -> Response:
-    use_locale(default_settings())
     return _refusal() or _view("email", email="", notice=signed_out_notice())
 
 
 @bp.post(PATH)
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_send_code() -> Response:
-    use_locale(default_settings())
     return _refusal() or steps.send_code(SIGN_IN)
 
 
 @bp.post(f"{PATH}/code")
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_check_code() -> Response:
-    locale = use_locale(default_settings())
     refused = _refusal()
     if refused is not None:
         return refused
+    locale = str(g.locale)
     signed_in = steps.check_code(SIGN_IN)
     if isinstance(signed_in, Response):
         return signed_in
@@ -203,10 +204,10 @@ def profile_check_code() -> Response:
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_manage() -> Response:
     """Open one opted-in account's hosted portal for this email's customers there."""
-    locale = use_locale(default_settings())
     refused = _refusal()
     if refused is not None:
         return refused
+    locale = str(g.locale)
     proof = forms.unsign("profile-in", request.form.get("signed_in", ""), SIGNED_IN_AGE)
     if (proof is None or not isinstance(proof.get("e"), str) or not forms.csrf_ok()
             or not bound_to_this_browser(proof)):  # signed out since: the cookie is gone
