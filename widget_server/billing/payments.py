@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import stripe
 from stripe import RequestOptions
@@ -90,21 +90,16 @@ def restart_items(previous: Subscription, price_id: str | None) -> list[tuple[st
     return [(i.price.id, i.quantity) for i in previous.items]
 
 
+AddressPart = Literal["line1", "line2", "city", "state", "postal_code", "country"]
+ADDRESS_PARTS: tuple[AddressPart, ...] = get_args(AddressPart)
+
+
 def address_params(address: Mapping[str, str]) -> CustomerUpdateParamsAddress:
     """An address as Stripe takes it (the caller checked the parts and the country)."""
     params: CustomerUpdateParamsAddress = {}
-    if "line1" in address:
-        params["line1"] = address["line1"]
-    if "line2" in address:
-        params["line2"] = address["line2"]
-    if "city" in address:
-        params["city"] = address["city"]
-    if "state" in address:
-        params["state"] = address["state"]
-    if "postal_code" in address:
-        params["postal_code"] = address["postal_code"]
-    if "country" in address:
-        params["country"] = address["country"]
+    for part in ADDRESS_PARTS:
+        if part in address:
+            params[part] = address[part]
     return params
 
 
