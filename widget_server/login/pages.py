@@ -117,6 +117,8 @@ def _canonical(account: Account) -> Response:
 
 
 def _sign_in(account: Account, settings: dict[str, Any]) -> steps.SignInPage:
+    """This page's side of the shared steps: codes, limits and proofs scoped to the account,
+    the page in its brand, refusals audited against it."""
     def view(step: str, status: int = 200, **context: Any) -> Response:
         return _view(account, settings, step, status, **context)
 
