@@ -21,7 +21,7 @@ from widget_server.billing.convert import (
     subscription_from_stripe,
 )
 from widget_server.billing.domain import Invoice, Price, Subscription, TaxId
-from widget_server.billing.errors import stripe_errors
+from widget_server.billing.errors import missing_as_none, stripe_errors
 from widget_server.billing.gateway import SINGLE_SUBSCRIPTION_EXPAND, all_items
 from widget_server.billing.payments import PaymentWrites, stripe_field, tax_id_value
 
@@ -90,21 +90,21 @@ class GuardedReads(PaymentWrites):
     # --- guarded reads ---------------------------------------------------------------------
 
     def subscription(self, subscription_id: str) -> Subscription | None:
-        found = self._maybe(lambda: self.v1.subscriptions.retrieve(
+        found = missing_as_none(lambda: self.v1.subscriptions.retrieve(
             subscription_id, {"expand": SUBSCRIPTION_EXPAND}))
         return self._subscription(found) if found is not None else None
 
     def price(self, price_id: str) -> Price | None:
-        found = self._maybe(lambda: self.v1.prices.retrieve(price_id, {"expand": PRICE_EXPAND}))
+        found = missing_as_none(lambda: self.v1.prices.retrieve(price_id, {"expand": PRICE_EXPAND}))
         return price_from_stripe(found) if found is not None else None
 
     def invoice(self, invoice_id: str) -> Invoice | None:
-        found = self._maybe(lambda: self.v1.invoices.retrieve(invoice_id))
+        found = missing_as_none(lambda: self.v1.invoices.retrieve(invoice_id))
         return invoice_from_stripe(found) if found is not None else None
 
     def tax_id(self, customer_id: str, tax_id: str) -> TaxId | None:
         """The customer's tax id; None when missing or owned by anyone else."""
-        found = self._maybe(lambda: self.v1.customers.tax_ids.retrieve(customer_id, tax_id))
+        found = missing_as_none(lambda: self.v1.customers.tax_ids.retrieve(customer_id, tax_id))
         if found is None:
             return None
         owner = stripe_field(found, "owner")
@@ -114,7 +114,7 @@ class GuardedReads(PaymentWrites):
 
     def coupon(self, coupon_id: str) -> Coupon | None:
         # applies_to is includable: Stripe returns it only when expanded
-        found = self._maybe(lambda: self.v1.coupons.retrieve(
+        found = missing_as_none(lambda: self.v1.coupons.retrieve(
             coupon_id, {"expand": COUPON_EXPAND}))
         return _coupon(found) if found is not None else None
 

@@ -7,9 +7,9 @@ Methods take and return plain domain values; every Stripe exception becomes a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, get_args
 
 import stripe
 from stripe import RequestOptions
@@ -37,11 +37,10 @@ from widget_server.billing.domain import (
 )
 from widget_server.billing.errors import (
     PaymentRequiresAction,
+    missing_as_none,
     stripe_errors,
     translate_stripe_error,
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,19 +110,8 @@ class PaymentWrites:
         self.v1 = client.v1
         self.catalog = catalog
 
-    def _maybe(self, call: Callable[[], T]) -> T | None:
-        """Run a read; a missing object is None, any other Stripe failure a BillingError."""
-        try:
-            return call()
-        except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
-                return None
-            raise translate_stripe_error(exc) from None
-        except stripe.StripeError as exc:
-            raise translate_stripe_error(exc) from None
-
     def payment_method(self, pm_id: str) -> OwnedPaymentMethod | None:
-        found = self._maybe(lambda: self.v1.payment_methods.retrieve(pm_id))
+        found = missing_as_none(lambda: self.v1.payment_methods.retrieve(pm_id))
         if found is None:
             return None
         return OwnedPaymentMethod(payment_method_from_stripe(found), expandable_id(found.customer))
@@ -232,7 +220,7 @@ class PaymentWrites:
                                         {"idempotency_key": idempotency_key})
         except stripe.CardError as exc:
             if exc.code == "invoice_payment_intent_requires_action":
-                found = self._maybe(lambda: self.v1.invoices.retrieve(
+                found = missing_as_none(lambda: self.v1.invoices.retrieve(
                     invoice_id, {"expand": ["confirmation_secret"]}))
                 invoice = invoice_from_stripe(found) if found is not None else None
                 if invoice is not None and invoice.payment_client_secret:
