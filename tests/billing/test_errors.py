@@ -16,6 +16,7 @@ from widget_server.billing.errors import (
     InvalidRequest,
     RateLimited,
     ResourceNotFound,
+    missing_as_none,
     stripe_errors,
     translate_stripe_error,
 )
@@ -86,3 +87,28 @@ def test_every_billing_error_has_its_own_status_and_sentence() -> None:
     kinds = {k for k in vars(billing).values()
              if isinstance(k, type) and issubclass(k, billing.BillingError)}
     assert kinds == set(BY_CLASS)
+
+
+def _raises(exc: stripe.StripeError) -> object:
+    raise exc
+
+
+@pytest.mark.parametrize("exc", [
+    stripe.InvalidRequestError("No such price: 'p'", "price", code="resource_missing",
+                               http_status=404),
+    stripe.InvalidRequestError("No such clock", "clock", code="resource_missing"),
+    stripe.InvalidRequestError("Gone", None, http_status=404),
+])
+def test_a_missing_object_reads_as_none(exc: stripe.InvalidRequestError) -> None:
+    assert missing_as_none(lambda: _raises(exc)) is None
+    assert missing_as_none(lambda: "found") == "found"
+
+
+@pytest.mark.parametrize(("exc", "kind"), [
+    (stripe.InvalidRequestError("Bad quantity", "quantity", http_status=400), InvalidRequest),
+    (stripe.APIConnectionError("timeout"), BillingUnavailable),
+])
+def test_any_other_failure_of_a_read_is_a_billing_error(exc: stripe.StripeError,
+                                                        kind: type[BillingError]) -> None:
+    with pytest.raises(kind):
+        missing_as_none(lambda: _raises(exc))

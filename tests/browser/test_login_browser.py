@@ -8,55 +8,31 @@ Stripe). The profile lists the opted-in accounts and opens one's portal. With
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from flask import Flask
 
-from tests.browser.conftest import _Thread
+from tests.browser.login_site import TARGET, LoginSite, serve_login_site, shoot, sign_in_to_profile
 from tests.browser.test_actions_portal import Sandbox, click_action, submit
-from tests.helpers import create_account, make_test_app
-from tests.login.conftest import Mailbox, code_in, free_port, smtp_config
-from widget_server import db
-from widget_server.login.flow import wait_for_deliveries
+from tests.helpers import create_account
+from widget_server.accounts import CreatedAccount
 from widget_server.sandbox import SandboxServer
-
-TARGET = os.environ.get("WIDGET_SERVER_SCREENSHOTS")
-
-
-class LoginSite:
-    def __init__(self, app: Any, url: str, mailbox: Mailbox, public_id: str) -> None:
-        self.app, self.url, self.mailbox, self.public_id = app, url, mailbox, public_id
-
-    def code(self) -> str:
-        wait_for_deliveries(self.app)
-        assert self.mailbox.messages, "no email was sent"
-        return code_in(self.mailbox.messages[-1])
 
 
 @pytest.fixture(scope="module")
 def login_site(tmp_path_factory: pytest.TempPathFactory,
                sandbox: SandboxServer) -> Iterator[LoginSite]:
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app = make_test_app(tmp_path_factory.mktemp("login"), sandbox.url, PROFILE_PAGE=True,
-                        **smtp_config(controller.port))
-    account = create_account(app, name="Lumen Guild", settings={
-        "login_page": True, "shared_profile": True, "accent_color": "#0f766e"})
-    create_account(app, name="Nordic Makers", settings={"shared_profile": True})
-    create_account(app, name="Private Club")  # not opted in: never shown
-    thread = _Thread(app)
-    yield LoginSite(app, f"http://127.0.0.1:{thread.port}", mailbox,
-                    account.account.public_id)
-    thread.stop()
-    wait_for_deliveries(app)
-    controller.stop()
-    db.get_database(app).engine.dispose()
+    def add_accounts(app: Flask) -> CreatedAccount:
+        account = create_account(app, name="Lumen Guild", settings={
+            "login_page": True, "shared_profile": True, "accent_color": "#0f766e"})
+        create_account(app, name="Nordic Makers", settings={"shared_profile": True})
+        create_account(app, name="Private Club")  # not opted in: never shown
+        return account
+
+    yield from serve_login_site(tmp_path_factory.mktemp("login"), sandbox, add_accounts)
 
 
 @pytest.fixture
@@ -66,12 +42,6 @@ def seeded(sandbox: SandboxServer) -> Iterator[Sandbox]:
     state.control("DELETE", "/faults")
     yield state
     state.control("POST", "/seed")
-
-
-def shoot(node: Any, name: str) -> None:
-    if TARGET:
-        Path(TARGET).mkdir(parents=True, exist_ok=True)
-        node.screenshot(path=str(Path(TARGET) / f"{name}.png"), animations="disabled")
 
 
 def test_login_code_opens_a_working_hosted_portal(login_site: LoginSite, browser_page: Any,
@@ -129,11 +99,7 @@ def test_profile_lists_opted_in_accounts_and_opens_one(login_site: LoginSite,
                                                        browser_page: Any,
                                                        seeded: Sandbox) -> None:
     page = browser_page
-    page.goto(f"{login_site.url}/profile?locale=en")
-    page.fill("#login-email", "ana@example.com")
-    page.get_by_role("button", name="Email me a code").click()
-    page.fill("#login-code", login_site.code())
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_profile(page, login_site, "en")
     titles = page.locator(".wsp-profile-account h2").all_text_contents()
     assert titles == ["Lumen Guild", "Nordic Makers"]
     assert "Private Club" not in page.content()

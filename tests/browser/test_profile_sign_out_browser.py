@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser.login_site import LoginSite, sign_in_to_profile
 from tests.browser.test_actions_portal import Sandbox
-from tests.browser.test_login_browser import LoginSite, login_site, seeded  # noqa: F401
+from tests.browser.test_login_browser import login_site, seeded  # noqa: F401
 
 
 @pytest.mark.parametrize(("locale", "sign_out", "signed_out", "too_long"), [
@@ -20,11 +21,7 @@ def test_sign_out_of_the_profile(login_site: LoginSite, browser_page: Any,  # no
                                  seeded: Sandbox, locale: str, sign_out: str,  # noqa: F811
                                  signed_out: str, too_long: str) -> None:
     page = browser_page
-    page.goto(f"{login_site.url}/profile?locale={locale}")
-    page.fill("#login-email", "ana@example.com")
-    page.locator("#login-email-form button[type=submit]").click()
-    page.fill("#login-code", login_site.code())
-    page.locator("#login-code-form button[type=submit]").click()
+    sign_in_to_profile(page, login_site, locale)
     page.locator(".wsp-profile-account").first.wait_for()
     old_form = page.locator(".wsp-profile-account form").first.evaluate("f => f.outerHTML")
     button = page.get_by_role("button", name=sign_out)

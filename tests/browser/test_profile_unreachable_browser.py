@@ -9,14 +9,11 @@ from typing import Any
 
 import pytest
 import requests
-from aiosmtpd.controller import Controller
+from flask import Flask
 
-from tests.browser.conftest import _Thread
-from tests.browser.test_login_browser import LoginSite, shoot
-from tests.helpers import create_account, make_test_app
-from tests.login.conftest import Mailbox, free_port, smtp_config
-from widget_server import db
-from widget_server.login.flow import wait_for_deliveries
+from tests.browser.login_site import LoginSite, serve_login_site, shoot, sign_in_to_profile
+from tests.helpers import create_account
+from widget_server.accounts import CreatedAccount
 from widget_server.sandbox import SandboxServer
 
 _REVOKED = "sk_test_fixlogin_browser_revoked"
@@ -25,24 +22,16 @@ _REVOKED = "sk_test_fixlogin_browser_revoked"
 @pytest.fixture(scope="module")
 def broken_site(tmp_path_factory: pytest.TempPathFactory,
                 sandbox: SandboxServer) -> Iterator[LoginSite]:
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app = make_test_app(tmp_path_factory.mktemp("profile"), sandbox.url, PROFILE_PAGE=True,
-                        **smtp_config(controller.port))
-    account = create_account(app, name="Lumen Guild", settings={"shared_profile": True})
-    create_account(app, name="Aurora Club", stripe_key=_REVOKED,
-                   settings={"shared_profile": True})
-    answer = requests.post(sandbox.url + "/_sandbox/expired_keys", json={"key": _REVOKED},
-                           timeout=5)
-    assert answer.status_code == 200
-    thread = _Thread(app)
-    yield LoginSite(app, f"http://127.0.0.1:{thread.port}", mailbox,
-                    account.account.public_id)
-    thread.stop()
-    wait_for_deliveries(app)
-    controller.stop()
-    db.get_database(app).engine.dispose()
+    def add_accounts(app: Flask) -> CreatedAccount:
+        account = create_account(app, name="Lumen Guild", settings={"shared_profile": True})
+        create_account(app, name="Aurora Club", stripe_key=_REVOKED,
+                       settings={"shared_profile": True})
+        answer = requests.post(sandbox.url + "/_sandbox/expired_keys", json={"key": _REVOKED},
+                               timeout=5)
+        assert answer.status_code == 200
+        return account
+
+    yield from serve_login_site(tmp_path_factory.mktemp("profile"), sandbox, add_accounts)
 
 
 @pytest.mark.parametrize(("locale", "note"), [
@@ -51,11 +40,7 @@ def broken_site(tmp_path_factory: pytest.TempPathFactory,
 def test_profile_lists_the_accounts_that_answered(broken_site: LoginSite, browser_page: Any,
                                                   locale: str, note: str) -> None:
     page = browser_page
-    page.goto(f"{broken_site.url}/profile?locale={locale}")
-    page.fill("#login-email", "ana@example.com")
-    page.locator("#login-email-form button[type=submit]").click()
-    page.fill("#login-code", broken_site.code())
-    page.locator("#login-code-form button[type=submit]").click()
+    sign_in_to_profile(page, broken_site, locale)
     alert = page.locator("#profile-unreachable")
     assert note in alert.inner_text()
     assert page.locator(".wsp-profile-account h2").all_text_contents() == ["Lumen Guild"]

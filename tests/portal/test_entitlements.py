@@ -30,6 +30,7 @@ def _grants(portal: Portal, customer: str = "cus_demo_ana") -> dict[str, Any]:
     response = portal.call("GET", "/v1/portal/entitlements", customer)
     assert response.status_code == 200, response.get_json()
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.mimetype == "application/json"
     return {s["id"]: s for s in response.get_json()["subscriptions"]}
 
 

@@ -17,9 +17,16 @@ METER = "mtr_demo_api_calls"
 DAY = 86400
 
 
+def assert_private_json(response: Any) -> None:
+    """One customer's data: JSON that no cache keeps."""
+    assert response.mimetype == "application/json"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def usage(portal: Portal, customer: str = OLGA, **headers: str) -> dict[str, Any]:
     response = portal.call("GET", "/v1/portal/usage", customer, **headers)
     assert response.status_code == 200, response.get_json()
+    assert_private_json(response)
     body: dict[str, Any] = response.get_json()
     return body
 
@@ -27,6 +34,7 @@ def usage(portal: Portal, customer: str = OLGA, **headers: str) -> dict[str, Any
 def credit(portal: Portal, customer: str = OLGA, **headers: str) -> dict[str, Any]:
     response = portal.call("GET", "/v1/portal/credit", customer, **headers)
     assert response.status_code == 200, response.get_json()
+    assert_private_json(response)
     body: dict[str, Any] = response.get_json()
     return body
 

@@ -12,9 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from widget_server.billing.domain import Price, Subscription
-
-LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
+from widget_server.billing.domain import LIVE_STATUSES, Price, Subscription
 
 
 def currency_options_of(raw: Any, base: str) -> tuple[tuple[str, int | None], ...]:

@@ -83,6 +83,12 @@ class ScheduledChange:
 # work of a view of 50 subscriptions). `latest_invoice_id` is always kept.
 UNSETTLED_INVOICE = frozenset({"draft", "open"})
 
+# The statuses of a subscription that is not over: it bills, or will once paid or resumed
+# (not canceled, incomplete_expired). Stripe bills all of a customer's live subscriptions in
+# one currency. Narrower sets say what they are for where they are used (entitlements'
+# ENTITLING_STATUSES, the dashboard's CANCELABLE_STATUSES).
+LIVE_STATUSES = frozenset({"active", "trialing", "past_due", "unpaid", "incomplete", "paused"})
+
 
 @dataclass(frozen=True)
 class Subscription:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import stripe
 
 from widget_server.billing.domain import Feature, Subscription
-from widget_server.billing.errors import stripe_errors
+from widget_server.billing.errors import is_missing, stripe_errors
 from widget_server.billing.gateway import StripeGateway
 
 # The statuses in which Stripe gives a subscription's features as active entitlements.
@@ -38,7 +38,7 @@ def _features_of(client: stripe.StripeClient, product_id: str) -> tuple[Feature,
     try:
         page = client.v1.products.features.list(product_id, {"limit": PAGE_SIZE})
     except stripe.InvalidRequestError as exc:
-        if exc.http_status == 404 or exc.code == "resource_missing":
+        if is_missing(exc):
             return ()  # a deleted product grants nothing
         raise
     found = [Feature(id=row.entitlement_feature.id,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import stripe
 
@@ -157,7 +158,7 @@ def translate_stripe_error(exc: stripe.StripeError) -> BillingError:
     if isinstance(exc, stripe.IdempotencyError) or code == "idempotency_key_in_use":
         return Conflict(**kwargs)
     if isinstance(exc, stripe.InvalidRequestError):
-        if code == "resource_missing" or exc.http_status == 404:
+        if is_missing(exc):
             if (exc.param or "") in {"customer", "id"} and "customer" in str(exc.user_message):
                 return CustomerNotFound(param=exc.param, **kwargs)
             return ResourceNotFound(param=exc.param, **kwargs)
@@ -178,3 +179,23 @@ def stripe_errors() -> Iterator[None]:
         yield
     except stripe.StripeError as exc:
         raise translate_stripe_error(exc) from exc
+
+
+T = TypeVar("T")
+
+
+def is_missing(exc: stripe.InvalidRequestError) -> bool:
+    """Stripe's "no such object": a 404, or the code ``resource_missing``."""
+    return exc.http_status == 404 or exc.code == "resource_missing"
+
+
+def missing_as_none(call: Callable[[], T]) -> T | None:
+    """Run a read; a missing object is None, any other Stripe failure a BillingError."""
+    try:
+        return call()
+    except stripe.InvalidRequestError as exc:
+        if is_missing(exc):
+            return None
+        raise translate_stripe_error(exc) from None
+    except stripe.StripeError as exc:
+        raise translate_stripe_error(exc) from None

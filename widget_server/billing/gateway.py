@@ -31,6 +31,7 @@ from widget_server.billing.domain import (
 from widget_server.billing.errors import (
     CustomerNotFound,
     ResourceNotFound,
+    is_missing,
     stripe_errors,
     translate_stripe_error,
 )
@@ -117,7 +118,7 @@ class StripeGateway:
         try:
             page = self.client.v1.customers.tax_ids.list(customer_id, {"limit": 100})
         except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
+            if is_missing(exc):
                 return ()
             raise
         return tuple(convert.tax_id_from_stripe(t) for t in page.data)
@@ -144,7 +145,7 @@ class StripeGateway:
             found = self.get_json(f"/v1/customers/{quote(customer_id, safe='')}",
                               expand=CUSTOMER_EXPAND)
         except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
+            if is_missing(exc):
                 return None
             raise
         return None if convert_json.is_deleted(found) else found
@@ -157,7 +158,7 @@ class StripeGateway:
         try:
             found = self.client.v1.customers.retrieve(customer_id, {"expand": expand})
         except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
+            if is_missing(exc):
                 return None
             raise
         return None if convert.is_deleted(found) else found
@@ -212,7 +213,7 @@ class StripeGateway:
                     subscription_id, {"expand": SINGLE_SUBSCRIPTION_EXPAND}
                 )
             except stripe.InvalidRequestError as exc:
-                if exc.http_status == 404 or exc.code == "resource_missing":
+                if is_missing(exc):
                     raise ResourceNotFound() from exc
                 raise
             if convert.expandable_id(raw.customer) not in customer_ids:

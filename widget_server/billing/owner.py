@@ -19,7 +19,8 @@ from widget_server.billing import convert
 from widget_server.billing.domain import Customer, Subscription
 from widget_server.billing.errors import InvalidRequest, ResourceNotFound, stripe_errors
 from widget_server.billing.gateway import escape_search_value
-from widget_server.billing.writes import SUBSCRIPTION_EXPAND, StripeWriter
+from widget_server.billing.guarded_reads import SUBSCRIPTION_EXPAND
+from widget_server.billing.writes import StripeWriter
 
 SEARCH_LIMIT = 20
 MAX_QUERY_LENGTH = 200

@@ -7,9 +7,9 @@ Methods take and return plain domain values; every Stripe exception becomes a
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, get_args
 
 import stripe
 from stripe import RequestOptions
@@ -27,15 +27,20 @@ from widget_server.billing.convert import (
     invoice_from_stripe,
     payment_method_from_stripe,
 )
-from widget_server.billing.domain import Customer, Invoice, PaymentMethod, Subscription, TaxId
+from widget_server.billing.domain import (
+    LIVE_STATUSES,
+    Customer,
+    Invoice,
+    PaymentMethod,
+    Subscription,
+    TaxId,
+)
 from widget_server.billing.errors import (
     PaymentRequiresAction,
+    missing_as_none,
     stripe_errors,
     translate_stripe_error,
 )
-
-T = TypeVar("T")
-LIVE_STATUSES = ("active", "trialing", "past_due", "unpaid", "incomplete", "paused")
 
 
 @dataclass(frozen=True)
@@ -84,21 +89,16 @@ def restart_items(previous: Subscription, price_id: str | None) -> list[tuple[st
     return [(i.price.id, i.quantity) for i in previous.items]
 
 
+AddressPart = Literal["line1", "line2", "city", "state", "postal_code", "country"]
+ADDRESS_PARTS: tuple[AddressPart, ...] = get_args(AddressPart)
+
+
 def address_params(address: Mapping[str, str]) -> CustomerUpdateParamsAddress:
     """An address as Stripe takes it (the caller checked the parts and the country)."""
     params: CustomerUpdateParamsAddress = {}
-    if "line1" in address:
-        params["line1"] = address["line1"]
-    if "line2" in address:
-        params["line2"] = address["line2"]
-    if "city" in address:
-        params["city"] = address["city"]
-    if "state" in address:
-        params["state"] = address["state"]
-    if "postal_code" in address:
-        params["postal_code"] = address["postal_code"]
-    if "country" in address:
-        params["country"] = address["country"]
+    for part in ADDRESS_PARTS:
+        if part in address:
+            params[part] = address[part]
     return params
 
 
@@ -110,19 +110,8 @@ class PaymentWrites:
         self.v1 = client.v1
         self.catalog = catalog
 
-    def _maybe(self, call: Callable[[], T]) -> T | None:
-        """Run a read; a missing object is None, any other Stripe failure a BillingError."""
-        try:
-            return call()
-        except stripe.InvalidRequestError as exc:
-            if exc.http_status == 404 or exc.code == "resource_missing":
-                return None
-            raise translate_stripe_error(exc) from None
-        except stripe.StripeError as exc:
-            raise translate_stripe_error(exc) from None
-
     def payment_method(self, pm_id: str) -> OwnedPaymentMethod | None:
-        found = self._maybe(lambda: self.v1.payment_methods.retrieve(pm_id))
+        found = missing_as_none(lambda: self.v1.payment_methods.retrieve(pm_id))
         if found is None:
             return None
         return OwnedPaymentMethod(payment_method_from_stripe(found), expandable_id(found.customer))
@@ -231,7 +220,7 @@ class PaymentWrites:
                                         {"idempotency_key": idempotency_key})
         except stripe.CardError as exc:
             if exc.code == "invoice_payment_intent_requires_action":
-                found = self._maybe(lambda: self.v1.invoices.retrieve(
+                found = missing_as_none(lambda: self.v1.invoices.retrieve(
                     invoice_id, {"expand": ["confirmation_secret"]}))
                 invoice = invoice_from_stripe(found) if found is not None else None
                 if invoice is not None and invoice.payment_client_secret:

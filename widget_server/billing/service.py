@@ -33,6 +33,7 @@ from widget_server.billing.domain import (
 )
 from widget_server.billing.entitlements import fetch_product_features
 from widget_server.billing.gateway import INVOICE_LIMIT, StripeGateway
+from widget_server.billing.guarded_reads import Coupon, PromotionCode
 from widget_server.billing.payments import (
     NewSubscriptionPreview,
     OwnedPaymentMethod,
@@ -47,7 +48,7 @@ from widget_server.billing.usage import (
     usage_overview,
 )
 from widget_server.billing.view_cache import TokenStore, ViewSnapshots, make_view_store
-from widget_server.billing.writes import Coupon, PromotionCode, StripeWriter
+from widget_server.billing.writes import StripeWriter
 
 EXECUTOR_WORKERS = 16
 

@@ -14,17 +14,10 @@ from __future__ import annotations
 
 import stripe
 
-from widget_server.billing.errors import translate_stripe_error
+from widget_server.billing.errors import missing_as_none
 
 
 def frozen_time(client: stripe.StripeClient, clock_id: str) -> int | None:
     """The clock's ``frozen_time``; None when the clock no longer exists."""
-    try:
-        clock = client.v1.test_helpers.test_clocks.retrieve(clock_id)
-    except stripe.InvalidRequestError as exc:
-        if exc.http_status == 404 or exc.code == "resource_missing":
-            return None
-        raise translate_stripe_error(exc) from None
-    except stripe.StripeError as exc:
-        raise translate_stripe_error(exc) from None
-    return int(clock.frozen_time)
+    clock = missing_as_none(lambda: client.v1.test_helpers.test_clocks.retrieve(clock_id))
+    return int(clock.frozen_time) if clock is not None else None

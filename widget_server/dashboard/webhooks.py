@@ -21,7 +21,14 @@ from widget_server.billing_web.snapshots import forget_account_views
 from widget_server.dashboard import bp
 from widget_server.dashboard.auth import login_required
 from widget_server.dashboard.forms import DashboardForm, strip, truncate
-from widget_server.dashboard.views import _audit, _owned_account, _page, _service, service_url
+from widget_server.dashboard.views import (
+    _audit,
+    _owned_account,
+    _page,
+    _refused,
+    _service,
+    service_url,
+)
 from widget_server.db import get_session
 from widget_server.i18n import _
 from widget_server.models import Account
@@ -54,10 +61,7 @@ def save_webhook_secret(public_id: str) -> ResponseReturnValue:
     account = _owned_account(public_id)
     form = WebhookSecretForm.submitted()
     if not form.validate():
-        session = get_session()
-        session.rollback()
-        _audit(account, "dashboard.webhook_secret.update", "refused", {"reason": "format"})
-        session.commit()
+        _refused(account, "dashboard.webhook_secret.update", {"reason": "format"})
         return _page(account, 400, webhook_errors=form.webhook_secret.errors)
     replacing = account.webhook_secret_encrypted is not None
     _service().set_webhook_secret(account, str(form.webhook_secret.data),

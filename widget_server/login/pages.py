@@ -21,13 +21,11 @@ from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, negotiate_locale
 from widget_server.limits import limit
-from widget_server.login import codes, flow, forms
+from widget_server.login import flow, forms, steps
 from widget_server.login.availability import smtp_configured
 from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
 from widget_server.models import Account, HostedSession
-
-PROOF_AGE = 3600  # seconds the code form stays usable after the email was sent
 
 
 def use_locale(settings: dict[str, Any]) -> str:
@@ -93,16 +91,19 @@ def _view(account: Account, settings: dict[str, Any], step: str, status: int = 2
                 else _("Sign in"), **context)
 
 
-@bp.get("/login/<public_id>")
-def login_page(public_id: str) -> Response:
+def _opened(public_id: str, *, imported_redirects: bool = False
+            ) -> tuple[Account, dict[str, Any]] | Response:
+    """The page's account and settings (the page's language set from them), or the answer
+    when the page cannot serve; with ``imported_redirects`` (the page itself) an imported id
+    is sent to the account's own page."""
     account, settings = _account(public_id)
-    if account is not None and account.public_id != public_id:  # an imported id: its page
+    if imported_redirects and account is not None and account.public_id != public_id:
         return _canonical(account)
     use_locale(settings)
     refused = _refusal(account, settings)
     if refused is not None or account is None:
         return refused or unavailable(404, "", "")
-    return _view(account, settings, "email", email="")
+    return account, settings
 
 
 def _canonical(account: Account) -> Response:
@@ -115,36 +116,37 @@ def _canonical(account: Account) -> Response:
     return response
 
 
-def _bad_form(account: Account, settings: dict[str, Any], step: str, **context: Any) -> Response:
-    return _view(account, settings, step, 400, error=_(
-        "This form expired or did not come from this page, so nothing was sent. Please try "
-        "again."), **context)
+def _sign_in(account: Account, settings: dict[str, Any]) -> steps.SignInPage:
+    """This page's side of the shared steps: codes, limits and proofs scoped to the account,
+    the page in its brand, refusals audited against it."""
+    def view(step: str, status: int = 200, **context: Any) -> Response:
+        return _view(account, settings, step, status, **context)
+
+    def refused(reason: str) -> None:
+        audit.record(account, "customer", "login", "login.sign_in", account.public_id,
+                     "refused", {"reason": reason})
+
+    return steps.SignInPage(
+        scope=account.public_id, proof_name="login", view=view, brand=_brand(account, settings),
+        lookup=lambda email: _lookup(account.id, account.public_id, email), refused=refused,
+        proof_binds={"s": account.public_id})
+
+
+@bp.get("/login/<public_id>")
+def login_page(public_id: str) -> Response:
+    opened = _opened(public_id, imported_redirects=True)
+    if isinstance(opened, Response):
+        return opened
+    return _view(*opened, "email", email="")
 
 
 @bp.post("/login/<public_id>")
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def login_send_code(public_id: str) -> Response:
-    account, settings = _account(public_id)
-    use_locale(settings)
-    refused = _refusal(account, settings)
-    if refused is not None or account is None:
-        return refused or unavailable(404, "", "")
-    email = request.form.get("email", "").strip()
-    if not forms.csrf_ok():
-        return _bad_form(account, settings, "email", email=email)
-    if not flow.valid_email(email):
-        return _view(account, settings, "email", 400, email=email,
-                     error=_("Enter your email address, like name@example.com."))
-    if flow.throttled(account.public_id, email):
-        return _view(account, settings, "email", 429, email=email,
-                     error=_("Too many codes were asked for this address. Please wait a few "
-                             "minutes and try again."))
-    code = codes.new_code()
-    letter = flow.render_letter(code, _brand(account, settings), str(g.locale))
-    flow.start(account.public_id, email, str(g.locale), letter, code,
-               _lookup(account.id, account.public_id, email))
-    proof = forms.sign("login", {"s": account.public_id, "e": email})
-    return _view(account, settings, "code", email=email, proof=proof)
+    opened = _opened(public_id)
+    if isinstance(opened, Response):
+        return opened
+    return steps.send_code(_sign_in(*opened))
 
 
 def _lookup(account_id: int, public_id: str, email: str) -> flow.Lookup:
@@ -171,33 +173,14 @@ def _lookup(account_id: int, public_id: str, email: str) -> flow.Lookup:
 @bp.post("/login/<public_id>/code")
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def login_check_code(public_id: str) -> Response:
-    account, settings = _account(public_id)
-    use_locale(settings)
-    refused = _refusal(account, settings)
-    if refused is not None or account is None:
-        return refused or unavailable(404, "", "")
-    proof_text = request.form.get("proof", "")
-    proof = forms.unsign("login", proof_text, PROOF_AGE)
-    if proof is None or proof.get("s") != account.public_id or not isinstance(proof.get("e"),
-                                                                              str):
-        return _view(account, settings, "email", 400, email="", error=_(
-            "This sign-in took too long. Enter your email again to get a new code."))
-    email = str(proof["e"])
-    if not forms.csrf_ok():
-        return _bad_form(account, settings, "code", email=email, proof=proof_text)
-    if flow.locked(account.public_id, email):
-        audit.record(account, "customer", "login", "login.sign_in", account.public_id,
-                     "refused", {"reason": "too_many_wrong_codes"})
-        return _view(account, settings, "code", 429, email=email, proof=proof_text,
-                     error=flow.locked_message())
-    redeemed = flow.redeem(account.public_id, email, request.form.get("code", ""))
-    if redeemed is None or not redeemed.customer_ids:
-        audit.record(account, "customer", "login", "login.sign_in", account.public_id,
-                     "refused", {"reason": "wrong_or_expired_code"})
-        return _view(account, settings, "code", 400, email=email, proof=proof_text, error=_(
-            "This code is not right or has expired. Check the latest email, or ask for a new "
-            "code."))
-    customer_ids = join_customer_ids(list(redeemed.customer_ids))
+    opened = _opened(public_id)
+    if isinstance(opened, Response):
+        return opened
+    account, settings = opened
+    signed_in = steps.check_code(_sign_in(account, settings))
+    if isinstance(signed_in, Response):
+        return signed_in
+    customer_ids = join_customer_ids(list(signed_in.redeemed.customer_ids))
     audit.record(account, "customer", customer_ids, "login.sign_in", account.public_id, "ok",
                  {"page": "login"})
     return hosted_redirect(account, customer_ids, str(g.locale), return_url="")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from widget_server import audit
 from widget_server.accounts import AccountService, secret_box
 from widget_server.api.hosted import join_customer_ids
-from widget_server.billing.domain import PortalSnapshot, Subscription
+from widget_server.billing.domain import LIVE_STATUSES, PortalSnapshot, Subscription
 from widget_server.billing.errors import BillingError
 from widget_server.billing.service import BillingService
 from widget_server.crypto import SecretBoxError
@@ -27,7 +27,7 @@ from widget_server.db import get_session
 from widget_server.features import defaults as default_settings
 from widget_server.i18n import _, format_date
 from widget_server.limits import limit
-from widget_server.login import codes, flow, forms
+from widget_server.login import codes, flow, forms, steps
 from widget_server.login.availability import profile_enabled
 from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
@@ -39,8 +39,6 @@ from widget_server.models import Account
 log = logging.getLogger(__name__)
 PATH = "/profile"
 SIGNED_IN_AGE = 1800  # seconds a signed-in profile page can open portals
-PROOF_AGE = 3600
-_SHOWN_STATUSES = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete")
 # One opted-in account's failure (a revoked key, a Stripe outage, a key the server can no
 # longer decrypt) must not break the page for the others: it is logged and skipped.
 _UNREACHABLE = (BillingError, SecretBoxError)
@@ -139,13 +137,16 @@ def groups_for(email: str, locale: str) -> tuple[list[Group], bool]:
         if result is None:
             continue
         lines = tuple(_line(s, locale) for s in result.subscriptions
-                      if s.status in _SHOWN_STATUSES)
+                      if s.status in LIVE_STATUSES)
         found.append(Group(account=account, brand=Branding.of(account.name or "", settings),
                            lines=lines))
     return found, unreachable
 
 
 def _refusal() -> Response | None:
+    """Set the page's language (the instance's defaults: the profile has no account); the
+    answer when the profile is off."""
+    use_locale(default_settings())
     if not profile_enabled(current_app.config):
         return unavailable(404, _("This page is not available"),
                            _("Check the address, or contact the website's support team."))
@@ -157,65 +158,38 @@ def _view(step: str, status: int = 200, **context: Any) -> Response:
                 brand=None, locale=g.locale, title=_("Your subscriptions"), **context)
 
 
+def _refused(reason: str) -> None:
+    audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
+                 {"reason": reason})
+
+
+# the profile speaks for no account: unbranded, and its proof binds the email alone
+SIGN_IN = steps.SignInPage(scope=codes.PROFILE_SCOPE, proof_name="profile", view=_view,
+                           brand=Branding.of("", {}), lookup=_lookup, refused=_refused)
+
+
 @bp.get(PATH)
 def profile_page() -> Response:
-    use_locale(default_settings())
     return _refusal() or _view("email", email="", notice=signed_out_notice())
 
 
 @bp.post(PATH)
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_send_code() -> Response:
-    use_locale(default_settings())
-    refused = _refusal()
-    if refused is not None:
-        return refused
-    email = request.form.get("email", "").strip()
-    if not forms.csrf_ok():
-        return _view("email", 400, email=email, error=_(
-            "This form expired or did not come from this page, so nothing was sent. Please "
-            "try again."))
-    if not flow.valid_email(email):
-        return _view("email", 400, email=email,
-                     error=_("Enter your email address, like name@example.com."))
-    if flow.throttled(codes.PROFILE_SCOPE, email):
-        return _view("email", 429, email=email,
-                     error=_("Too many codes were asked for this address. Please wait a few "
-                             "minutes and try again."))
-    code = codes.new_code()
-    letter = flow.render_letter(code, Branding.of("", {}), str(g.locale))
-    flow.start(codes.PROFILE_SCOPE, email, str(g.locale), letter, code, _lookup(email))
-    proof = forms.sign("profile", {"e": email})
-    return _view("code", email=email, proof=proof)
+    return _refusal() or steps.send_code(SIGN_IN)
 
 
 @bp.post(f"{PATH}/code")
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_check_code() -> Response:
-    locale = use_locale(default_settings())
     refused = _refusal()
     if refused is not None:
         return refused
-    proof_text = request.form.get("proof", "")
-    proof = forms.unsign("profile", proof_text, PROOF_AGE)
-    if proof is None or not isinstance(proof.get("e"), str):
-        return _view("email", 400, email="", error=_(
-            "This sign-in took too long. Enter your email again to get a new code."))
-    email = str(proof["e"])
-    if not forms.csrf_ok():
-        return _view("code", 400, email=email, proof=proof_text, error=_(
-            "This form expired or did not come from this page, so nothing was sent. Please "
-            "try again."))
-    if flow.locked(codes.PROFILE_SCOPE, email):
-        audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
-                     {"reason": "too_many_wrong_codes"})
-        return _view("code", 429, email=email, proof=proof_text, error=flow.locked_message())
-    if flow.redeem(codes.PROFILE_SCOPE, email, request.form.get("code", "")) is None:
-        audit.record(None, "customer", "profile", "login.sign_in", "profile", "refused",
-                     {"reason": "wrong_or_expired_code"})
-        return _view("code", 400, email=email, proof=proof_text, error=_(
-            "This code is not right or has expired. Check the latest email, or ask for a new "
-            "code."))
+    locale = str(g.locale)
+    signed_in = steps.check_code(SIGN_IN)
+    if isinstance(signed_in, Response):
+        return signed_in
+    email = signed_in.email
     groups, unreachable = groups_for(email, locale)
     for group in groups:
         audit.record(group.account, "customer", "profile", "login.sign_in", "profile", "ok",
@@ -230,10 +204,10 @@ def profile_check_code() -> Response:
 @limit("RATELIMIT_LOGIN_CODE_IP")
 def profile_manage() -> Response:
     """Open one opted-in account's hosted portal for this email's customers there."""
-    locale = use_locale(default_settings())
     refused = _refusal()
     if refused is not None:
         return refused
+    locale = str(g.locale)
     proof = forms.unsign("profile-in", request.form.get("signed_in", ""), SIGNED_IN_AGE)
     if (proof is None or not isinstance(proof.get("e"), str) or not forms.csrf_ok()
             or not bound_to_this_browser(proof)):  # signed out since: the cookie is gone

@@ -9,8 +9,8 @@ from typing import Any
 
 from widget_server import audit
 from widget_server.billing.domain import Subscription
+from widget_server.billing.guarded_reads import Coupon, PromotionCode
 from widget_server.billing.service import BillingService
-from widget_server.billing.writes import Coupon, PromotionCode
 from widget_server.contract import requests as rq
 from widget_server.contract.validation import validated_query
 from widget_server.errors import BadRequest, Conflict

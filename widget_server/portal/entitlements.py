@@ -10,7 +10,7 @@ features of each product shown (one call per product).
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response
 
 from widget_server.billing.domain import PortalSnapshot
 from widget_server.billing_web import billing_for
@@ -19,6 +19,7 @@ from widget_server.portal import bp
 from widget_server.portal.actions import require_feature
 from widget_server.portal.auth import portal_context
 from widget_server.portal.entitlements_payload import entitlements_payload
+from widget_server.portal.json_body import private_json
 
 
 @bp.get("/v1/portal/entitlements")
@@ -29,7 +30,5 @@ def entitlements_view() -> Response:
     billing = billing_for(context.stripe_key)
     snapshot = cached_view(context.account, context.customer_ids, "portal", PortalSnapshot,
                            lambda: billing.snapshot(context.customer_ids))
-    response = jsonify(entitlements_payload(snapshot, context.settings,
-                                            billing.product_features))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_json(entitlements_payload(snapshot, context.settings,
+                                             billing.product_features))

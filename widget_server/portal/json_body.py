@@ -22,3 +22,10 @@ def json_response(payload: Any) -> Response:
         return jsonify(payload)
     response: Response = current_app.response_class(body, mimetype="application/json")
     return response
+
+
+def private_json(payload: Any) -> Response:
+    """``json_response`` for one customer's data: no cache may keep it."""
+    response = json_response(payload)
+    response.headers["Cache-Control"] = "no-store"
+    return response

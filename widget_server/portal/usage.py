@@ -16,7 +16,7 @@ from typing import Any
 
 from babel.dates import format_skeleton
 from babel.numbers import format_decimal
-from flask import Response, jsonify
+from flask import Response
 
 from widget_server.billing.usage import (
     BalanceTransaction,
@@ -31,6 +31,7 @@ from widget_server.i18n.signed_money import format_signed_money
 from widget_server.portal import bp
 from widget_server.portal.actions import require_feature
 from widget_server.portal.auth import portal_context
+from widget_server.portal.json_body import private_json
 
 JSON = dict[str, Any]
 # Stripe's balance transaction types, in words (any other type: "Balance change")
@@ -51,12 +52,6 @@ def _number(value: float, locale: str) -> str:
 def _day(timestamp: int, locale: str) -> str:
     moment = datetime.fromtimestamp(timestamp, UTC)
     return format_skeleton("MMMd", moment, locale=locale.replace("-", "_"))
-
-
-def _private(payload: JSON) -> Response:
-    response = jsonify(payload)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def item_json(item: MeteredItem, locale: str) -> JSON:
@@ -175,8 +170,8 @@ def usage_view() -> Response:
     require_feature(context, "show_usage")
     overview = billing_for(context.stripe_key).usage(context.customer_ids)
     locale = current_locale()
-    return _private({"items": [item_json(i, locale) for i in overview.items],
-                     "estimates": [estimate_json(e, locale) for e in overview.estimates]})
+    return private_json({"items": [item_json(i, locale) for i in overview.items],
+                         "estimates": [estimate_json(e, locale) for e in overview.estimates]})
 
 
 @bp.get("/v1/portal/credit")
@@ -186,4 +181,4 @@ def credit_view() -> Response:
     require_feature(context, "show_credit")
     found = billing_for(context.stripe_key).credit(context.customer_ids)
     locale = current_locale()
-    return _private({"customers": [credit_json(c, locale) for c in found]})
+    return private_json({"customers": [credit_json(c, locale) for c in found]})
