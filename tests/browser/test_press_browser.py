@@ -28,7 +28,7 @@ def test_a_press_held_across_a_rebuild_still_clicks(
         mode: str) -> None:
     configure(live_portal)
     stripe_state.control("POST", "/faults", json=SLOW_INVOICES)
-    root = mount(browser_page, live_portal, host_site, "ana@example.com", mode)
+    root = mount(browser_page, live_portal, host_site, "ana@example.com", mode, ready=False)
     button = root.locator('[data-subscription="sub_demo_ana"] [data-action="change_plan"]')
     box = button.bounding_box()
     assert box is not None
@@ -51,7 +51,7 @@ def test_ready_goes_while_an_action_reloads_and_comes_back(
         live_portal: LivePortal, host_site: HostSite, browser_page: Any,
         stripe_state: Sandbox) -> None:
     configure(live_portal)
-    root = wait_ready(mount(browser_page, live_portal, host_site, "ana@example.com", "iframe"))
+    root = mount(browser_page, live_portal, host_site, "ana@example.com", "iframe")
     stripe_state.control("POST", "/faults", json=SLOW_INVOICES)
     root.locator('[data-subscription="sub_demo_ana"] [data-action="cancel"]').click()
     root.locator("dialog.wsp-dialog[open] .wsp-dialog-footer button[type=submit]").click()
