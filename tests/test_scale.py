@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,19 @@ def _nginx_conf() -> Any:
     return module
 
 
+READS_AFTER_KILL = 6  # per reader: reads issued after the kill, each must be answered
+READ_PHASE_S = 90  # the bound on the whole load; the readers stop by themselves well before
+
+
+@dataclass
+class Read:
+    """One GET /v1/portal of the load: issued before or after the kill, and its outcome (an
+    HTTP status, the exception's name, or None while it is in flight)."""
+
+    after_kill: bool
+    outcome: int | str | None = None
+
+
 def _canceled_customer(client: stripe.StripeClient, email: str) -> tuple[str, str]:
     customer = client.v1.customers.create({"email": email})
     pm = client.v1.payment_methods.create(
@@ -223,18 +237,31 @@ def test_nginx_in_front_of_two_instances_loses_nothing_when_one_is_killed(
         requests.post(sandbox.url + "/_sandbox/faults", json={"latency_ms": 80},
                       timeout=5).raise_for_status()
 
+        # Reads are counted by request, not by second: each reader goes on until it has issued
+        # READS_AFTER_KILL reads after the kill (however slow the machine), and every read issued
+        # must come back 200. A lost read fails; a slow machine only takes longer.
+        killed = threading.Event()
         stop = threading.Event()
-        reads: list[int | str] = []
+        reads: list[Read] = []
         outcomes: dict[str, list[int | str]] = {}
+        warm = threading.Barrier(len(intents[:4]) + 1)  # the readers and this thread
 
         def reader(headers: dict[str, str]) -> None:
+            mine: list[Read] = []
             with requests.Session() as http:
                 while not stop.is_set():
+                    read = Read(after_kill=killed.is_set())
+                    mine.append(read)
+                    reads.append(read)
                     try:
-                        reads.append(http.get(base + "/v1/portal", headers=headers,
-                                              timeout=30).status_code)
+                        read.outcome = http.get(base + "/v1/portal", headers=headers,
+                                                timeout=30).status_code
                     except requests.RequestException as exc:
-                        reads.append(type(exc).__name__)
+                        read.outcome = type(exc).__name__
+                    if len(mine) == 2:
+                        warm.wait(timeout=60)  # every reader has reads back: then the kill
+                    if sum(r.after_kill for r in mine) >= READS_AFTER_KILL:
+                        return
 
         def writer(customer: str, sub: str, delay: float) -> None:
             time.sleep(delay)
@@ -258,16 +285,24 @@ def test_nginx_in_front_of_two_instances_loses_nothing_when_one_is_killed(
                     for i, (_e, c, s) in enumerate(intents)]
         for thread in threads:
             thread.start()
-        time.sleep(0.6)
+        warm.wait(timeout=60)
+        time.sleep(0.3)  # the writers' first attempts are under way too
+        killed.set()
         os.killpg(procs[0].pid, signal.SIGKILL)  # master and workers, mid-request
-        time.sleep(2.5)
-        stop.set()
+        deadline = time.monotonic() + READ_PHASE_S
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        stop.set()  # stops only a reader still short of its reads at the deadline
         for thread in threads:
             thread.join(timeout=60)
 
         assert procs[0].wait(timeout=10) == -signal.SIGKILL
-        assert len(reads) > 20
-        assert set(reads) == {200}, f"reads not answered: {[r for r in reads if r != 200]}"
+        assert all(r.outcome is not None for r in reads), "a read never came back"
+        lost = [r.outcome for r in reads if r.outcome != 200]
+        assert lost == [], f"{len(lost)} of {len(reads)} reads not answered: {lost}"
+        after = sum(r.after_kill for r in reads)
+        assert after >= READS_AFTER_KILL * 4, (
+            f"only {after} reads issued after the kill in {READ_PHASE_S} s")
         for _email, customer, sub in intents:
             attempts = outcomes[customer]
             assert attempts[-1] in (200, 409), (customer, attempts)

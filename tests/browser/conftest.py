@@ -7,6 +7,8 @@
   (``host_site.page(html) -> url``): the customer's app that embeds the portal.
 * ``other_site``: a third origin the account does not allow.
 * ``browser_page``: a fresh Playwright page (sync API) in Debian's Chromium.
+* ``wait_ready(root)``: wait until the portal under ``root`` has drawn its whole view and holds
+  still (its root's ``data-wsp-ready`` mark): the one wait before a test clicks in a portal.
 
 Tests using these are marked ``browser`` and skipped with a reason when Chromium is missing.
 """
@@ -132,6 +134,17 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory, sandbox: SandboxServer
     yield LivePortal(app, f"http://127.0.0.1:{thread.port}", account, sandbox)
     thread.stop()
     db.get_database(app).engine.dispose()
+
+
+def wait_ready(root: Any) -> Any:
+    """Wait for the portal's ``data-wsp-ready`` mark (static/portal/ready.js) under ``root``
+    (a page, a frame locator or a locator); returns ``root``.
+
+    The mark is set once the portal, invoices, usage and entitlements are loaded and shown and
+    no rebuild is waiting: a test that clicks right after the first card appears races those
+    rebuilds, and one waiting on a section's text waits for one of them only."""
+    root.locator("[data-wsp-ready]").wait_for()
+    return root
 
 
 @pytest.fixture(scope="session")

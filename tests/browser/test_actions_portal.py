@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from widget_server import db
 from widget_server.accounts import AccountService, secret_box
 from widget_server.features import defaults
@@ -71,8 +71,9 @@ def configure(portal: LivePortal, **settings: Any) -> None:
 
 
 def mount(page: Any, portal: LivePortal, site: HostSite, email: str, mode: str,
-          veto: str | None = None) -> Any:
-    """Mount the portal for `email`; returns the locator root of the portal's DOM."""
+          veto: str | None = None, ready: bool = True) -> Any:
+    """Mount the portal for `email`; returns the locator root of the portal's DOM once its view
+    is complete (`ready`), or as soon as its first subscription card is drawn."""
     options = json.dumps({"account": portal.account_id, "email": email,
                           "hash": portal.hash(email), "mode": mode, "locale": "en"})
     answer = (f"window.answer = function (e) {{ return e.event !== {json.dumps(veto)}; }};"
@@ -87,6 +88,8 @@ def mount(page: Any, portal: LivePortal, site: HostSite, email: str, mode: str,
 }}));</script></body></html>"""
     page.goto(site.page(html))
     root = page.frame_locator("#portal iframe") if mode == "iframe" else page.locator("#portal")
+    if ready:
+        return wait_ready(root)
     root.locator(".wsp-sub").first.wait_for()
     return root
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import LivePortal
+from tests.browser.conftest import LivePortal, wait_ready
 from tests.dashboard.helpers import PASSWORD, create_owner, give_account, load_account
 from widget_server import db
 from widget_server.models import Account
@@ -56,7 +56,7 @@ def _cancel_button(page: Any) -> Any:
 def _preview_loaded(page: Any) -> Any:
     frame = page.frame_locator("#preview-frame")
     frame.locator('[data-subscription="sub_demo_ana"]').wait_for()
-    return frame
+    return wait_ready(frame)
 
 
 def test_a_toggled_setting_shows_in_the_preview_before_and_after_saving(

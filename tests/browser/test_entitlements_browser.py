@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from tests.browser.test_actions_portal import (
     Sandbox,
     click_action,
@@ -50,8 +50,7 @@ def _hosted(portal: LivePortal, site: HostSite, page: Any, email: str, locale: s
         headers={"Authorization": f"Bearer {_api_key(portal)}"})
     assert response.status_code == 200, response.text
     page.goto(response.json()["url"])
-    page.locator(".wsp-sub").first.wait_for()
-    return page
+    return wait_ready(page)
 
 
 def test_iframe_shows_grants_and_what_a_change_adds_and_removes(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from tests.browser.test_actions_portal import MODES, Sandbox, configure, stripe_state, submit
 from tests.browser.test_money_browser import attach_default
 
@@ -35,9 +35,7 @@ def mount_below(page: Any, portal: LivePortal, site: HostSite, email: str, mode:
     page.set_viewport_size(VIEWPORT)
     page.goto(site.page(html))
     root = page.frame_locator("#portal iframe") if mode == "iframe" else page.locator("#portal")
-    root.locator(".wsp-sub").first.wait_for()
-    root.locator(".wsp-table, .wsp-empty").last.wait_for()  # invoices: the frame's full height
-    return root
+    return wait_ready(root)  # invoices shown too: the frame has its full height
 
 
 # After the next frames (a notice is re-placed when the page re-renders): the texts of the

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from tests.browser.test_actions_portal import (
     Sandbox,
     click_action,
@@ -46,8 +46,7 @@ STATES = [  # (customer, subscription, state kind, picture)
 
 def settled(root: Any) -> None:
     """Invoices load after the view: wait, so the card is not redrawn under the camera."""
-    root.locator(".wsp-section-invoices .wsp-table-card, .wsp-section-invoices .wsp-empty"
-                 ).first.wait_for()
+    wait_ready(root)
 
 
 def shoot(node: Any, name: str) -> None:
@@ -138,6 +137,4 @@ def mount_translated(page: Any, portal: LivePortal, site: HostSite, email: str,
   handleResponse: function (e) {{ window.events.push([e.event, e.response]); return true; }}
 }}));</script></body></html>"""
     page.goto(site.page(html))
-    root = page.locator("#portal")
-    root.locator(".wsp-sub").first.wait_for()
-    return root
+    return wait_ready(page.locator("#portal"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from widget_server.sandbox.growth import add_customer, add_invoices, add_subscriptions
 
 LONG = "cus_browser_history"
@@ -28,6 +28,7 @@ def test_show_more_pages_invoices_and_canceled_subscriptions_in_german(
 <script>WidgetServer.mount("#portal", {options});</script></body></html>""")
     browser_page.goto(url)
     frame = browser_page.frame_locator("#portal iframe")
+    wait_ready(frame)
     frame.get_by_role("heading", name="Abonnements").wait_for()  # translated: strings loaded
     rows = frame.locator(".wsp-section-invoices tbody tr")
     rows.nth(11).wait_for()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.browser.conftest import HostSite, LivePortal
+from tests.browser.conftest import HostSite, LivePortal, wait_ready
 from tests.browser.test_actions_portal import Sandbox, configure, stripe_state
 from tests.browser.test_flow_browser import _api_key
 
@@ -212,6 +212,7 @@ def test_credit_is_read_again_after_a_plan_change(live_portal: LivePortal,
     frame.locator(".wsp-section-credit").get_by_text("You have no credit.").wait_for()
     # Ana has nothing metered: no usage section once her usage has loaded (no empty card)
     frame.locator(".wsp-section-usage").wait_for(state="detached")
+    wait_ready(frame)
     frame.locator("[data-action=change_plan]").first.click()
     dialog = frame.locator("dialog, [role=dialog]").first
     dialog.locator(".wsp-option").filter(has_text="Starter monthly").first.click()

@@ -20,7 +20,8 @@ import zopfli.gzip
 # defines window.WidgetServerPortal). Each page's entry script comes after it.
 PORTAL_SCRIPTS: tuple[str, ...] = (
     "dom.js", "api.js", "viewport.js", "dialogs.js", "entitlements.js", "render.js", "usage.js",
-    "plans.js", "actions.js", "account-actions.js", "cards.js", "flow.js", "app.js",
+    "plans.js", "actions.js", "account-actions.js", "cards.js", "flow.js",
+    "ready.js", "press.js", "app.js",
 )
 _PORTAL = tuple(f"portal/{name}" for name in PORTAL_SCRIPTS)
 

@@ -4,9 +4,12 @@
  *                                                     flow});  // flow: flow.js
  *   portal.reload(); portal.unmount();
  *
+ * The root carries data-wsp-ready once the view is complete and still (ready.js); a rebuild
+ * waits while a press is held on the portal, so the press's click is not lost (press.js).
+ *
  * emit(event, response) returns a Promise<boolean> (or a boolean); for `pre_*` events false
- * vetoes the action. Load order: dom.js, api.js, dialogs.js, render.js, actions.js,
- * account-actions.js, cards.js, flow.js, app.js (the server also serves them concatenated as one file).
+ * vetoes the action. Load order: widget_server/assets/build.py's PORTAL_SCRIPTS (the server
+ * serves them concatenated as one file).
  */
 (function (parts) {
   "use strict";
@@ -49,6 +52,17 @@
     root.appendChild(notices.node);
     root.appendChild(view);
     dom.clear(container).appendChild(root);
+
+    var ready = parts.ready.create(root);
+    var track = ready.track;
+    var renderDeferred = false;
+    var guard = parts.press.create(root, function () { if (renderDeferred) render(); });
+
+    /** The loading view (complete: false) or the error view, which render() does not rebuild. */
+    function showState(node, complete) {
+      dom.replaceChildren(view, node);
+      ready.shown(complete);
+    }
 
     function log() {
       if (ctx.debug && window.console) {
@@ -114,7 +128,8 @@
       var path = kind === "invoices" ? "/v1/portal/invoices" : "/v1/portal/subscriptions/canceled";
       state.more = kind;
       render();
-      return ctx.api.get(path + "?starting_after=" + encodeURIComponent(cursor)).then(function (data) {
+      var page = ctx.api.get(path + "?starting_after=" + encodeURIComponent(cursor));
+      return track(page.then(function (data) {
         state.more = null;
         if (kind === "invoices") {
           state.invoices = (state.invoices || []).concat(data.invoices || []);
@@ -133,7 +148,7 @@
         render();
         notices.show(errorMessage(error), "error");
         reportError("load_more", error);
-      });
+      }));
     }
     ctx.loadMore = loadMore;
 
@@ -155,6 +170,9 @@
     /** Re-render, then put focus back on the equivalent control (the old node is replaced). */
     function render() {
       if (destroyed || !ctx.state.portal) return;
+      renderDeferred = guard.pressed();  // a rebuild now would take the pressed node away
+      ready.deferred(renderDeferred);
+      if (renderDeferred) return;
       var active = root.getRootNode().activeElement;
       var focusKey = null;
       if (active && root.contains(active) && active.dataset && active.dataset.action) {
@@ -168,10 +186,11 @@
         try { again = view.querySelector(focusKey); } catch (e) { again = null; }
         if (again) again.focus();
       }
+      ready.shown(true);
     }
 
     function loadInvoices(generation) {
-      return ctx.api.get("/v1/portal/invoices").then(function (data) {
+      return track(ctx.api.get("/v1/portal/invoices").then(function (data) {
         if (generation !== loadGeneration) return;
         ctx.state.invoices = data.invoices || [];
         ctx.state.invoicesNext = data.next || null;
@@ -182,36 +201,38 @@
         ctx.state.invoicesError = errorMessage(error);
         render();
         reportError("load_invoices", error);
-      });
+      }));
     }
 
     /** Load (or reload) everything. quiet: keep the current view until the new data arrives. */
     function load(quiet) {
       var generation = ++loadGeneration;
-      return emit("pre_load", { locale: explicitLocale }).then(function (allowed) {
+      return track(emit("pre_load", { locale: explicitLocale }).then(function (allowed) {
         if (!allowed || destroyed || generation !== loadGeneration) return null;
-        if (!quiet || !ctx.state.portal) dom.replaceChildren(view, parts.render.loadingView(ctx));
+        if (!quiet || !ctx.state.portal) showState(parts.render.loadingView(ctx), false);
         var invoicesRequest = null;
         return ctx.api.get("/v1/portal").then(loadStrings).then(function (portal) {
           if (destroyed || generation !== loadGeneration) return null;
           applyPortal(portal);
           if (!quiet) ctx.state.invoices = null;
-          if (parts.entitlements) parts.entitlements.load(ctx, render);
+          if (parts.entitlements) track(parts.entitlements.load(ctx, render));
           render();
           if (flow) flow.start();
           invoicesRequest = loadInvoices(generation);
-          parts.usage.load(ctx, render, function () { return generation === loadGeneration && !destroyed; });
+          track(parts.usage.load(ctx, render, function () {
+            return generation === loadGeneration && !destroyed;
+          }));
           return invoicesRequest.then(function () {
             if (generation === loadGeneration && !destroyed) emit("post_load", portal);
             return portal;
           });
         }, function (error) {
           if (destroyed || generation !== loadGeneration) return null;
-          dom.replaceChildren(view, parts.render.errorView(ctx, errorMessage(error)));
+          showState(parts.render.errorView(ctx, errorMessage(error)), true);
           reportError("load", error);
           return null;
         });
-      });
+      }));
     }
 
     function applyResult(result, spec) {
@@ -238,9 +259,11 @@
         return load(true);
       }
       render();
-      if (parts.entitlements) parts.entitlements.load(ctx, render, true);
+      if (parts.entitlements) track(parts.entitlements.load(ctx, render, true));
       var generation = loadGeneration;  // an action moves money: usage and credit read again
-      parts.usage.load(ctx, render, function () { return generation === loadGeneration && !destroyed; });
+      track(parts.usage.load(ctx, render, function () {
+        return generation === loadGeneration && !destroyed;
+      }));
       return loadInvoices(loadGeneration);
     }
 
@@ -344,6 +367,8 @@
       unmount: function () {
         destroyed = true;
         loadGeneration += 1;
+        guard.destroy();
+        ready.stop();
         if (ctx.openDialog) ctx.openDialog.close();
         if (root.parentNode) root.parentNode.removeChild(root);
       }

@@ -19,16 +19,17 @@
     return node;
   }
 
-  /** Load what the settings show; `current()` is false once a newer load started. */
+  /** Load what the settings show; `current()` is false once a newer load started. Resolves
+   *  once both answers (or failures) are shown. */
   function load(ctx, render, current) {
     var settings = (ctx.state.portal && ctx.state.portal.settings) || {};
-    [["usage", "/v1/portal/usage", settings.show_usage],
-      ["credit", "/v1/portal/credit", settings.show_credit]].forEach(function (part) {
+    return Promise.all([["usage", "/v1/portal/usage", settings.show_usage],
+      ["credit", "/v1/portal/credit", settings.show_credit]].map(function (part) {
       var key = part[0];
-      if (!part[2]) { ctx.state[key] = null; return; }
+      if (!part[2]) { ctx.state[key] = null; return null; }
       // a reload after an action keeps the shown numbers until the new ones arrive
       if (!(ctx.state[key] && ctx.state[key].data)) ctx.state[key] = { loading: true };
-      ctx.api.get(part[1]).then(function (data) {
+      return ctx.api.get(part[1]).then(function (data) {
         if (!current()) return;
         ctx.state[key] = { data: data };
         render();
@@ -37,7 +38,7 @@
         ctx.state[key] = { error: (error && error.message) || "" };
         render();
       });
-    });
+    }));
   }
 
   function meta(label, value) {
