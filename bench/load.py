@@ -19,7 +19,8 @@ Sections (docs/deploy.md explains each figure):
   instance has request slots).
 - memory: RSS of every worker sampled while 8 users load the portal for N minutes.
 - growth: CPU and p50 per view for customers with 1, 10 and 50 subscriptions, and the
-  invoices view of a customer with 111 invoices (advances the sandbox clock: runs last).
+  invoices view of a customer with 111 invoices (advances the sandbox clock: runs last); one
+  user, 3 interleaved rounds, each case's least CPU.
 
 The service runs with `widget-server serve`'s own defaults unless --workers/--threads say
 otherwise, on SQLite, with Redis (db 14) when one answers on 127.0.0.1:6379. Every phase has a

@@ -17,6 +17,7 @@ from cpu_budget import CpuBudget
 from measure import Row, fmt, ratio
 
 ANA = ("ana@example.com", "cus_demo_ana")
+GROWTH_ROUNDS = 3
 
 
 @dataclass
@@ -226,21 +227,29 @@ def growth(ctx: Context) -> list[str]:
                "/v1/portal/invoices")]
     latency = 50
     ctx.sandbox.latency(latency)
-    rows: list[Row] = []
+    # One user makes ~15 views a second, and /proc counts CPU in 10 ms ticks: each case runs
+    # in GROWTH_ROUNDS rounds, interleaved (other load on the machine hits every case alike),
+    # and keeps its round with the least CPU per view, as bench/portal_cpu.py does.
+    best: dict[str, Row] = {}
     try:
-        for label, email, path in cases:
-            view = loadgen.get(path, ctx.token_headers(email))
-            rows.append(measure.run(label, ctx.service.url, view, users=1,
-                                    seconds=max(2.0, args.duration / 2), latency_ms=latency,
-                                    sandbox=ctx.sandbox, services=[ctx.service]))
+        for _round in range(GROWTH_ROUNDS):
+            for label, email, path in cases:
+                view = loadgen.get(path, ctx.token_headers(email))
+                row = measure.run(label, ctx.service.url, view, users=1,
+                                  seconds=max(2.0, args.duration / 2), latency_ms=latency,
+                                  sandbox=ctx.sandbox, services=[ctx.service])
+                if label not in best or row.cpu_ms_per_view < best[label].cpu_ms_per_view:
+                    best[label] = row
     finally:
         ctx.sandbox.latency(0)
+    rows = [best[label] for label, _email, _path in cases]
     base = rows[0]
     lines = [*measure.table(rows), "", "| case | CPU/view vs 1 subscription | "
              "p50 vs 1 subscription |", "|---|---|---|"]
     for row in rows[1:]:
         lines.append(f"| {row.label} | {ratio(row.cpu_ms_per_view, base.cpu_ms_per_view)} | "
                      f"{ratio(row.result.p50, base.result.p50)} |")
-    lines.append(f"\n(one user each, L = {latency} ms; CPU {fmt(base.cpu_ms_per_view)} ms "
+    lines.append(f"\n(one user each, L = {latency} ms; each case the least CPU of "
+                 f"{GROWTH_ROUNDS} interleaved rounds; CPU {fmt(base.cpu_ms_per_view)} ms "
                  "per view is the baseline)")
     return lines
