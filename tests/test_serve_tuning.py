@@ -105,7 +105,7 @@ def test_a_forked_worker_drops_the_masters_database_connections(tmp_path: Path) 
     assert engine.pool.checkedout() == 0
 
 
-def test_the_master_freezes_its_heap_before_workers_fork(
+def test_the_master_tunes_the_collector_before_workers_fork(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """gunicorn's when_ready hook runs in the master before any worker forks: everything made
     so far goes to the collector's permanent generation, so a worker's full collections walk
@@ -123,8 +123,11 @@ def test_the_master_freezes_its_heap_before_workers_fork(
     hook = options["when_ready"]
     assert callable(hook)
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         hook(None)
         assert gc.get_freeze_count() > 10_000  # the modules, the app, Babel's data
+        assert gc.get_threshold() == (server.GC_FIRST_THRESHOLD, *thresholds[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)

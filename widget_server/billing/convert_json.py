@@ -126,11 +126,19 @@ def discount_from_json(discount: Any) -> Discount | None:
     )
 
 
-def item_from_json(item: JSON, products: Mapping[str, Product] | None = None
-                   ) -> SubscriptionItem:
+def item_from_json(item: JSON, products: Mapping[str, Product] | None = None,
+                   prices: dict[str, Price] | None = None) -> SubscriptionItem:
+    """`prices`: the prices converted so far from the same answer, by id (50 subscriptions to
+    3 prices build 3 ``Price``s, not 50: within one answer a price id is one price)."""
+    raw = item["price"]
+    price = prices.get(raw["id"]) if prices is not None else None
+    if price is None:
+        price = price_from_json(raw, products)
+        if prices is not None:
+            prices[price.id] = price
     return SubscriptionItem(
         id=item["id"],
-        price=price_from_json(item["price"], products),
+        price=price,
         quantity=item.get("quantity") or 1,
         current_period_start=item["current_period_start"],
         current_period_end=item["current_period_end"],
@@ -152,8 +160,10 @@ def scheduled_change_from_json(schedule: Any) -> ScheduledChange | None:
 
 
 def subscription_from_json(sub: JSON, products: Mapping[str, Product] | None = None,
-                           items: Sequence[JSON] | None = None) -> Subscription:
-    """`items` overrides the embedded first page when the caller paged through more."""
+                           items: Sequence[JSON] | None = None,
+                           prices: dict[str, Price] | None = None) -> Subscription:
+    """`items` overrides the embedded first page when the caller paged through more;
+    `prices` as for ``item_from_json``."""
     pause = sub.get("pause_collection")
     details = sub.get("cancellation_details")
     latest = sub.get("latest_invoice")
@@ -165,7 +175,8 @@ def subscription_from_json(sub: JSON, products: Mapping[str, Product] | None = N
         status=sub["status"],
         currency=sub["currency"],
         created=sub["created"],
-        items=tuple(item_from_json(i, products) for i in (items or sub["items"]["data"])),
+        items=tuple(item_from_json(i, products, prices)
+                    for i in (items or sub["items"]["data"])),
         cancel_at_period_end=bool(sub.get("cancel_at_period_end")),
         cancel_at=sub.get("cancel_at"),
         canceled_at=sub.get("canceled_at"),

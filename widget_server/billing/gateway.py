@@ -273,7 +273,9 @@ class StripeGateway:
                                ) -> tuple[Subscription, ...]:
         wanted = convert_json.product_ids_of(i for _s, items in raw for i in items)
         products = self.catalog.products(wanted) if wanted else {}
-        converted = [convert_json.subscription_from_json(s, products, items) for s, items in raw]
+        prices: dict[str, Price] = {}  # one answer: a price id is one price
+        converted = [convert_json.subscription_from_json(s, products, items, prices)
+                     for s, items in raw]
         converted.sort(key=lambda s: s.created, reverse=True)
         return tuple(converted)
 

@@ -204,12 +204,14 @@ def plan_options(sub: Subscription, item: SubscriptionItem, catalog: Sequence[Pr
     product = item.price.product
     base = base_item(sub, settings)
     movable = base is not None and base.id == item.id
+    addons = settings.get("catalog_addons") or ()  # is_addon, inlined: asked per price
     found = []
     for price in catalog:
         if price.currency != sub.currency or price.interval is None or price.id in taken:
             continue
         target = price.product.id
-        if target != product.id and (not movable or is_addon(price.product, settings)):
+        if target != product.id and (not movable or price.product.role == "addon"
+                                     or target in addons):
             continue
         if target in elsewhere:
             continue
@@ -284,8 +286,10 @@ def describe(
     one); `catalog`: the prices on offer (None: any, for callers that check a price later);
     `options`: each item's ``plan_options`` when the caller has them already (by item id).
     """
+    flag = settings.get
+
     def on(name: str) -> bool:
-        return settings.get(name) is True
+        return flag(name) is True
 
     kind = state_kind(sub)
     ended = sub.status in ENDED_STATUSES
