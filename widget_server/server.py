@@ -70,8 +70,8 @@ def after_fork(app: Flask) -> None:
 # The cyclic collector's first threshold (CPython's default: 700 new container objects). A
 # view parses Stripe's answer into tens of thousands of dicts and lists that live until the
 # response is written and are then freed by reference counting, never by the collector; at
-# 700 it walked them ~4 times per view of 50 subscriptions. Measured with three
-# `widget-server serve` workers side by side (default, 7,000, 20,000, 50,000; 3 interleaved
+# 700 it walked them ~4 times per view of 50 subscriptions. Measured with four
+# `widget-server serve` instances side by side (default, 7,000, 20,000, 50,000; 3 interleaved
 # rounds): 20,000 took the 50-subscription view from 15.4-16.2 to 13.3-14.9 ms of CPU and the
 # 1-subscription view from 6.7-7.8 to 5.7-6.9 ms; garbage cycles wait a little longer.
 GC_FIRST_THRESHOLD = 20_000
