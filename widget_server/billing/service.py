@@ -50,7 +50,8 @@ from widget_server.billing.usage import (
 from widget_server.billing.view_cache import TokenStore, ViewSnapshots, make_view_store
 from widget_server.billing.writes import StripeWriter
 
-EXECUTOR_WORKERS = 16
+# a view sends its two Stripe reads from the pool: two per request thread of `serve` (16)
+EXECUTOR_WORKERS = 32
 
 
 class BillingService(Protocol):
@@ -63,7 +64,8 @@ class BillingService(Protocol):
     # --- reads -----------------------------------------------------------------------------
     def find_customers(self, *, email: str | None = None,
                        customer_id: str | None = None) -> tuple[Customer, ...]: ...
-    def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot: ...
+    def snapshot(self, customer_ids: Sequence[str], *,
+                 meanwhile: Callable[[], object] | None = None) -> PortalSnapshot: ...
     def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
                  ) -> list[Invoice]: ...
     def invoice_page(self, positions: Mapping[str, str], *, subscriptions_only: bool,
@@ -145,8 +147,9 @@ class StripeBilling(StripeWriter):
                        customer_id: str | None = None) -> tuple[Customer, ...]:
         return self.gateway.find_customers(email=email, customer_id=customer_id)
 
-    def snapshot(self, customer_ids: Sequence[str]) -> PortalSnapshot:
-        return self.gateway.snapshot(customer_ids)
+    def snapshot(self, customer_ids: Sequence[str], *,
+                 meanwhile: Callable[[], object] | None = None) -> PortalSnapshot:
+        return self.gateway.snapshot(customer_ids, meanwhile=meanwhile)
 
     def invoices(self, customer_ids: Sequence[str], *, subscriptions_only: bool = False,
                  ) -> list[Invoice]:

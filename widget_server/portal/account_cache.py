@@ -88,6 +88,23 @@ class AccountCache:
                     copy, settings, stripe_key, token, self._clock() + ACCOUNT_CACHE_SECONDS)
         return account, dict(settings), stripe_key
 
+    def unconfirmed(self, public_id: str) -> CachedAccount | None:
+        """This process's copy, without reading its token (None: no copy, or it expired).
+
+        For work that may start before the copy is confirmed and is thrown away unless
+        ``is_current`` then says yes (the portal view sends its Stripe reads meanwhile)."""
+        with self._lock:
+            entry = self._entries.get(public_id)
+        if entry is None or entry.expires <= self._clock():
+            return None
+        return entry
+
+    def is_current(self, public_id: str, entry: CachedAccount) -> bool:
+        """Whether `entry` is still the account's copy: one token read; False when the token
+        store cannot be read (the caller then looks the account up again)."""
+        found = self._tokens().tokens([token_name(public_id)])
+        return found is not None and found[:1] == [entry.token]
+
     def forget(self, public_ids: set[str]) -> None:
         """After a commit that changed these accounts: every process reloads them."""
         with self._lock:

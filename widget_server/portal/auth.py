@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -48,12 +49,55 @@ def portal_context() -> PortalContext:
     cached: PortalContext | None = g.get("portal_context")
     if cached is not None:
         return cached
+    token = _token()
+    if isinstance(token, PortalContext):
+        return token
+    found = account_cache().lookup(token.account_id)
+    if found is None or _revoked(found[0], token):
+        raise _expired()
+    context = _context(token, *found)
+    g.portal_context = context
+    return context
+
+
+def early_portal_context() -> tuple[PortalContext, Callable[[], bool] | None]:
+    """``portal_context`` from this process's copy of the account, before the copy's token is
+    read: ``(context, confirm)``.
+
+    ``confirm()`` reads the token (one round trip to Redis or the database, which the caller
+    runs while it waits for something else); only when it returns True may what was read with
+    this context be used (the context is then the request's). When it returns False the account
+    changed meanwhile: discard it all and call ``portal_context()``. ``confirm`` is None when
+    the context is already confirmed (no copy in this process, or a preview)."""
+    cached: PortalContext | None = g.get("portal_context")
+    if cached is not None:
+        return cached, None
+    token = _token()
+    if isinstance(token, PortalContext):
+        return token, None
+    cache = account_cache()
+    entry = cache.unconfirmed(token.account_id)
+    if entry is None or _revoked(entry.account, token):
+        return portal_context(), None
+    context = _context(token, entry.account, dict(entry.settings), entry.stripe_key)
+
+    def confirm() -> bool:
+        if not cache.is_current(token.account_id, entry):
+            return False
+        g.portal_context = context
+        return True
+
+    return context, confirm
+
+
+def _token() -> PortalToken | PortalContext:
+    """The request's verified portal token, or the dashboard preview's context."""
     raw = bearer_token()
     if raw is None:
         raise Unauthorized(_("Your session is missing. Reload the page to sign in again."),
                            code="missing_token")
     try:
-        token = read_portal_token(current_app.config["SECRET_KEY"], raw)
+        return read_portal_token(current_app.config["SECRET_KEY"], raw)
     except InvalidPortalToken:
         from widget_server.portal.preview_guard import preview_context
 
@@ -61,13 +105,17 @@ def portal_context() -> PortalContext:
         if preview is not None:
             g.portal_context = preview
             return preview
-        raise Unauthorized(_("Your session has expired. Reload the page to continue."),
-                           code="invalid_token") from None
-    found = account_cache().lookup(token.account_id)
-    if found is None or _revoked(found[0], token):
-        raise Unauthorized(_("Your session has expired. Reload the page to continue."),
-                           code="invalid_token")
-    account, settings, stripe_key = found
+        raise _expired() from None
+
+
+def _expired() -> Unauthorized:
+    return Unauthorized(_("Your session has expired. Reload the page to continue."),
+                        code="invalid_token")
+
+
+def _context(token: PortalToken, account: Account, settings: dict[str, Any],
+             stripe_key: str) -> PortalContext:
+    """The context of a found account; sets the request's locale from its settings."""
     g.locale = negotiate_locale(
         explicit=request.args.get("locale") or token.locale,
         accept_language=request.accept_languages,
@@ -75,6 +123,4 @@ def portal_context() -> PortalContext:
         auto_detect=settings["auto_detect_locale"],
     )
     g.custom_strings = settings["custom_strings"].get(g.locale, {})
-    context = PortalContext(account, settings, token, stripe_key)
-    g.portal_context = context
-    return context
+    return PortalContext(account, settings, token, stripe_key)

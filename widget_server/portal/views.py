@@ -3,7 +3,7 @@ time, and the UI strings (public, cached)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Response, current_app, g, jsonify, url_for
@@ -20,7 +20,7 @@ from widget_server.db import get_session
 from widget_server.errors import Conflict, NotFound
 from widget_server.i18n import _, current_locale, negotiate_locale, text_direction
 from widget_server.portal import bp, currency
-from widget_server.portal.auth import PortalContext, portal_context
+from widget_server.portal.auth import PortalContext, early_portal_context, portal_context
 from widget_server.portal.billing_json import invoice_json
 from widget_server.portal.embed_headers import account_origins
 from widget_server.portal.entitlements_payload import entitlements_payload
@@ -61,9 +61,7 @@ def _strings_url(context: PortalContext, locale: str) -> str:
 def portal_view() -> Response:
     """Customer, live subscriptions and the newest canceled ones (with allowed actions),
     payment method, catalog, and where the UI strings are."""
-    context = portal_context()
-    snapshot = cached_view(context.account, context.customer_ids, "portal", PortalSnapshot,
-                           lambda: billing_for(context.stripe_key).snapshot(context.customer_ids))
+    context, snapshot = _read_view()
     locale = current_locale()
     payload = portal_payload(
         context.account,
@@ -80,6 +78,46 @@ def portal_view() -> Response:
         payload["strings"] = strings_for(locale, context.settings["custom_strings"].get(locale)
                                          or {})
     return _private(json_response(payload))
+
+
+def _read_view() -> tuple[PortalContext, PortalSnapshot]:
+    """The request's context and what its view shows.
+
+    With this process's copy of the account, the Stripe reads are sent before the copy is
+    confirmed: its token is read while Stripe answers (one round trip less before the reads).
+    When the account changed meanwhile, it is looked up again (a revoked token or a deleted
+    account is refused as always); what Stripe answered is kept unless the Stripe key changed
+    (it depends on nothing else of the account), a kept snapshot never (whether the account
+    may use snapshots may have changed)."""
+    early, confirm = early_portal_context()
+    if confirm is None:
+        return early, _snapshot(early)
+    confirmed: list[bool] = []
+
+    def check() -> None:
+        confirmed.append(confirm())
+
+    snapshot: PortalSnapshot | None = None
+    failure: Exception | None = None
+    try:
+        snapshot = _snapshot(early, check)
+    except Exception as exc:  # decided below, once the account is known to be current
+        failure = exc
+    read_now = bool(confirmed)  # else a snapshot kept from an earlier view (no Stripe call)
+    context = early if (confirmed[0] if read_now else confirm()) else portal_context()
+    if context is not early and (not read_now or context.stripe_key != early.stripe_key):
+        return context, _snapshot(context)
+    if failure is not None:
+        raise failure
+    assert snapshot is not None
+    return context, snapshot
+
+
+def _snapshot(context: PortalContext,
+              meanwhile: Callable[[], object] | None = None) -> PortalSnapshot:
+    return cached_view(context.account, context.customer_ids, "portal", PortalSnapshot,
+                       lambda: billing_for(context.stripe_key).snapshot(
+                           context.customer_ids, meanwhile=meanwhile))
 
 
 def _positions(context: PortalContext, cursor: str | None) -> dict[str, str]:
