@@ -17,7 +17,8 @@ from widget_server.sandbox import SandboxServer
 
 BILLING = Path(key_check.__file__).parent
 # Files that run Stripe calls only for `stripe check` or this check itself.
-NOT_THE_PORTAL = {"contract.py", "contract_steps.py", "contract_optional.py", "key_check.py"}
+NOT_THE_PORTAL = {"contract.py", "contract_steps.py", "contract_optional.py",
+                  "contract_interval.py", "key_check.py"}
 CALL = re.compile(r"\.v1\.((?:[a-z_]+\.)+[a-z_]+)\(")
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import stripe
 
 from widget_server.billing.catalog import Catalog, MemoryCatalogStore
+from widget_server.billing.contract_interval import INTERVAL_STEPS
 from widget_server.billing.contract_optional import OPTIONAL_STEPS
 from widget_server.billing.contract_steps import STEPS, CheckFailed
 from widget_server.billing.errors import BillingError
@@ -200,7 +201,7 @@ class ContractCheck:
         self.cleanups.append((name, undo))
 
     def run(self) -> Report:
-        steps = list(STEPS)
+        steps = list(STEPS) + INTERVAL_STEPS
         for feature in self.features:
             optional = OPTIONAL_STEPS[feature]
             self.report.features[feature] = [name for name, _action in optional]
