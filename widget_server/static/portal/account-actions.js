@@ -147,8 +147,9 @@
       }
       var fields = {
         name: input("text", customer.name, "name", { maxlength: "256" }),
-        email: input("email", customer.email, "email", { required: true, maxlength: "512" }),
-        phone: input("tel", customer.phone, "tel", { maxlength: "20" }),
+        email: input("email", customer.email, "email",
+          { required: true, maxlength: "512", dir: "ltr" }),
+        phone: input("tel", customer.phone, "tel", { maxlength: "20", dir: "ltr" }),
         line1: input("text", address.line1, "address-line1", { maxlength: "200" }),
         line2: input("text", address.line2, "address-line2", { maxlength: "200" }),
         postal_code: input("text", address.postal_code, "postal-code", { maxlength: "20" }),

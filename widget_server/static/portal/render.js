@@ -283,8 +283,9 @@
     });
     var rows = [
       metaRow(t("Name"), customer.name),
-      metaRow(t("Email"), customer.email),
-      metaRow(t("Phone"), customer.phone),
+      // left to right in every language: an RTL page would show "+49 30 1234567" reversed
+      metaRow(t("Email"), customer.email && h("bdi", { dir: "ltr", text: customer.email })),
+      metaRow(t("Phone"), customer.phone && h("bdi", { dir: "ltr", text: customer.phone })),
       metaRow(t("Address"), addressLines(ctx, customer.address)),
       metaRow(t("Tax IDs"), taxIds.length ? h("ul", { class: "wsp-plain-list" }, taxIds) : null)
     ].filter(Boolean);
