@@ -57,6 +57,12 @@ def unavailable(status: int, title: str, message: str) -> Response:
     return response
 
 
+def not_available() -> Response:
+    """404: a page that is off, or names nothing the visitor may see (nothing says which)."""
+    return unavailable(404, _("This page is not available"),
+                       _("Check the address, or contact the website's support team."))
+
+
 def _account(public_id: str) -> tuple[Account | None, dict[str, Any]]:
     """The account the address names: its public id, or a Servicebot/Billflow id imported
     into it (as ``POST /v1/embed/session`` accepts); the forms then post to its public id."""

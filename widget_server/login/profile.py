@@ -31,7 +31,13 @@ from widget_server.login import codes, flow, forms, steps
 from widget_server.login.availability import profile_enabled
 from widget_server.login.blueprint import bp
 from widget_server.login.mail import Branding
-from widget_server.login.pages import hosted_redirect, page, unavailable, use_locale
+from widget_server.login.pages import (
+    hosted_redirect,
+    not_available,
+    page,
+    unavailable,
+    use_locale,
+)
 from widget_server.login.profile_lookup import ask_each
 from widget_server.login.sign_out import bound_to_this_browser, session_binding, signed_out_notice
 from widget_server.models import Account
@@ -148,8 +154,7 @@ def _refusal() -> Response | None:
     answer when the profile is off."""
     use_locale(default_settings())
     if not profile_enabled(current_app.config):
-        return unavailable(404, _("This page is not available"),
-                           _("Check the address, or contact the website's support team."))
+        return not_available()
     return None
 
 
@@ -225,8 +230,7 @@ def profile_manage() -> Response:
             return unavailable(503, _("This account could not be reached"), _(
                 "Please try again in a few minutes, or contact the website's support team."))
     if chosen is None or not ids:
-        return unavailable(404, _("This page is not available"),
-                           _("Check the address, or contact the website's support team."))
+        return not_available()
     customer_ids = join_customer_ids(ids)
     audit.record(chosen, "customer", customer_ids, "login.profile_manage", chosen.public_id,
                  "ok", {"page": "profile"})

@@ -20,7 +20,7 @@ from widget_server.i18n import _
 from widget_server.limits import limit
 from widget_server.login import forms
 from widget_server.login.blueprint import bp
-from widget_server.login.pages import unavailable, use_locale
+from widget_server.login.pages import not_available, unavailable, use_locale
 
 PATH = "/profile"
 
@@ -51,8 +51,7 @@ def profile_sign_out() -> Response:
 
     locale = use_locale(default_settings())
     if not profile_enabled(current_app.config):
-        return unavailable(404, _("This page is not available"),
-                           _("Check the address, or contact the website's support team."))
+        return not_available()
     if not forms.csrf_ok():
         return unavailable(400, _("You are still signed in"), _(
             "This form expired or did not come from this page, so nothing was sent. Please "
