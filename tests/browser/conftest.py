@@ -16,6 +16,7 @@ Tests using these are marked ``browser`` and skipped with a reason when Chromium
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -134,6 +135,18 @@ def live_portal(tmp_path_factory: pytest.TempPathFactory, sandbox: SandboxServer
     yield LivePortal(app, f"http://127.0.0.1:{thread.port}", account, sandbox)
     thread.stop()
     db.get_database(app).engine.dispose()
+
+
+def mount_iframe(live_portal: LivePortal, host_site: HostSite, page: Any, customer: str,
+                 locale: str) -> Any:
+    """Open a host page that mounts `customer`'s portal in an iframe (identified by customer id
+    and its hash) in `locale`; returns the iframe's frame locator."""
+    options = json.dumps({"account": live_portal.account_id, "customerId": customer,
+                          "hash": live_portal.hash(customer), "locale": locale})
+    page.goto(host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="portal"></div><script src="{live_portal.loader_url}"></script>
+<script>WidgetServer.mount("#portal", {options});</script></body></html>"""))
+    return page.frame_locator("#portal iframe")
 
 
 def wait_ready(root: Any) -> Any:

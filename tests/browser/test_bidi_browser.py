@@ -3,25 +3,16 @@ must not show as "1234567 30 49+", in the billing details nor in the form that e
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tests.browser.conftest import HostSite, LivePortal, wait_ready
+from tests.browser.conftest import HostSite, LivePortal, mount_iframe, wait_ready
 
 ANA = "cus_demo_ana"
 DIRECTION = "node => getComputedStyle(node).direction"
 
 
 def _arabic_iframe(live_portal: LivePortal, host_site: HostSite, page: Any) -> Any:
-    options = json.dumps({"account": live_portal.account_id, "customerId": ANA,
-                          "hash": live_portal.hash(ANA), "locale": "ar"})
-    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
-<div id="portal"></div><script src="{live_portal.loader_url}"></script>
-<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
-    page.goto(url)
-    frame = page.frame_locator("#portal iframe")
-    wait_ready(frame)
-    return frame
+    return wait_ready(mount_iframe(live_portal, host_site, page, ANA, "ar"))
 
 
 def test_phone_and_email_read_left_to_right_in_arabic(live_portal: LivePortal,

@@ -3,10 +3,9 @@ here), and "Show more" appends the next page of invoices and of canceled subscri
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from tests.browser.conftest import HostSite, LivePortal, wait_ready
+from tests.browser.conftest import HostSite, LivePortal, mount_iframe, wait_ready
 from widget_server.sandbox.growth import add_customer, add_invoices, add_subscriptions
 
 LONG = "cus_browser_history"
@@ -21,13 +20,7 @@ def test_show_more_pages_invoices_and_canceled_subscriptions_in_german(
         add_subscriptions(store, LONG, 1)
         add_subscriptions(store, LONG, 8, canceled=True)
         add_invoices(store, LONG, 20)
-    options = json.dumps({"account": live_portal.account_id, "customerId": LONG,
-                          "hash": live_portal.hash(LONG), "locale": "de"})
-    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
-<div id="portal"></div><script src="{live_portal.loader_url}"></script>
-<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
-    browser_page.goto(url)
-    frame = browser_page.frame_locator("#portal iframe")
+    frame = mount_iframe(live_portal, host_site, browser_page, LONG, "de")
     wait_ready(frame)
     frame.get_by_role("heading", name="Abonnements").wait_for()  # translated: strings loaded
     rows = frame.locator(".wsp-section-invoices tbody tr")

@@ -4,14 +4,13 @@ left), the credit balance and the grant; nothing of it when the settings are off
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import pytest
 import requests
 
-from tests.browser.conftest import HostSite, LivePortal, wait_ready
+from tests.browser.conftest import HostSite, LivePortal, mount_iframe, wait_ready
 from tests.browser.test_actions_portal import Sandbox, configure, stripe_state
 from tests.browser.test_flow_browser import _api_key
 
@@ -20,13 +19,7 @@ OLGA = "cus_demo_olga"
 
 
 def _iframe(live_portal: LivePortal, host_site: HostSite, page: Any, locale: str) -> Any:
-    options = json.dumps({"account": live_portal.account_id, "customerId": OLGA,
-                          "hash": live_portal.hash(OLGA), "locale": locale})
-    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
-<div id="portal"></div><script src="{live_portal.loader_url}"></script>
-<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
-    page.goto(url)
-    return page.frame_locator("#portal iframe")
+    return mount_iframe(live_portal, host_site, page, OLGA, locale)
 
 
 def _usage_of(live_portal: LivePortal) -> dict[str, Any]:
@@ -202,13 +195,7 @@ def test_credit_is_read_again_after_a_plan_change(live_portal: LivePortal,
     """A downgrade credits the unused time: the credit section shows it without a reload."""
     configure(live_portal, show_credit=True, show_usage=True, change_plan=True)
     ana = "cus_demo_ana"
-    options = json.dumps({"account": live_portal.account_id, "customerId": ana,
-                          "hash": live_portal.hash(ana), "locale": "en"})
-    url = host_site.page(f"""<!doctype html><html><head><meta charset="utf-8"></head><body>
-<div id="portal"></div><script src="{live_portal.loader_url}"></script>
-<script>WidgetServer.mount("#portal", {options});</script></body></html>""")
-    browser_page.goto(url)
-    frame = browser_page.frame_locator("#portal iframe")
+    frame = mount_iframe(live_portal, host_site, browser_page, ana, "en")
     frame.locator(".wsp-section-credit").get_by_text("You have no credit.").wait_for()
     # Ana has nothing metered: no usage section once her usage has loaded (no empty card)
     frame.locator(".wsp-section-usage").wait_for(state="detached")
