@@ -204,14 +204,12 @@ def plan_options(sub: Subscription, item: SubscriptionItem, catalog: Sequence[Pr
     product = item.price.product
     base = base_item(sub, settings)
     movable = base is not None and base.id == item.id
-    addons = settings.get("catalog_addons") or ()  # is_addon, inlined: asked per price
     found = []
     for price in catalog:
         if price.currency != sub.currency or price.interval is None or price.id in taken:
             continue
         target = price.product.id
-        if target != product.id and (not movable or price.product.role == "addon"
-                                     or target in addons):
+        if target != product.id and (not movable or is_addon(price.product, settings)):
             continue
         if target in elsewhere:
             continue
