@@ -18,7 +18,13 @@ import time
 from typing import TYPE_CHECKING
 
 from widget_server.billing.changes import ItemChangePlan
-from widget_server.billing.contract_steps import Step, _archiver, _expect, _require, _sub
+from widget_server.billing.contract_steps import (
+    Step,
+    archiver,
+    current_subscription,
+    expect,
+    require,
+)
 
 if TYPE_CHECKING:
     from widget_server.billing.contract import ContractCheck
@@ -30,12 +36,12 @@ def setup_yearly_price(c: ContractCheck) -> None:
     price = c.client.v1.prices.create({
         "product": c.state["product"], "currency": "usd", "unit_amount": 20000,
         "recurring": {"interval": "year"}, "metadata": c.mark})
-    c.on_cleanup("archive yearly price", _archiver(c, price.id))
+    c.on_cleanup("archive yearly price", archiver(c, price.id))
     c.state["yearly_price"] = price.id
 
 
 def write_interval_change(c: ContractCheck) -> None:
-    sub = _sub(c)
+    sub = current_subscription(c)
     item = sub.items[0]
     time.sleep(min(SEPARATION, max(0.0, item.current_period_start + SEPARATION - time.time())))
     plan = ItemChangePlan(subscription=sub, item=item, price_id=c.state["yearly_price"],
@@ -43,17 +49,17 @@ def write_interval_change(c: ContractCheck) -> None:
                           proration_date=item.current_period_start, restarts_cycle=True)
     preview = c.writer.preview_change(plan)
     credits = [line for line in preview.lines if line.kind == "credit"]
-    _expect(len(credits) == 1 and credits[0].this_change,
+    expect(len(credits) == 1 and credits[0].this_change,
             "the preview's credit is not taken at the proration date")
-    _expect(any(line.kind == "period" for line in preview.lines),
+    expect(any(line.kind == "period" for line in preview.lines),
             "the preview does not charge a new period")
     changed = c.writer.change_now(plan)
-    _expect(changed.pending_update_expires_at is None, "the interval change was not paid")
-    _expect(changed.items[0].price.id == c.state["yearly_price"],
+    expect(changed.pending_update_expires_at is None, "the interval change was not paid")
+    expect(changed.items[0].price.id == c.state["yearly_price"],
             "the interval change was not applied")
-    invoice = _require(c.writer.invoice(_require(changed.latest_invoice_id, "invoice id")),
+    invoice = require(c.writer.invoice(require(changed.latest_invoice_id, "invoice id")),
                        "invoice")
-    _expect((invoice.total, invoice.amount_due) == (preview.total, preview.amount_due),
+    expect((invoice.total, invoice.amount_due) == (preview.total, preview.amount_due),
             f"charged {invoice.total}, the preview showed {preview.total}")
 
 

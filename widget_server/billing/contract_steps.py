@@ -22,18 +22,18 @@ class CheckFailed(Exception):
     """A call answered, but not with what the portal relies on."""
 
 
-def _expect(condition: bool, why: str) -> None:
+def expect(condition: bool, why: str) -> None:
     if not condition:
         raise CheckFailed(why)
 
 
-def _require(value: Any, what: str) -> Any:
+def require(value: Any, what: str) -> Any:
     if value is None:
         raise LookupError(f"{what} was not found")
     return value
 
 
-def _archiver(c: ContractCheck, price_id: str) -> Callable[[], object]:
+def archiver(c: ContractCheck, price_id: str) -> Callable[[], object]:
     return lambda: c.client.v1.prices.update(price_id, {"active": False})
 
 
@@ -47,7 +47,7 @@ def setup_catalog(c: ContractCheck) -> None:
         price = c.client.v1.prices.create({
             "product": product.id, "currency": "usd", "unit_amount": amount,
             "recurring": {"interval": "month"}, "metadata": c.mark})
-        c.on_cleanup(f"archive price {amount}", _archiver(c, price.id))
+        c.on_cleanup(f"archive price {amount}", archiver(c, price.id))
         prices.append(price.id)
     c.state.update(product=product.id, prices=prices)
 
@@ -82,7 +82,7 @@ def card_setup_intent(c: ContractCheck) -> None:
 def stripejs_confirm(c: ContractCheck) -> None:
     seti = c.client.v1.setup_intents.confirm(c.state["setup_intent"],
                                              {"payment_method": "pm_card_visa"})
-    _expect(seti.status == "succeeded", f"setup intent is {seti.status}")
+    expect(seti.status == "succeeded", f"setup intent is {seti.status}")
     c.state["payment_method"] = seti.payment_method
 
 
@@ -99,19 +99,19 @@ def setup_subscription(c: ContractCheck) -> None:
 
 def read_find_by_email(c: ContractCheck) -> None:
     found = c.gateway.find_customers(email=c.state["email"])
-    _expect([x.id for x in found] == [c.state["customer"]], "the customer was not found")
+    expect([x.id for x in found] == [c.state["customer"]], "the customer was not found")
 
 
 def read_find_by_id(c: ContractCheck) -> None:
-    _expect(bool(c.gateway.find_customers(customer_id=c.state["customer"])),
+    expect(bool(c.gateway.find_customers(customer_id=c.state["customer"])),
             "the customer was not found by id")
 
 
 def read_snapshot(c: ContractCheck) -> None:
     snapshot = c.gateway.snapshot([c.state["customer"]])
-    _expect([s.id for s in snapshot.subscriptions] == [c.state["subscription"]],
+    expect([s.id for s in snapshot.subscriptions] == [c.state["subscription"]],
             "the subscription is not in the portal view")
-    _expect(snapshot.payment_method is not None, "no card in the portal view")
+    expect(snapshot.payment_method is not None, "no card in the portal view")
 
 
 def read_subscription(c: ContractCheck) -> None:
@@ -120,37 +120,37 @@ def read_subscription(c: ContractCheck) -> None:
 
 def read_invoices(c: ContractCheck) -> None:
     invoices = c.gateway.invoices([c.state["customer"]])
-    _expect(bool(invoices), "the first invoice is missing")
+    expect(bool(invoices), "the first invoice is missing")
     c.state["invoice"] = invoices[0].id
     c.gateway.open_invoice([c.state["customer"]], c.state["subscription"])
 
 
 def read_catalog(c: ContractCheck) -> None:
     ids = {p.id for p in c.gateway.catalog_prices()}
-    _expect(set(c.state["prices"]) <= ids, "the new prices are not in the catalog")
+    expect(set(c.state["prices"]) <= ids, "the new prices are not in the catalog")
 
 
 def read_guards(c: ContractCheck) -> None:
     """The narrow reads every write re-does before it acts (ownership checks)."""
-    _require(c.writer.subscription(c.state["subscription"]), "subscription")
-    _require(c.writer.price(c.state["prices"][1]), "price")
-    _require(c.writer.invoice(c.state["invoice"]), "invoice")
-    _require(c.writer.payment_method(c.state["payment_method"]), "payment method")
-    coupon = _require(c.writer.coupon(c.state["coupon"]), "coupon")
-    _expect(coupon.applies_to_products == (c.state["product"],), "applies_to was not read")
-    _require(c.writer.find_promotion_code(c.state["code"]), "promotion code")
-    _expect(c.writer.live_subscription_ids(c.state["customer"]) == [c.state["subscription"]],
+    require(c.writer.subscription(c.state["subscription"]), "subscription")
+    require(c.writer.price(c.state["prices"][1]), "price")
+    require(c.writer.invoice(c.state["invoice"]), "invoice")
+    require(c.writer.payment_method(c.state["payment_method"]), "payment method")
+    coupon = require(c.writer.coupon(c.state["coupon"]), "coupon")
+    expect(coupon.applies_to_products == (c.state["product"],), "applies_to was not read")
+    require(c.writer.find_promotion_code(c.state["code"]), "promotion code")
+    expect(c.writer.live_subscription_ids(c.state["customer"]) == [c.state["subscription"]],
             "the live subscriptions are not the one created")
 
 
-def _sub(c: ContractCheck) -> Any:
-    return _require(c.writer.subscription(c.state["subscription"]), "subscription")
+def current_subscription(c: ContractCheck) -> Any:
+    return require(c.writer.subscription(c.state["subscription"]), "subscription")
 
 
 def _plan(c: ContractCheck, quantity: int) -> Any:
     from widget_server.billing.changes import ItemChangePlan, proration_now
 
-    sub = _sub(c)
+    sub = current_subscription(c)
     item = sub.items[0]
     return ItemChangePlan(subscription=sub, item=item, price_id=c.state["prices"][1],
                           quantity=quantity, at_period_end=False,
@@ -161,7 +161,7 @@ def _plan(c: ContractCheck, quantity: int) -> Any:
 def write_preview(c: ContractCheck) -> None:
     plan = _plan(c, 2)
     preview = c.writer.preview_change(plan)
-    _expect(preview.proration_date == plan.proration_date, "the preview lost its proration date")
+    expect(preview.proration_date == plan.proration_date, "the preview lost its proration date")
     c.state["proration_date"] = plan.proration_date
     c.state["preview_due"] = preview.amount_due
 
@@ -169,23 +169,23 @@ def write_preview(c: ContractCheck) -> None:
 def write_change_now(c: ContractCheck) -> None:
     changed = c.writer.change_now(_plan(c, 2))
     item = changed.items[0]
-    _expect((item.price.id, item.quantity) == (c.state["prices"][1], 2)
+    expect((item.price.id, item.quantity) == (c.state["prices"][1], 2)
             or changed.pending_update_expires_at is not None, "the change was not applied")
-    _expect(c.writer.subscriptions_of(changed.customer_id)[0].id == changed.id,
+    expect(c.writer.subscriptions_of(changed.customer_id)[0].id == changed.id,
             "subscriptions_of does not list the changed subscription")
     c.writer.paying_card(changed)
 
 
 def write_change_at_period_end(c: ContractCheck) -> None:
-    sub = _sub(c)
-    price = _require(c.writer.price(c.state["prices"][0]), "price")
+    sub = current_subscription(c)
+    price = require(c.writer.price(c.state["prices"][0]), "price")
     changed = c.writer.change_item_at_period_end(sub, sub.items[0].id, price=price,
                                                  quantity=1)
-    c.writer.release_schedule(_require(changed.schedule_id, "schedule"))
+    c.writer.release_schedule(require(changed.schedule_id, "schedule"))
 
 
 def write_discount(c: ContractCheck) -> None:
-    c.writer.add_discount(_sub(c), promotion_code_id=c.state["promo"])
+    c.writer.add_discount(current_subscription(c), promotion_code_id=c.state["promo"])
 
 
 def write_pause(c: ContractCheck) -> None:
@@ -202,21 +202,21 @@ def write_cancel_at_period_end(c: ContractCheck) -> None:
 def write_customer(c: ContractCheck) -> None:
     c.writer.update_customer(c.state["customer"], name="Stripe check (updated)")
     tax = c.writer.add_tax_id(c.state["customer"], "eu_vat", "DE123456789")
-    _require(c.writer.tax_id(c.state["customer"], tax.id), "tax id")
+    require(c.writer.tax_id(c.state["customer"], tax.id), "tax id")
     c.writer.delete_tax_id(c.state["customer"], tax.id)
 
 
 def write_cancel_now(c: ContractCheck) -> None:
     canceled = c.writer.cancel_now(c.state["subscription"], feedback="unused", comment=None)
-    _expect(canceled.status == "canceled", f"canceled subscription is {canceled.status}")
+    expect(canceled.status == "canceled", f"canceled subscription is {canceled.status}")
 
 
 def write_resubscribe(c: ContractCheck) -> None:
-    previous = _sub(c)
+    previous = current_subscription(c)
     created = c.writer.resubscribe(previous, price_id=None, promotion_code_id=None,
                                    default_payment_method=None,
                                    idempotency_key=f"check-{c.run_id}-resubscribe")
-    _expect(created.status == "active", f"resubscribed as {created.status}")
+    expect(created.status == "active", f"resubscribed as {created.status}")
     c.state["subscription"] = created.id
 
 
@@ -229,7 +229,7 @@ def setup_open_invoice(c: ContractCheck) -> None:
 
 def write_pay_invoice(c: ContractCheck) -> None:
     paid = c.writer.pay_invoice(c.state["open_invoice"], f"check-{c.run_id}-pay")
-    _expect(paid.status == "paid", f"invoice is {paid.status}")
+    expect(paid.status == "paid", f"invoice is {paid.status}")
 
 
 STEPS: list[Step] = [
