@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import stripe
 
-from widget_server.billing import convert, convert_json, paging, sdk_json
+from widget_server.billing import convert, convert_json, paging, sdk_json, wire
 from widget_server.billing.catalog import Catalog
 from widget_server.billing.domain import (
     Customer,
@@ -131,14 +131,16 @@ class StripeGateway:
                 customer = dataclasses.replace(customer, tax_ids=self._tax_ids(customer.id))
         return customer
 
-    def get_json(self, path: str, **params: object) -> JSON:
+    def get_json(self, path: str, *, decoder: wire.Decoder | None = None,
+                 **params: object) -> JSON:
         """One GET, its body parsed as JSON (Stripe errors raise as with the typed calls).
 
         Sent by the client's own requestor (its key, version, retries, telemetry, as
         ``raw_request`` does); a success is parsed by orjson rather than ``raw_request``'s
         ``json.loads`` with an ``OrderedDict`` hook (6 times the CPU on a large page). Any
-        other status goes through the SDK's own interpretation, which raises its error."""
-        return sdk_json.get_json(self.client, path, params)
+        other status goes through the SDK's own interpretation, which raises its error.
+        `decoder`: build only the keys it lists (``wire``)."""
+        return sdk_json.get_json(self.client, path, params, decoder)
 
     def _customer_json(self, customer_id: str) -> JSON | None:
         try:
@@ -238,7 +240,8 @@ class StripeGateway:
         customer with more than a page of history then costs a second, bounded list)."""
         try:
             page = self.get_json("/v1/subscriptions", customer=customer_id, status="all",
-                                 limit=SUBSCRIPTION_PAGE, expand=SUBSCRIPTION_EXPAND)
+                                 limit=SUBSCRIPTION_PAGE, expand=SUBSCRIPTION_EXPAND,
+                                 decoder=wire.SUBSCRIPTIONS)
         except stripe.InvalidRequestError as exc:
             if exc.code == "resource_missing" and exc.param == "customer":
                 return CustomerSubscriptions(customer_id, [])  # deleted since the token
@@ -248,16 +251,18 @@ class StripeGateway:
         if more:
             seen = {s["id"] for s in subs}
             subs += [s for s in self.list_json("/v1/subscriptions", customer=customer_id,
-                                               expand=SUBSCRIPTION_EXPAND)
+                                               expand=SUBSCRIPTION_EXPAND,
+                                               decoder=wire.SUBSCRIPTIONS)
                      if s["id"] not in seen]
         return CustomerSubscriptions(customer_id, [(s, self.all_items_json(s)) for s in subs],
                                      more_history=more)
 
-    def list_json(self, path: str, **params: object) -> list[JSON]:
+    def list_json(self, path: str, *, decoder: wire.Decoder | None = None,
+                  **params: object) -> list[JSON]:
         """Every object of a Stripe list (auto-paged, 100 a page)."""
         found: list[JSON] = []
         while True:
-            page = self.get_json(path, limit=100, **params)
+            page = self.get_json(path, limit=100, decoder=decoder, **params)
             found.extend(page["data"])
             if not page.get("has_more") or not page["data"]:
                 return found
@@ -272,7 +277,8 @@ class StripeGateway:
             params: dict[str, object] = {"subscription": sub["id"], "limit": 100}
             if items:
                 params["starting_after"] = items[-1]["id"]
-            page = self.get_json("/v1/subscription_items", **params)
+            page = self.get_json("/v1/subscription_items", decoder=wire.SUBSCRIPTION_ITEMS,
+                                 **params)
             items.extend(page["data"])
             more = bool(page.get("has_more")) and bool(page["data"])
         return items

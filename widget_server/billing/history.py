@@ -12,7 +12,7 @@ from functools import partial
 
 import stripe
 
-from widget_server.billing import convert_json
+from widget_server.billing import convert_json, wire
 from widget_server.billing.domain import Invoice, Subscription
 from widget_server.billing.gateway import CANCELED_PAGE, SUBSCRIPTION_EXPAND, StripeGateway
 from widget_server.billing.paging import JSON, Fetched, encode_cursor, merge_page
@@ -21,11 +21,12 @@ INVOICE_PAGE = 12
 
 
 def _page(gateway: StripeGateway, path: str, customer_id: str, position: str, size: int,
-          **params: object) -> Fetched:
+          decoder: wire.Decoder | None, **params: object) -> Fetched:
     if position:
         params["starting_after"] = position
     try:
-        found = gateway.get_json(path, customer=customer_id, limit=size, **params)
+        found = gateway.get_json(path, customer=customer_id, limit=size, decoder=decoder,
+                                 **params)
     except stripe.InvalidRequestError as exc:
         if exc.code == "resource_missing" and exc.param == "customer":
             return Fetched([], False)  # deleted since the token was issued
@@ -34,8 +35,9 @@ def _page(gateway: StripeGateway, path: str, customer_id: str, position: str, si
 
 
 def _fetch(gateway: StripeGateway, path: str, positions: Mapping[str, str], size: int,
-           **params: object) -> dict[str, Fetched]:
-    futures = {cid: gateway.submit(partial(_page, gateway, path, cid, pos, size, **params))
+           decoder: wire.Decoder | None = None, **params: object) -> dict[str, Fetched]:
+    futures = {cid: gateway.submit(partial(_page, gateway, path, cid, pos, size, decoder,
+                                           **params))
                for cid, pos in positions.items()}
     return {cid: gateway.wait(f) for cid, f in futures.items()}
 
@@ -64,9 +66,10 @@ def canceled_page(gateway: StripeGateway, positions: Mapping[str, str], *,
     resubscribe would duplicate), and the cursor of the next page."""
     # Stripe's default status filter: every subscription but the canceled ones
     live = [gateway.submit(partial(gateway.list_json, "/v1/subscriptions", customer=cid,
-                                   expand=SUBSCRIPTION_EXPAND)) for cid in positions]
+                                   expand=SUBSCRIPTION_EXPAND, decoder=wire.SUBSCRIPTIONS))
+            for cid in positions]
     fetched = _fetch(gateway, "/v1/subscriptions", positions, size, status="canceled",
-                     expand=SUBSCRIPTION_EXPAND)
+                     expand=SUBSCRIPTION_EXPAND, decoder=wire.SUBSCRIPTIONS)
     shown, after = merge_page(fetched, keep=lambda r: True, created=lambda r: int(r["created"]),
                               page_size=size, positions=positions)
     live_subs = [(s, gateway.all_items_json(s)) for f in live for s in gateway.wait(f)]

@@ -1,0 +1,147 @@
+"""The pruned decode of subscription pages (``wire``) loses nothing the portal reads.
+
+Three guards: every key the converters read at a pruned position is listed (a recorder
+fails on any other); the pruned and the full decode convert to equal subscriptions for every
+seeded customer; and every listed key is a field of stripe-python's resource of that shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing
+from typing import Any
+
+import orjson
+import pytest
+import stripe
+from flask import Flask
+
+from tests.billing.conftest import STRIPE_KEY
+from widget_server.billing import convert_json, sdk_json, wire
+from widget_server.billing.gateway import SUBSCRIPTION_EXPAND, StripeGateway
+from widget_server.billing.paging import CustomerSubscriptions, first_canceled_page
+from widget_server.billing_web import registry
+from widget_server.sandbox.seed import DEMO_CUSTOMERS
+
+SEEDED_IDS = [c["id"] for c in DEMO_CUSTOMERS]
+PARAMS = {"status": "all", "limit": 100, "expand": SUBSCRIPTION_EXPAND}
+# each pruned shape and the stripe-python resource it is a part of
+RESOURCES: dict[Any, type] = {
+    wire.SubscriptionPage: stripe.ListObject, wire.ItemPage: stripe.ListObject,
+    wire.ItemList: stripe.ListObject, wire.InvoiceLineList: stripe.ListObject,
+    wire.Subscription: stripe.Subscription, wire.SubscriptionItem: stripe.SubscriptionItem,
+    wire.Price: stripe.Price, wire.Product: stripe.Product, wire.Invoice: stripe.Invoice,
+    wire.InvoiceLine: stripe.InvoiceLineItem,
+}
+
+
+@pytest.fixture
+def client(app: Flask) -> stripe.StripeClient:
+    return registry(app).client_for(STRIPE_KEY)
+
+
+def page_body(client: stripe.StripeClient, customer_id: str) -> str:
+    return client.raw_request("get", "/v1/subscriptions", customer=customer_id,
+                              **PARAMS).body  # type: ignore[arg-type]
+
+
+class Recorder(dict[str, Any]):
+    """A JSON object at a pruned position: reading a key its shape does not list is recorded."""
+
+    def __init__(self, data: dict[str, Any], shape: Any, misses: set[str]) -> None:
+        hints = typing.get_type_hints(shape)
+        super().__init__({k: wrap(v, hints[k], misses) if k in hints else v
+                          for k, v in data.items()})
+        self._listed, self._shape, self._misses = set(hints), shape.__name__, misses
+
+    def __getitem__(self, key: str) -> Any:
+        self._check(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._check(key)
+        return super().get(key, default)
+
+    def _check(self, key: str) -> None:
+        if key not in self._listed:
+            self._misses.add(f"{self._shape}.{key}")
+
+
+def wrap(value: Any, hint: Any, misses: set[str]) -> Any:
+    """`value` (fully parsed) with a Recorder at every position `hint` prunes."""
+    if isinstance(value, list) and typing.get_origin(hint) is list:
+        (inner,) = typing.get_args(hint)
+        return [wrap(v, inner, misses) for v in value]
+    if isinstance(value, dict):
+        shapes = [hint, *typing.get_args(hint)]
+        shape = next((s for s in shapes if typing.is_typeddict(s)), None)
+        if shape is not None:
+            return Recorder(value, shape, misses)
+    return value
+
+
+@pytest.mark.parametrize("customer_id", SEEDED_IDS)
+def test_the_view_reads_only_listed_keys(client: stripe.StripeClient, gateway: StripeGateway,
+                                         customer_id: str) -> None:
+    misses: set[str] = set()
+    page = wrap(orjson.loads(page_body(client, customer_id)), wire.SubscriptionPage, misses)
+    pairs = [(s, gateway.all_items_json(s)) for s in page["data"]]
+    shown, _positions = first_canceled_page([CustomerSubscriptions(customer_id, pairs)], 5)
+    gateway.convert_subscriptions(shown)
+    gateway._payment_method([], pairs)
+    page.get("has_more")
+    assert pairs and not misses
+
+
+@pytest.mark.parametrize("customer_id", SEEDED_IDS)
+def test_pruned_and_full_pages_convert_alike(client: stripe.StripeClient,
+                                             customer_id: str) -> None:
+    body = page_body(client, customer_id)
+    full, pruned = orjson.loads(body), wire.SUBSCRIPTIONS.decode(body)
+    assert [s["id"] for s in pruned["data"]] == [s["id"] for s in full["data"]]
+    assert pruned["has_more"] == full["has_more"]
+    for a, b in zip(full["data"], pruned["data"], strict=True):
+        assert convert_json.subscription_from_json(a) == convert_json.subscription_from_json(b)
+        assert a.get("default_payment_method") == b.get("default_payment_method")
+
+
+def test_the_pruned_page_leaves_out_what_no_view_reads(client: stripe.StripeClient) -> None:
+    """The point of it: Carla's past-due page keeps her open invoice's amounts and secret,
+    not its tax breakdown, nor each item's legacy plan copy of its price."""
+    body = page_body(client, "cus_demo_carla")
+    full, pruned = orjson.loads(body)["data"][0], wire.SUBSCRIPTIONS.decode(body)["data"][0]
+    assert "automatic_tax" in full and "automatic_tax" not in pruned
+    assert "plan" in full["items"]["data"][0] and "plan" not in pruned["items"]["data"][0]
+    invoice = pruned["latest_invoice"]
+    assert invoice["status"] == "open" and invoice["amount_remaining"] > 0
+    assert "total_taxes" in full["latest_invoice"] and "total_taxes" not in invoice
+    assert len(orjson.dumps(pruned)) < len(orjson.dumps(full)) / 2
+
+
+@pytest.mark.parametrize("shape", list(RESOURCES))
+def test_every_listed_key_is_a_stripe_field(shape: Any) -> None:
+    resource = RESOURCES[shape]
+    fields = {name for cls in resource.__mro__ for name in getattr(cls, "__annotations__", {})}
+    assert set(typing.get_type_hints(shape)) <= fields
+
+
+def test_a_body_that_does_not_fit_is_parsed_in_full(caplog: pytest.LogCaptureFixture) -> None:
+    body = orjson.dumps({"object": "list", "data": [{"id": "sub_1", "items": "not a list"}],
+                         "has_more": False})
+    with caplog.at_level(logging.WARNING, logger="widget_server.billing.sdk_json"):
+        found = sdk_json._parse(body, wire.SUBSCRIPTIONS)
+    assert found == orjson.loads(body)
+    assert "did not fit the pruned shape" in caplog.text
+
+
+@pytest.mark.parametrize("body", [b"{not json", b""])
+def test_a_body_that_is_not_json_is_none_with_or_without_a_decoder(body: bytes) -> None:
+    assert sdk_json._parse(body, wire.SUBSCRIPTIONS) is None
+    assert sdk_json._parse(body, None) is None
+
+
+def test_the_gateway_reads_subscription_pages_pruned(gateway: StripeGateway) -> None:
+    found = gateway.subscriptions_json("cus_demo_carla")
+    (sub, items), *_rest = found.subscriptions
+    assert "plan" not in sub and "plan" not in items[0]
+    assert sub["latest_invoice"]["status"] == "open"
