@@ -41,8 +41,9 @@ def client(app: Flask) -> stripe.StripeClient:
 
 
 def page_body(client: stripe.StripeClient, customer_id: str) -> str:
-    return client.raw_request("get", "/v1/subscriptions", customer=customer_id,
-                              **PARAMS).body  # type: ignore[arg-type]
+    body: str = client.raw_request("get", "/v1/subscriptions", customer=customer_id,
+                                   **PARAMS).body
+    return body
 
 
 class Recorder(dict[str, Any]):
