@@ -1,19 +1,20 @@
 """The parts of Stripe's subscription pages the portal reads, for a decoder that skips the rest.
 
 A page of 50 subscriptions with their expansions is ~480 KB of JSON, and parsing all of it
-makes ~100,000 Python objects a view then mostly ignores: each subscription's latest invoice
-(60 % of the page: its lines, taxes, totals), each price's copy as a legacy ``plan``,
-every setting and null. ``msgspec`` decodes against the ``TypedDict``s below: keys listed
+makes ~13,600 Python values a view then mostly ignores: most of each subscription's latest
+invoice (60 % of the page: its taxes, totals, settings), each item's legacy ``plan`` copy of
+its price, every setting and null. ``msgspec`` decodes against the ``TypedDict``s below: keys listed
 here become plain dicts and lists, exactly as a full parse would make them; keys not listed
 are validated as JSON and skipped without being built. ``convert_json`` and ``paging`` read
 these dicts like any parsed JSON.
 
 Every key ``convert_json``, ``paging`` and the gateway read from a subscription page must be
-listed, or the read sees it absent: tests/billing/test_wire.py holds the pruned decode equal to
-the full one after conversion, for every sandbox customer and state, and checks each key
-against stripe-python's resource annotations. Leaves are ``Any`` (whatever Stripe sends is
-kept as sent); a shape that does not match (Stripe changed a type) is no error: ``decode``
-falls back to the full parse.
+listed, or the read sees it absent: tests/billing/test_wire.py fails on any read of an
+unlisted key at a pruned position (a recording dict), holds the pruned decode equal to the
+full one after conversion for every seeded sandbox customer, and checks each key against
+stripe-python's resource annotations. Leaves are ``Any`` (whatever Stripe sends is kept as
+sent); a shape that does not match (Stripe changed a type) is no error: ``sdk_json`` logs it
+and parses the body in full.
 """
 
 from __future__ import annotations
