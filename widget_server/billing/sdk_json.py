@@ -26,6 +26,7 @@ import stripe
 
 JSON = dict[str, Any]
 log = logging.getLogger(__name__)
+_misfits: set[int] = set()  # decoders that have logged a misfit (once each per process)
 
 
 def get_json(client: stripe.StripeClient, path: str, params: Mapping[str, object],
@@ -52,7 +53,10 @@ def _parse(body: bytes | str, decoder: msgspec.json.Decoder[Any] | None) -> obje
         try:
             return decoder.decode(body)
         except msgspec.ValidationError as exc:
-            log.warning("a Stripe answer did not fit the pruned shape (%s); parsed in full", exc)
+            if id(decoder) not in _misfits:  # every page would say the same: said once
+                _misfits.add(id(decoder))
+                log.warning("a Stripe answer did not fit the pruned shape of %s (%s); such "
+                            "answers are parsed in full", decoder.type, exc)
         except msgspec.DecodeError:
             return None
     try:
