@@ -9,6 +9,7 @@ from collections.abc import Collection
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 import stripe
 
 from widget_server.billing.domain import Product
@@ -37,13 +38,17 @@ class _Catalog:
         return {pid: Product(id=pid, name=pid.upper()) for pid in ids}
 
 
-def test_a_subscription_longer_than_its_embedded_page_keeps_every_item() -> None:
+@pytest.mark.parametrize("listed", [[1, 2, 3], [3, 2, 1]], ids=["oldest first", "newest first"])
+def test_a_subscription_longer_than_its_embedded_page_keeps_every_item(listed: list[int]
+                                                                       ) -> None:
+    """Whatever order the list endpoint uses, no item is skipped or repeated, and the
+    embedded ones keep their order (the first item is the plan when no roles are set)."""
     sub = stripe.Subscription.construct_from({
         "id": "sub_big", "object": "subscription", "customer": "cus_1", "status": "active",
         "currency": "usd", "created": 1, "items": _list([_item(1), _item(2)], has_more=True),
     }, "sk_test_x")
     every = stripe.ListObject.construct_from(
-        _list([_item(1), _item(2), _item(3)], has_more=False), "sk_test_x")
+        _list([_item(n) for n in listed], has_more=False), "sk_test_x")
     asked: list[dict[str, Any]] = []
 
     def list_items(params: dict[str, Any]) -> Any:

@@ -269,19 +269,16 @@ class StripeGateway:
             params["starting_after"] = page["data"][-1]["id"]
 
     def all_items_json(self, sub: JSON) -> list[JSON]:
-        """The embedded item list is one page; a very large subscription needs the rest."""
+        """Every item: the embedded page as it is, then the items it left out, as
+        ``all_items`` (the list endpoint's order need not be the embedded one's)."""
         embedded = sub["items"]
         items: list[JSON] = list(embedded["data"])
-        more = bool(embedded.get("has_more"))
-        while more:
-            params: dict[str, object] = {"subscription": sub["id"], "limit": 100}
-            if items:
-                params["starting_after"] = items[-1]["id"]
-            page = self.get_json("/v1/subscription_items", decoder=wire.SUBSCRIPTION_ITEMS,
-                                 **params)
-            items.extend(page["data"])
-            more = bool(page.get("has_more")) and bool(page["data"])
-        return items
+        if not embedded.get("has_more"):
+            return items
+        seen = {i["id"] for i in items}
+        listed = self.list_json("/v1/subscription_items", subscription=sub["id"],
+                                decoder=wire.SUBSCRIPTION_ITEMS)
+        return items + [i for i in listed if i["id"] not in seen]
 
     def convert_subscriptions(self, raw: list[tuple[JSON, list[JSON]]]
                                ) -> tuple[Subscription, ...]:
@@ -398,9 +395,14 @@ class StripeGateway:
 
 def all_items(client: stripe.StripeClient,
               sub: stripe.Subscription) -> list[stripe.SubscriptionItem]:
-    """The embedded item list is one page; a very large subscription needs the rest."""
+    """Every item: the embedded page (one page of them) in its order, then the items it left
+    out, as listed. The first item is the plan when no roles are set (``rules.base_item``),
+    so the embedded order is kept, and nothing assumes the list endpoint uses the same order
+    (continuing it after the last embedded item would skip or repeat items if it did not)."""
+    embedded = list(sub.items.data)
     if not sub.items.has_more:
-        return list(sub.items.data)
+        return embedded
+    seen = {i.id for i in embedded}
     page = client.v1.subscription_items.list({"subscription": sub.id, "limit": 100})
-    return list(page.auto_paging_iter())
+    return embedded + [i for i in page.auto_paging_iter() if i.id not in seen]
 
