@@ -1,8 +1,9 @@
 """The pruned decode of subscription pages (``wire``) loses nothing the portal reads.
 
-Three guards: every key the converters read at a pruned position is listed (a recorder
-fails on any other); the pruned and the full decode convert to equal subscriptions for every
-seeded customer; and every listed key is a field of stripe-python's resource of that shape.
+Three guards: every key the view, "show more" of canceled subscriptions and item pages read
+at a pruned position is listed (a recorder fails on any other); the pruned and the full
+decode convert to equal subscriptions for every seeded customer; and every listed key is a
+field of stripe-python's resource of that shape.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import stripe
 from flask import Flask
 
 from tests.billing.conftest import STRIPE_KEY
-from widget_server.billing import convert_json, sdk_json, wire
+from widget_server.billing import convert_json, history, sdk_json, wire
 from widget_server.billing.gateway import SUBSCRIPTION_EXPAND, StripeGateway
-from widget_server.billing.paging import CustomerSubscriptions, first_canceled_page
+from widget_server.billing.paging import first_positions
 from widget_server.billing_web import registry
 from widget_server.sandbox.seed import DEMO_CUSTOMERS
 
@@ -47,7 +48,8 @@ def page_body(client: stripe.StripeClient, customer_id: str) -> str:
 
 
 class Recorder(dict[str, Any]):
-    """A JSON object at a pruned position: reading a key its shape does not list is recorded."""
+    """A JSON object at a pruned position: reading a key its shape does not list, testing for
+    one, or walking its keys (which would see only the listed ones) is recorded."""
 
     def __init__(self, data: dict[str, Any], shape: Any, misses: set[str]) -> None:
         hints = typing.get_type_hints(shape)
@@ -62,6 +64,22 @@ class Recorder(dict[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         self._check(key)
         return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self._check(str(key))
+        return super().__contains__(key)
+
+    def __iter__(self) -> Any:
+        self._misses.add(f"{self._shape}: its keys walked")
+        return super().__iter__()
+
+    def keys(self) -> Any:
+        self._misses.add(f"{self._shape}: its keys walked")
+        return super().keys()
+
+    def items(self) -> Any:
+        self._misses.add(f"{self._shape}: its keys walked")
+        return super().items()
 
     def _check(self, key: str) -> None:
         if key not in self._listed:
@@ -81,17 +99,64 @@ def wrap(value: Any, hint: Any, misses: set[str]) -> Any:
     return value
 
 
-@pytest.mark.parametrize("customer_id", SEEDED_IDS)
-def test_the_view_reads_only_listed_keys(client: stripe.StripeClient, gateway: StripeGateway,
-                                         customer_id: str) -> None:
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> tuple[set[str], list[Any]]:
+    """Every body read with a pruned shape is parsed in full and wrapped in Recorders
+    instead: (the unlisted keys read, the shapes used)."""
     misses: set[str] = set()
-    page = wrap(orjson.loads(page_body(client, customer_id)), wire.SubscriptionPage, misses)
-    pairs = [(s, gateway.all_items_json(s)) for s in page["data"]]
-    shown, _positions = first_canceled_page([CustomerSubscriptions(customer_id, pairs)], 5)
-    gateway.convert_subscriptions(shown)
-    gateway._payment_method([], pairs)
-    page.get("has_more")
-    assert pairs and not misses
+    shapes: list[Any] = []
+    full = sdk_json._parse
+
+    def parse(body: bytes | str, decoder: wire.Decoder | None) -> object:
+        if decoder is None:
+            return full(body, None)
+        shapes.append(decoder.type)
+        return wrap(orjson.loads(body), decoder.type, misses)
+
+    monkeypatch.setattr(sdk_json, "_parse", parse)
+    return misses, shapes
+
+
+@pytest.mark.parametrize("customer_id", SEEDED_IDS)
+def test_the_view_and_its_history_read_only_listed_keys(
+        gateway: StripeGateway, recorded: tuple[set[str], list[Any]], customer_id: str) -> None:
+    misses, shapes = recorded
+    snapshot = gateway.snapshot([customer_id])
+    canceled, live, _next = history.canceled_page(gateway, first_positions([customer_id]))
+    assert snapshot.subscriptions
+    # the view's page, then "show more": the live list and the canceled page
+    assert shapes.count(wire.SubscriptionPage) == 3
+    assert all(s.status == "canceled" for s in canceled)
+    assert {s.id for s in live} <= {s.id for s in snapshot.subscriptions}
+    assert not misses, sorted(misses)
+
+
+def test_a_canceled_subscription_in_show_more_reads_only_listed_keys(
+        client: stripe.StripeClient, gateway: StripeGateway,
+        recorded: tuple[set[str], list[Any]]) -> None:
+    misses, _shapes = recorded
+    (sub, *_rest) = client.v1.subscriptions.list({"customer": "cus_demo_ivan"}).data
+    client.v1.subscriptions.cancel(sub.id)
+    canceled, _live, _next = history.canceled_page(gateway, first_positions(["cus_demo_ivan"]))
+    assert [s.id for s in canceled] == [sub.id] and canceled[0].status == "canceled"
+    assert not misses, sorted(misses)
+
+
+def test_an_item_list_longer_than_its_embedded_page_reads_only_listed_keys(
+        client: stripe.StripeClient, gateway: StripeGateway,
+        recorded: tuple[set[str], list[Any]]) -> None:
+    """Stripe embeds one page of items; the rest are listed (``wire.ItemPage``): Farid's two
+    items, as if the embedded page had held only the first."""
+    misses, shapes = recorded
+    full = orjson.loads(page_body(client, "cus_demo_farid"))["data"][0]
+    embedded = full["items"]["data"]
+    assert len(embedded) == 2
+    cut = {**full, "items": {**full["items"], "data": embedded[:1], "has_more": True}}
+    items = gateway.all_items_json(wrap(cut, wire.Subscription, misses))
+    assert [i["id"] for i in items] == [i["id"] for i in embedded]
+    assert (convert_json.subscription_from_json(cut, items=items)
+            == convert_json.subscription_from_json(full))
+    assert shapes == [wire.ItemPage] and not misses, sorted(misses)
 
 
 @pytest.mark.parametrize("customer_id", SEEDED_IDS)
@@ -126,15 +191,37 @@ def test_every_listed_key_is_a_stripe_field(shape: Any) -> None:
     assert set(typing.get_type_hints(shape)) <= fields
 
 
-def test_a_body_that_does_not_fit_is_parsed_in_full_and_said_once(
+def misfit(n: int, items: object) -> bytes:
+    return orjson.dumps({"object": "list", "has_more": False, "data": [
+        {"id": f"sub_{i}", "items": {"data": []}} for i in range(n)] + [
+        {"id": "sub_odd", "items": items}]})
+
+
+def test_a_body_that_does_not_fit_is_parsed_in_full_and_said_once_per_place(
         caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stripe changing a type costs CPU, not a view; the warning names the shape and the
+    place once (at any position of the page), a different misfit is said again."""
     monkeypatch.setattr(sdk_json, "_misfits", set())
-    body = orjson.dumps({"object": "list", "data": [{"id": "sub_1", "items": "not a list"}],
-                         "has_more": False})
-    with caplog.at_level(logging.WARNING, logger="widget_server.billing.sdk_json"):
-        found = [sdk_json._parse(body, wire.SUBSCRIPTIONS) for _ in range(3)]
-    assert found == [orjson.loads(body)] * 3
-    assert caplog.text.count("did not fit the pruned shape") == 1
+    bodies = [misfit(0, "not a list"), misfit(3, "not a list"), misfit(1, 7),
+              misfit(2, {"data": "x"})]
+    with caplog.at_level(logging.DEBUG, logger="widget_server.billing.sdk_json"):
+        found = [sdk_json._parse(body, wire.SUBSCRIPTIONS) for body in bodies]
+    assert found == [orjson.loads(body) for body in bodies]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 2, warnings  # `$.data[].items` twice, then `$.data[].items.data`
+    assert all("SubscriptionPage" in w and "parsed in full" in w for w in warnings)
+    assert sum(r.levelno == logging.DEBUG for r in caplog.records) == 2
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"42"])
+def test_a_body_that_is_no_object_is_no_misfit(body: bytes, caplog: pytest.LogCaptureFixture,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 2xx that is not an object (a proxy's, say) goes to the SDK's error path as it would
+    without the shape, and uses up no misfit warning."""
+    monkeypatch.setattr(sdk_json, "_misfits", set())
+    with caplog.at_level(logging.DEBUG, logger="widget_server.billing.sdk_json"):
+        assert sdk_json._parse(body, wire.SUBSCRIPTIONS) == orjson.loads(body)
+    assert not caplog.records and not sdk_json._misfits
 
 
 @pytest.mark.parametrize("body", [b"{not json", b""])

@@ -17,6 +17,7 @@ times faster to parse, and less for the collector to walk).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,13 +25,15 @@ import msgspec
 import orjson
 import stripe
 
+from widget_server.billing.wire import Decoder
+
 JSON = dict[str, Any]
 log = logging.getLogger(__name__)
-_misfits: set[int] = set()  # decoders that have logged a misfit (once each per process)
+_misfits: set[tuple[object, str]] = set()  # (shape, where) misfits already logged
 
 
 def get_json(client: stripe.StripeClient, path: str, params: Mapping[str, object],
-             decoder: msgspec.json.Decoder[Any] | None = None) -> JSON:
+             decoder: Decoder | None = None) -> JSON:
     """`decoder`: one of ``wire``'s, which builds only the keys the caller reads (a body that
     does not fit its shape is parsed in full instead, so a change on Stripe's side costs CPU,
     never a view)."""
@@ -48,18 +51,36 @@ def get_json(client: stripe.StripeClient, path: str, params: Mapping[str, object
     return data
 
 
-def _parse(body: bytes | str, decoder: msgspec.json.Decoder[Any] | None) -> object:
+def _parse(body: bytes | str, decoder: Decoder | None) -> object:
     if decoder is not None:
         try:
             return decoder.decode(body)
         except msgspec.ValidationError as exc:
-            if id(decoder) not in _misfits:  # every page would say the same: said once
-                _misfits.add(id(decoder))
-                log.warning("a Stripe answer did not fit the pruned shape of %s (%s); such "
-                            "answers are parsed in full", decoder.type, exc)
+            found = _full(body)
+            if isinstance(found, dict):  # a misfit, not a body that is no object at all
+                _say_misfit(decoder, exc)
+            return found
         except msgspec.DecodeError:
             return None
+    return _full(body)
+
+
+def _full(body: bytes | str) -> object:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
+
+
+def _say_misfit(decoder: Decoder, exc: msgspec.ValidationError) -> None:
+    """Once per shape and place per process (every page would say the same), at WARNING;
+    every time at DEBUG."""
+    place = re.search(r"at `([^`]*)`", str(exc))
+    where = re.sub(r"\[\d+\]", "[]", place.group(1) if place else str(exc))  # any item
+    key = (decoder.type, where)
+    if key in _misfits:
+        log.debug("a Stripe answer did not fit the pruned shape of %s (%s)", decoder.type, exc)
+        return
+    _misfits.add(key)
+    log.warning("a Stripe answer did not fit the pruned shape of %s (%s); such answers are "
+                "parsed in full", decoder.type, exc)
