@@ -28,7 +28,7 @@ SEEDED_IDS = [c["id"] for c in DEMO_CUSTOMERS]
 PARAMS = {"status": "all", "limit": 100, "expand": SUBSCRIPTION_EXPAND}
 # each pruned shape and the stripe-python resource it is a part of
 RESOURCES: dict[Any, type] = {
-    wire.SubscriptionPage: stripe.ListObject, wire.ItemPage: stripe.ListObject,
+    wire.SubscriptionPage: stripe.ListObject,
     wire.ItemList: stripe.ListObject, wire.InvoiceLineList: stripe.ListObject,
     wire.Subscription: stripe.Subscription, wire.SubscriptionItem: stripe.SubscriptionItem,
     wire.Price: stripe.Price, wire.Product: stripe.Product, wire.Invoice: stripe.Invoice,
@@ -145,7 +145,7 @@ def test_a_canceled_subscription_in_show_more_reads_only_listed_keys(
 def test_an_item_list_longer_than_its_embedded_page_reads_only_listed_keys(
         client: stripe.StripeClient, gateway: StripeGateway,
         recorded: tuple[set[str], list[Any]]) -> None:
-    """Stripe embeds one page of items; the rest are listed (``wire.ItemPage``): Farid's two
+    """Stripe embeds one page of items; the rest are listed (``wire.ItemList``): Farid's two
     items, as if the embedded page had held only the first."""
     misses, shapes = recorded
     full = orjson.loads(page_body(client, "cus_demo_farid"))["data"][0]
@@ -156,7 +156,7 @@ def test_an_item_list_longer_than_its_embedded_page_reads_only_listed_keys(
     assert [i["id"] for i in items] == [i["id"] for i in embedded]
     assert (convert_json.subscription_from_json(cut, items=items)
             == convert_json.subscription_from_json(full))
-    assert shapes == [wire.ItemPage] and not misses, sorted(misses)
+    assert shapes == [wire.ItemList] and not misses, sorted(misses)
 
 
 @pytest.mark.parametrize("customer_id", SEEDED_IDS)

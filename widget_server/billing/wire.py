@@ -53,7 +53,7 @@ class SubscriptionItem(TypedDict, total=False):
     current_period_end: Any
 
 
-class ItemList(TypedDict, total=False):
+class ItemList(TypedDict, total=False):  # embedded in a subscription, or a page of its own
     data: list[SubscriptionItem]
     has_more: Any
 
@@ -119,11 +119,6 @@ class SubscriptionPage(TypedDict, total=False):
     has_more: Any
 
 
-class ItemPage(TypedDict, total=False):
-    data: list[SubscriptionItem]
-    has_more: Any
-
-
 Decoder = msgspec.json.Decoder[Any]
 SUBSCRIPTIONS: Decoder = msgspec.json.Decoder(SubscriptionPage)
-SUBSCRIPTION_ITEMS: Decoder = msgspec.json.Decoder(ItemPage)
+SUBSCRIPTION_ITEMS: Decoder = msgspec.json.Decoder(ItemList)
