@@ -145,8 +145,8 @@ def test_a_canceled_subscription_in_show_more_reads_only_listed_keys(
 def test_an_item_list_longer_than_its_embedded_page_reads_only_listed_keys(
         client: stripe.StripeClient, gateway: StripeGateway,
         recorded: tuple[set[str], list[Any]]) -> None:
-    """Stripe embeds one page of items; the rest are listed (``wire.ItemList``): Farid's two
-    items, as if the embedded page had held only the first."""
+    """An embedded item list that says ``has_more`` is completed by listing the items
+    (``wire.ItemList``): Farid's two items, as if the embedded list had held only the first."""
     misses, shapes = recorded
     full = orjson.loads(page_body(client, "cus_demo_farid"))["data"][0]
     embedded = full["items"]["data"]
