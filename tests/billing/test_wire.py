@@ -31,7 +31,7 @@ RESOURCES: dict[Any, type] = {
     wire.SubscriptionPage: stripe.ListObject,
     wire.ItemList: stripe.ListObject, wire.InvoiceLineList: stripe.ListObject,
     wire.Subscription: stripe.Subscription, wire.SubscriptionItem: stripe.SubscriptionItem,
-    wire.Price: stripe.Price, wire.Product: stripe.Product, wire.Invoice: stripe.Invoice,
+    wire.Price: stripe.Price, wire.Invoice: stripe.Invoice,
     wire.InvoiceLine: stripe.InvoiceLineItem,
 }
 

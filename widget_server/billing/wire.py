@@ -24,19 +24,9 @@ from typing import Any, TypedDict
 import msgspec
 
 
-class Product(TypedDict, total=False):
-    id: Any
-    name: Any
-    description: Any
-    unit_label: Any
-    active: Any
-    metadata: Any
-    deleted: Any
-
-
 class Price(TypedDict, total=False):
     id: Any
-    product: str | Product | None
+    product: Any  # an id: expanding it would be a fifth level (the catalog has products)
     currency: Any
     unit_amount: Any
     recurring: Any
