@@ -63,6 +63,8 @@ def test_the_pair_is_accepted_and_charges_what_the_preview_showed(
     assert (invoice.total, invoice.amount_paid) == (preview.total, preview.amount_due)
     assert sorted(line.amount for line in invoice.lines.data) == sorted(
         line.amount for line in preview.lines.data)
-    # the anchor is the request time, not the proration date
-    assert updated.billing_cycle_anchor == confirmed_at
-    assert updated["items"].data[0].current_period_start == confirmed_at
+    # the anchor is the request time (the sandbox's clock runs on: between the two readings
+    # around the update), not the proration date 600 s before
+    answered_at = _now(sandbox)
+    assert confirmed_at <= updated.billing_cycle_anchor <= answered_at < shown_at + 3600
+    assert updated["items"].data[0].current_period_start == updated.billing_cycle_anchor
